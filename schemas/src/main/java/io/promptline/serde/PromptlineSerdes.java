@@ -1,0 +1,27 @@
+package io.promptline.serde;
+
+import io.promptline.avro.CostEvent;
+import io.promptline.avro.DeadLetter;
+import io.promptline.avro.PromptRequest;
+import io.promptline.avro.PromptResult;
+import io.promptline.avro.Quota;
+import io.promptline.registry.SchemaRegistryClient;
+
+/** The typed serdes of every Promptline value type, sharing one registry client (and so one cache). */
+public record PromptlineSerdes(
+        SchemaRegistryClient registry,
+        AvroSerde<PromptRequest> request,
+        AvroSerde<PromptResult> result,
+        AvroSerde<CostEvent> cost,
+        AvroSerde<DeadLetter> deadLetter,
+        AvroSerde<Quota> quota) {
+
+    public static PromptlineSerdes create(SchemaRegistryClient registry, boolean autoRegister) {
+        return new PromptlineSerdes(registry,
+                new AvroSerde<>(registry, PromptRequest.class, autoRegister),
+                new AvroSerde<>(registry, PromptResult.class, autoRegister),
+                new AvroSerde<>(registry, CostEvent.class, autoRegister),
+                new AvroSerde<>(registry, DeadLetter.class, autoRegister),
+                new AvroSerde<>(registry, Quota.class, autoRegister));
+    }
+}

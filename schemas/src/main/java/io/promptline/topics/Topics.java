@@ -1,0 +1,64 @@
+package io.promptline.topics;
+
+import io.promptline.avro.Priority;
+
+import java.time.Duration;
+import java.util.List;
+import java.util.Locale;
+import java.util.Objects;
+
+/**
+ * The names of Promptline's topics. Defaults follow the design ({@code llm.requests.normal},
+ * {@code llm.results}, ...); a prefix-free rename is possible per deployment by passing a
+ * different base, and tests use {@link #withBase(String)} to get unique topics per test.
+ *
+ * @param base the common prefix, {@code llm} by default
+ */
+public record Topics(String base) {
+    public static final String DEFAULT_BASE = "llm";
+
+    public Topics {
+        Objects.requireNonNull(base, "base");
+        if (base.isBlank() || !base.matches("[a-zA-Z0-9._-]+")) {
+            throw new IllegalArgumentException("topic base '" + base + "' must be non-empty and use only [a-zA-Z0-9._-]");
+        }
+    }
+
+    public static Topics defaults() {
+        return new Topics(DEFAULT_BASE);
+    }
+
+    public static Topics withBase(String base) {
+        return new Topics(base);
+    }
+
+    /** {@code llm.requests.urgent|normal|batch}. */
+    public String requests(Priority priority) {
+        return base + ".requests." + priority.name().toLowerCase(Locale.ROOT);
+    }
+
+    public List<String> allRequestTopics() {
+        return List.of(requests(Priority.URGENT), requests(Priority.NORMAL), requests(Priority.BATCH));
+    }
+
+    public String results() {
+        return base + ".results";
+    }
+
+    public String costs() {
+        return base + ".costs";
+    }
+
+    public String dlq() {
+        return base + ".dlq";
+    }
+
+    public String quotas() {
+        return base + ".quotas";
+    }
+
+    /** A rung of the retry delay ladder, e.g. {@code llm.retry.10s}. */
+    public String retry(Duration delay) {
+        return base + ".retry." + DurationFormat.compact(delay);
+    }
+}
