@@ -1,0 +1,114 @@
+package io.promptline.processor;
+
+import io.promptline.avro.Priority;
+import io.promptline.processor.config.ProcessorConfig;
+import io.promptline.processor.cost.PriceTable;
+import io.promptline.processor.dispatch.ChatClient;
+import io.promptline.processor.dispatch.DispatchPermits;
+import io.promptline.processor.dispatch.Dispatcher;
+import io.promptline.processor.dispatch.TierSettings;
+import io.promptline.processor.dispatch.VertxChatClient;
+import io.promptline.registry.RestSchemaRegistryClient;
+import io.promptline.registry.SchemaRegistryClient;
+import io.promptline.serde.PromptlineSerdes;
+import io.vertx.core.Vertx;
+import io.vertx.core.VertxOptions;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.apache.kafka.common.config.types.Password;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+
+/**
+ * One processor JVM: one Kafka Streams instance per priority tier (separate consumer groups, so
+ * a stalled batch task never stalls urgent work), all sharing one Vert.x client and one set of
+ * in-flight permits.
+ */
+public final class ProcessorApp implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ProcessorApp.class);
+
+    private final ProcessorConfig config;
+    private final Vertx vertx;
+    private final Dispatcher dispatcher;
+    private final Map<Priority, KafkaStreams> streams = new EnumMap<>(Priority.class);
+
+    public ProcessorApp(ProcessorConfig config, Clock clock) {
+        this.config = config;
+        this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
+        Password key = config.llmApiKey();
+        ChatClient client = new VertxChatClient(vertx, config.llmProvider(), config.llmBaseUrl(),
+                key == null ? null : key.value(), config.llmTimeout().toMillis(), config.llmConnectTimeoutMs(),
+                config.maxInFlight(), clock);
+        this.dispatcher = new Dispatcher(client, new DispatchPermits(config.maxInFlight()), clock);
+        SchemaRegistryClient registry = new RestSchemaRegistryClient(config.schemaRegistryUrl());
+        PromptlineSerdes serdes = PromptlineSerdes.create(registry, true);
+        PriceTable prices = config.priceTablePath().isBlank() ? PriceTable.builtIn() : PriceTable.load(Path.of(config.priceTablePath()));
+        for (Priority tier : config.tiers()) {
+            TierSettings settings = new TierSettings(tier, registry, config.router(), prices, config.maxPendingPerTask(),
+                    config.drainInterval(), Duration.ofSeconds(30));
+            KafkaStreams ks = new KafkaStreams(PromptlineTopology.build(config.topics(), serdes, dispatcher, settings),
+                    streamsProperties(config, tier));
+            ks.setUncaughtExceptionHandler(e -> {
+                log.error("Stream thread of tier {} failed; replacing it (pending calls are re-dispatched): {}", tier, e.toString(), e);
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+            });
+            streams.put(tier, ks);
+        }
+    }
+
+    static Properties streamsProperties(ProcessorConfig config, Priority tier) {
+        Properties p = new Properties();
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.applicationId(tier));
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.NUM_STREAM_THREADS_CONFIG, config.streamThreads());
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.stateDir());
+        p.put(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 100);
+        p.put(StreamsConfig.POLL_MS_CONFIG, 5);
+        p.put(StreamsConfig.consumerPrefix(ConsumerConfig.MAX_POLL_RECORDS_CONFIG), 500);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.LINGER_MS_CONFIG), 5);
+        p.put(StreamsConfig.producerPrefix(ProducerConfig.COMPRESSION_TYPE_CONFIG), "lz4");
+        p.putAll(config.kafkaOverrides());
+        return p;
+    }
+
+    public void start() {
+        streams.forEach((tier, ks) -> {
+            ks.start();
+            log.info("Tier {} started as {} on {}", tier, config.applicationId(tier), config.topics().requests(tier));
+        });
+    }
+
+    /** True once every tier is RUNNING. */
+    public boolean isRunning() {
+        return streams.values().stream().allMatch(ks -> ks.state() == KafkaStreams.State.RUNNING);
+    }
+
+    public Dispatcher dispatcher() {
+        return dispatcher;
+    }
+
+    public List<KafkaStreams> streams() {
+        return new ArrayList<>(streams.values());
+    }
+
+    @Override
+    public void close() {
+        streams.values().forEach(ks -> ks.close(Duration.ofSeconds(30)));
+        dispatcher.close();
+        vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
+                .exceptionally(e -> null).join();
+    }
+}

@@ -1,0 +1,60 @@
+package io.promptline.processor.dispatch;
+
+import io.promptline.avro.CostEvent;
+import io.promptline.avro.Priority;
+import io.promptline.avro.PromptRequest;
+import io.promptline.avro.PromptResult;
+import io.promptline.processor.cost.Price;
+
+import java.time.Instant;
+
+/** Builds the result and cost event of a successful call. */
+final class Outputs {
+    private Outputs() {
+    }
+
+    static PromptResult result(PendingCall pc, CallOutcome.Success s, Completion c, String provider, Instant now) {
+        PromptRequest r = pc.request();
+        long created = r.getCreatedAt() == null ? pc.admittedAt() : r.getCreatedAt().toEpochMilli();
+        return PromptResult.newBuilder()
+                .setRequestId(r.getRequestId())
+                .setTenant(r.getTenant())
+                .setPriority(r.getPriority())
+                .setRequestedModel(r.getModel())
+                .setModel(s.model() == null ? pc.model() : s.model())
+                .setProvider(provider)
+                .setContent(s.content())
+                .setFinishReason(s.finishReason())
+                .setUsage(s.usage())
+                .setAttempts(c.attempt())
+                .setQueueTimeMs(Math.max(0, c.startedAt() - created))
+                .setCallLatencyMs(s.latencyMs())
+                .setCompletedAt(now)
+                .setFallbackReason(null)
+                .setMetadata(r.getMetadata())
+                .build();
+    }
+
+    /** One cost event per billable call; the id is a function of the request and attempt, so it is stable. */
+    static CostEvent cost(PendingCall pc, CallOutcome.Success s, Completion c, Price price, String priceVersion,
+                          String provider, Instant now) {
+        PromptRequest r = pc.request();
+        boolean batch = r.getPriority() == Priority.BATCH;
+        return CostEvent.newBuilder()
+                .setEventId(r.getRequestId() + "/" + c.attempt())
+                .setRequestId(r.getRequestId())
+                .setTenant(r.getTenant())
+                .setPriority(r.getPriority())
+                .setProvider(provider)
+                .setModel(pc.model())
+                .setPromptTokens(s.usage().getPromptTokens())
+                .setCachedTokens(s.usage().getCachedTokens())
+                .setCompletionTokens(s.usage().getCompletionTokens())
+                .setReasoningTokens(s.usage().getReasoningTokens())
+                .setCostMicros(price.costMicros(s.usage(), batch))
+                .setCurrency(price.currency())
+                .setPriceVersion(priceVersion)
+                .setTimestamp(now)
+                .build();
+    }
+}

@@ -1,0 +1,155 @@
+package io.promptline.producer;
+
+import io.promptline.avro.PromptRequest;
+import io.promptline.registry.RestSchemaRegistryClient;
+import io.promptline.registry.SchemaRegistryClient;
+import io.promptline.serde.AvroSerializer;
+import io.promptline.topics.Topics;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.Objects;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Publishes prompts to Promptline's tier topics, keyed by tenant, with an idempotent producer
+ * (acks=all, enable.idempotence=true), so a retried send never duplicates a record.
+ *
+ * <pre>{@code
+ * try (PromptlineProducer producer = PromptlineProducer.builder()
+ *         .bootstrapServers("localhost:9092").schemaRegistryUrl("http://localhost:8081").build()) {
+ *     String requestId = producer.submit(Prompt.builder("acme").user("Hello").build()).join();
+ * }
+ * }</pre>
+ */
+public final class PromptlineProducer implements AutoCloseable {
+    private final KafkaProducer<String, PromptRequest> producer;
+    private final Topics topics;
+    private final Clock clock;
+
+    private PromptlineProducer(Builder b) {
+        Map<String, Object> cfg = new HashMap<>(b.kafka);
+        cfg.put(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, b.bootstrapServers);
+        cfg.put(ProducerConfig.ACKS_CONFIG, "all");
+        cfg.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        cfg.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
+        cfg.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        cfg.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) b.maxBlock.toMillis());
+        SchemaRegistryClient registry = b.registry != null ? b.registry : new RestSchemaRegistryClient(b.schemaRegistryUrl);
+        this.producer = new KafkaProducer<>(cfg, new StringSerializer(), new AvroSerializer<>(registry, b.autoRegister));
+        this.topics = b.topics;
+        this.clock = b.clock;
+    }
+
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** Publishes the prompt to its tier topic; completes with its request_id once the broker has it. */
+    public CompletableFuture<String> submit(Prompt prompt) {
+        return send(prompt.toRequest(clock));
+    }
+
+    /** Publishes a ready-made request (e.g. one redriven from the DLQ). */
+    public CompletableFuture<String> send(PromptRequest request) {
+        CompletableFuture<String> done = new CompletableFuture<>();
+        ProducerRecord<String, PromptRequest> record =
+                new ProducerRecord<>(topics.requests(request.getPriority()), request.getTenant(), request);
+        try {
+            producer.send(record, (meta, error) -> {
+                if (error != null) done.completeExceptionally(new PublishException(record.topic(), request.getRequestId(), error));
+                else done.complete(request.getRequestId());
+            });
+        } catch (RuntimeException e) {
+            done.completeExceptionally(new PublishException(record.topic(), request.getRequestId(), e));
+        }
+        return done;
+    }
+
+    public void flush() {
+        producer.flush();
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(10));
+    }
+
+    /** Publishing failed; the message names the topic, the request and the cause (broker or registry). */
+    public static final class PublishException extends RuntimeException {
+        PublishException(String topic, String requestId, Throwable cause) {
+            super("Cannot publish request " + requestId + " to " + topic + ": " + cause.getMessage(), cause);
+        }
+    }
+
+    public static final class Builder {
+        private String bootstrapServers;
+        private String schemaRegistryUrl;
+        private SchemaRegistryClient registry;
+        private boolean autoRegister = true;
+        private Topics topics = Topics.defaults();
+        private Clock clock = Clock.systemUTC();
+        private Duration maxBlock = Duration.ofSeconds(30);
+        private final Map<String, Object> kafka = new HashMap<>();
+
+        public Builder bootstrapServers(String s) {
+            this.bootstrapServers = s;
+            return this;
+        }
+
+        public Builder schemaRegistryUrl(String url) {
+            this.schemaRegistryUrl = url;
+            return this;
+        }
+
+        /** Share a registry client (and its cache) instead of creating one from the URL. */
+        public Builder registry(SchemaRegistryClient registry) {
+            this.registry = registry;
+            return this;
+        }
+
+        /** Register the request schema on first use (default true). */
+        public Builder autoRegisterSchemas(boolean on) {
+            this.autoRegister = on;
+            return this;
+        }
+
+        public Builder topics(Topics topics) {
+            this.topics = Objects.requireNonNull(topics, "topics");
+            return this;
+        }
+
+        public Builder clock(Clock clock) {
+            this.clock = Objects.requireNonNull(clock, "clock");
+            return this;
+        }
+
+        /** How long send() may wait for broker metadata before failing (default 30 s). */
+        public Builder maxBlock(Duration d) {
+            this.maxBlock = Objects.requireNonNull(d, "maxBlock");
+            return this;
+        }
+
+        /** Any other Kafka producer setting. */
+        public Builder kafka(String key, Object value) {
+            kafka.put(key, value);
+            return this;
+        }
+
+        public PromptlineProducer build() {
+            if (bootstrapServers == null || bootstrapServers.isBlank()) {
+                throw new IllegalArgumentException("bootstrapServers is required");
+            }
+            if (registry == null && (schemaRegistryUrl == null || schemaRegistryUrl.isBlank())) {
+                throw new IllegalArgumentException("schemaRegistryUrl (or registry) is required");
+            }
+            return new PromptlineProducer(this);
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package io.promptline.sink.postgres;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.promptline.avro.CostEvent;
+import io.promptline.avro.DeadLetter;
+import io.promptline.avro.PromptResult;
+import io.promptline.avro.PromptRequest;
+import org.apache.avro.io.BinaryEncoder;
+import org.apache.avro.io.EncoderFactory;
+import org.apache.avro.specific.SpecificDatumWriter;
+import org.flywaydb.core.Flyway;
+
+import javax.sql.DataSource;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.sql.SQLException;
+import java.sql.Timestamp;
+import java.sql.Types;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * Writes sink batches to PostgreSQL idempotently: results upsert on request_id, cost events on
+ * event_id, dead letters on their DLQ coordinates. A batch is one transaction, so a crash before
+ * the offsets are committed replays records that then change nothing.
+ */
+public final class PostgresWriter {
+    private static final String INSERT_RESULT = """
+            INSERT INTO prompt_results (request_id, tenant, priority, requested_model, model, provider, content, finish_reason,
+              prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, attempts, queue_time_ms, call_latency_ms,
+              completed_at, fallback_reason, metadata)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?::jsonb) ON CONFLICT (request_id) DO NOTHING""";
+    private static final String INSERT_COST = """
+            INSERT INTO cost_events (event_id, request_id, tenant, priority, provider, model, prompt_tokens, cached_tokens,
+              completion_tokens, reasoning_tokens, cost_micros, currency, price_version, occurred_at)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (event_id) DO NOTHING""";
+    private static final String INSERT_DLQ = """
+            INSERT INTO dead_letters (dlq_topic, dlq_partition, dlq_offset, request_id, tenant, category, http_status, message,
+              attempts, first_attempt_at, last_attempt_at, origin_topic, origin_partition, origin_offset, failed_at,
+              request_avro, raw_value)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING""";
+    private static final String INSERT_REJECT = """
+            INSERT INTO sink_rejects (topic, partition, "offset", reason, raw_value) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING""";
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final DataSource dataSource;
+
+    public PostgresWriter(DataSource dataSource) {
+        this.dataSource = dataSource;
+    }
+
+    /** Applies the versioned migrations under db/migration. */
+    public static void migrate(DataSource dataSource) {
+        Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
+    }
+
+    public void write(SinkBatch batch) throws SQLException {
+        if (batch.size() == 0) return;
+        try (Connection c = dataSource.getConnection()) {
+            c.setAutoCommit(false);
+            try {
+                writeResults(c, batch);
+                writeCosts(c, batch);
+                writeDeadLetters(c, batch);
+                writeRejects(c, batch);
+                c.commit();
+            } catch (SQLException | RuntimeException e) {
+                c.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private static void writeResults(Connection c, SinkBatch batch) throws SQLException {
+        if (batch.results.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(INSERT_RESULT)) {
+            for (PromptResult r : batch.results) {
+                int i = 1;
+                ps.setString(i++, r.getRequestId());
+                ps.setString(i++, r.getTenant());
+                ps.setString(i++, r.getPriority().name());
+                ps.setString(i++, r.getRequestedModel());
+                ps.setString(i++, r.getModel());
+                ps.setString(i++, r.getProvider());
+                ps.setString(i++, r.getContent());
+                ps.setString(i++, r.getFinishReason());
+                ps.setLong(i++, r.getUsage().getPromptTokens());
+                ps.setLong(i++, r.getUsage().getCompletionTokens());
+                ps.setLong(i++, r.getUsage().getCachedTokens());
+                ps.setLong(i++, r.getUsage().getReasoningTokens());
+                ps.setInt(i++, r.getAttempts());
+                ps.setLong(i++, r.getQueueTimeMs());
+                ps.setLong(i++, r.getCallLatencyMs());
+                ps.setTimestamp(i++, ts(r.getCompletedAt()));
+                ps.setString(i++, r.getFallbackReason());
+                ps.setString(i, json(r.getMetadata()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static void writeCosts(Connection c, SinkBatch batch) throws SQLException {
+        if (batch.costs.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(INSERT_COST)) {
+            for (CostEvent e : batch.costs) {
+                int i = 1;
+                ps.setString(i++, e.getEventId());
+                ps.setString(i++, e.getRequestId());
+                ps.setString(i++, e.getTenant());
+                ps.setString(i++, e.getPriority().name());
+                ps.setString(i++, e.getProvider());
+                ps.setString(i++, e.getModel());
+                ps.setLong(i++, e.getPromptTokens());
+                ps.setLong(i++, e.getCachedTokens());
+                ps.setLong(i++, e.getCompletionTokens());
+                ps.setLong(i++, e.getReasoningTokens());
+                ps.setLong(i++, e.getCostMicros());
+                ps.setString(i++, e.getCurrency());
+                ps.setString(i++, e.getPriceVersion());
+                ps.setTimestamp(i, ts(e.getTimestamp()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static void writeDeadLetters(Connection c, SinkBatch batch) throws SQLException {
+        if (batch.deadLetters.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(INSERT_DLQ)) {
+            for (SinkBatch.Located<DeadLetter> l : batch.deadLetters) {
+                DeadLetter d = l.value();
+                int i = 1;
+                ps.setString(i++, l.topic());
+                ps.setInt(i++, l.partition());
+                ps.setLong(i++, l.offset());
+                ps.setString(i++, d.getRequestId());
+                ps.setString(i++, d.getTenant());
+                ps.setString(i++, d.getCategory().name());
+                if (d.getHttpStatus() == null) ps.setNull(i++, Types.INTEGER); else ps.setInt(i++, d.getHttpStatus());
+                ps.setString(i++, d.getMessage());
+                ps.setInt(i++, d.getAttempts());
+                ps.setTimestamp(i++, ts(d.getFirstAttemptAt()));
+                ps.setTimestamp(i++, ts(d.getLastAttemptAt()));
+                ps.setString(i++, d.getOriginTopic());
+                ps.setInt(i++, d.getOriginPartition());
+                ps.setLong(i++, d.getOriginOffset());
+                ps.setTimestamp(i++, ts(d.getFailedAt()));
+                ps.setBytes(i++, d.getRequest() == null ? null : avro(d.getRequest()));
+                ps.setBytes(i, bytes(d.getRawValue()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static void writeRejects(Connection c, SinkBatch batch) throws SQLException {
+        if (batch.rejects.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(INSERT_REJECT)) {
+            for (SinkBatch.Reject r : batch.rejects) {
+                ps.setString(1, r.topic());
+                ps.setInt(2, r.partition());
+                ps.setLong(3, r.offset());
+                ps.setString(4, r.reason());
+                ps.setBytes(5, r.raw());
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    private static Timestamp ts(Instant i) {
+        return i == null ? null : Timestamp.from(i);
+    }
+
+    private static byte[] bytes(ByteBuffer b) {
+        if (b == null) return null;
+        ByteBuffer d = b.duplicate();
+        byte[] out = new byte[d.remaining()];
+        d.get(out);
+        return out;
+    }
+
+    /** The request as plain Avro binary (schema PromptRequest of this build), for redrive tooling. */
+    private static byte[] avro(PromptRequest r) {
+        try {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            BinaryEncoder enc = EncoderFactory.get().directBinaryEncoder(out, null);
+            new SpecificDatumWriter<>(PromptRequest.class).write(r, enc);
+            enc.flush();
+            return out.toByteArray();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static String json(Map<String, String> m) {
+        try {
+            return JSON.writeValueAsString(m);
+        } catch (JsonProcessingException e) {
+            throw new IllegalStateException("metadata is not serialisable as JSON: " + e.getMessage(), e);
+        }
+    }
+}

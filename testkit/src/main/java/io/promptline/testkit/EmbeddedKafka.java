@@ -1,0 +1,122 @@
+package io.promptline.testkit;
+
+import io.promptline.topics.Topics;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.test.KafkaClusterTestKit;
+import org.apache.kafka.common.test.TestKitNodes;
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real single-node KRaft Kafka broker (combined broker + controller), in-process, for one
+ * test class. Register it as a static field:
+ *
+ * <pre>{@code
+ * @RegisterExtension static final EmbeddedKafka KAFKA = new EmbeddedKafka();
+ * }</pre>
+ *
+ * Each test should take its own topics with {@link #newTopics(int)} so tests never share state.
+ */
+public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback {
+    private static final AtomicInteger TOPIC_SEQ = new AtomicInteger();
+    private KafkaClusterTestKit cluster;
+    private Admin admin;
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        close();
+    }
+
+    /** Starts the broker; for use outside JUnit (benchmarks, tools). */
+    public EmbeddedKafka start() throws Exception {
+        if (cluster != null) return this;
+        TestKitNodes nodes = new TestKitNodes.Builder()
+                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build();
+        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
+        brokerProperties().forEach(builder::setConfigProp);
+        cluster = builder.build();
+        cluster.format();
+        cluster.startup();
+        cluster.waitForReadyBrokers();
+        admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()));
+        return this;
+    }
+
+    /** Broker settings for a one-node cluster that runs transactions (exactly_once_v2) and starts fast. */
+    static Map<String, Object> brokerProperties() {
+        return Map.of(
+                "offsets.topic.replication.factor", "1",
+                "offsets.topic.num.partitions", "4",
+                "transaction.state.log.replication.factor", "1",
+                "transaction.state.log.min.isr", "1",
+                "transaction.state.log.num.partitions", "4",
+                "group.initial.rebalance.delay.ms", "0",
+                "auto.create.topics.enable", "false",
+                "num.partitions", "1");
+    }
+
+    public void close() throws Exception {
+        if (admin != null) admin.close();
+        if (cluster != null) cluster.close();
+        admin = null;
+        cluster = null;
+    }
+
+    public String bootstrapServers() {
+        requireStarted();
+        return cluster.bootstrapServers();
+    }
+
+    public Admin admin() {
+        requireStarted();
+        return admin;
+    }
+
+    /**
+     * A fresh set of Promptline topic names unique to the caller, with all the standard topics
+     * created ({@code partitions} each for the request tiers; results, costs and DLQ too; quotas compacted).
+     */
+    public Topics newTopics(int partitions) {
+        Topics topics = Topics.withBase("t" + TOPIC_SEQ.incrementAndGet() + "-" + Long.toHexString(System.nanoTime() & 0xffffff));
+        List<String> names = new ArrayList<>(topics.allRequestTopics());
+        names.addAll(List.of(topics.results(), topics.costs(), topics.dlq()));
+        createTopics(partitions, names);
+        createTopic(new NewTopic(topics.quotas(), partitions, (short) 1).configs(Map.of("cleanup.policy", "compact")));
+        return topics;
+    }
+
+    public void createTopics(int partitions, Collection<String> names) {
+        List<NewTopic> list = names.stream().map(n -> new NewTopic(n, partitions, (short) 1)).toList();
+        try {
+            admin().createTopics(list).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot create topics " + names + ": " + e.getMessage(), e);
+        }
+    }
+
+    public void createTopic(NewTopic topic) {
+        try {
+            admin().createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot create topic " + topic.name() + ": " + e.getMessage(), e);
+        }
+    }
+
+    private void requireStarted() {
+        if (cluster == null) throw new IllegalStateException("EmbeddedKafka is not started; register it with @RegisterExtension on a static field");
+    }
+}

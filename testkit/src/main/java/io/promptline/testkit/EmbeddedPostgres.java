@@ -1,0 +1,55 @@
+package io.promptline.testkit;
+
+import org.junit.jupiter.api.extension.AfterAllCallback;
+import org.junit.jupiter.api.extension.BeforeAllCallback;
+import org.junit.jupiter.api.extension.ExtensionContext;
+
+import javax.sql.DataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A real PostgreSQL server (zonky's embedded binaries) for one test class. Each test takes a
+ * fresh database with {@link #newDatabase()}.
+ */
+public final class EmbeddedPostgres implements BeforeAllCallback, AfterAllCallback {
+    private static final AtomicInteger DB_SEQ = new AtomicInteger();
+    private io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg;
+
+    @Override
+    public void beforeAll(ExtensionContext context) throws Exception {
+        start();
+    }
+
+    @Override
+    public void afterAll(ExtensionContext context) throws Exception {
+        close();
+    }
+
+    public EmbeddedPostgres start() throws Exception {
+        if (pg == null) pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
+        return this;
+    }
+
+    public void close() throws Exception {
+        if (pg != null) pg.close();
+        pg = null;
+    }
+
+    /** Creates an empty database and returns its JDBC URL (user and password: postgres). */
+    public String newDatabase() {
+        String name = "db" + DB_SEQ.incrementAndGet() + "_" + Long.toHexString(System.nanoTime() & 0xffffff);
+        try (Connection c = pg.getPostgresDatabase().getConnection(); Statement s = c.createStatement()) {
+            s.execute("CREATE DATABASE " + name);
+        } catch (SQLException e) {
+            throw new IllegalStateException("Cannot create database " + name + ": " + e.getMessage(), e);
+        }
+        return pg.getJdbcUrl("postgres", name);
+    }
+
+    public DataSource adminDataSource() {
+        return pg.getPostgresDatabase();
+    }
+}
