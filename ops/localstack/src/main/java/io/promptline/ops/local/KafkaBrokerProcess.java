@@ -1,0 +1,150 @@
+package io.promptline.ops.local;
+
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.common.Uuid;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A real single-node KRaft Kafka broker (combined broker + controller) in its own JVM, started
+ * from the Kafka jars on this JVM's classpath: {@code kafka.tools.StorageTool format} once,
+ * then {@code kafka.Kafka server.properties}. Data survives restarts of the local stack.
+ */
+public final class KafkaBrokerProcess implements AutoCloseable {
+    private final Path dir;
+    private final int port;
+    private final int controllerPort;
+    private Process process;
+
+    public KafkaBrokerProcess(Path dir, int port, int controllerPort) {
+        this.dir = dir;
+        this.port = port;
+        this.controllerPort = controllerPort;
+    }
+
+    public String bootstrapServers() {
+        return "127.0.0.1:" + port;
+    }
+
+    public Path logFile() {
+        return dir.resolve("broker.log");
+    }
+
+    public void start(Duration readyTimeout) throws IOException, InterruptedException {
+        Files.createDirectories(dir);
+        Path props = writeProperties();
+        if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
+            run(List.of("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c", props.toString()),
+                    dir.resolve("format.log"), Duration.ofSeconds(60));
+        }
+        ProcessBuilder pb = new ProcessBuilder(javaCommand("kafka.Kafka", props.toString()))
+                .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
+        process = pb.start();
+        awaitReady(readyTimeout);
+    }
+
+    private Path writeProperties() throws IOException {
+        String text = String.join("\n",
+                "process.roles=broker,controller",
+                "node.id=1",
+                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
+                "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
+                "controller.listener.names=CONTROLLER",
+                "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,CONTROLLER:PLAINTEXT",
+                "inter.broker.listener.name=PLAINTEXT",
+                "log.dirs=" + dir.resolve("data").toAbsolutePath(),
+                "num.partitions=3",
+                "offsets.topic.replication.factor=1",
+                "offsets.topic.num.partitions=6",
+                "transaction.state.log.replication.factor=1",
+                "transaction.state.log.min.isr=1",
+                "transaction.state.log.num.partitions=6",
+                "group.initial.rebalance.delay.ms=0",
+                "auto.create.topics.enable=false",
+                "") ;
+        Path p = dir.resolve("server.properties");
+        Files.writeString(p, text);
+        return p;
+    }
+
+    private void awaitReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        Exception last = null;
+        while (System.nanoTime() < deadline) {
+            if (!process.isAlive()) {
+                throw new IllegalStateException("Kafka broker exited with code " + process.exitValue() + "; see " + logFile());
+            }
+            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers(),
+                    "request.timeout.ms", 2000, "default.api.timeout.ms", 3000))) {
+                admin.describeCluster().nodes().get(3, TimeUnit.SECONDS);
+                return;
+            } catch (Exception e) {
+                last = e;
+                Thread.sleep(250);
+            }
+        }
+        throw new IllegalStateException("Kafka broker not ready after " + timeout.toSeconds() + " s (" + last + "); see " + logFile());
+    }
+
+    private static List<String> javaCommand(String mainClass, String... args) {
+        List<String> cmd = new ArrayList<>();
+        cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        cmd.add("-Xmx768m");
+        cmd.add("-cp");
+        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(mainClass);
+        cmd.addAll(List.of(args));
+        return cmd;
+    }
+
+    private static void run(List<String> mainAndArgs, Path log, Duration timeout) throws IOException, InterruptedException {
+        List<String> cmd = javaCommand(mainAndArgs.get(0), mainAndArgs.subList(1, mainAndArgs.size()).toArray(String[]::new));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        if (!p.waitFor(timeout.toSeconds(), TimeUnit.SECONDS) || p.exitValue() != 0) {
+            p.destroyForcibly();
+            throw new IllegalStateException("'" + mainAndArgs.get(0) + "' failed; see " + log);
+        }
+    }
+
+    /** Stops the broker with SIGTERM (controlled shutdown), forcibly after 30 s. */
+    @Override
+    public void close() {
+        if (process == null || !process.isAlive()) return;
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            process.destroyForcibly();
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Kills the broker without a controlled shutdown (for chaos runs). */
+    public void kill() {
+        if (process != null) process.destroyForcibly();
+    }
+
+    static void deleteRecursively(Path p) {
+        if (!Files.exists(p)) return;
+        try (var walk = Files.walk(p)) {
+            walk.sorted(java.util.Comparator.reverseOrder()).forEach(f -> {
+                try {
+                    Files.delete(f);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+}

@@ -1,0 +1,202 @@
+package io.promptline.ops.simulator;
+
+import io.vertx.core.Handler;
+import io.vertx.core.Vertx;
+import io.vertx.core.http.HttpServerRequest;
+import io.vertx.core.http.HttpServerResponse;
+import io.vertx.core.json.JsonArray;
+import io.vertx.core.json.JsonObject;
+import io.vertx.ext.web.RoutingContext;
+import java.util.Map;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+
+/**
+ * POST /v1/chat/completions. Per request, at arrival: one latency draw and one fault draw from the
+ * seeded {@link Random}, then the decision (in this order): API key (401), validation (400), fault
+ * marker (markers win over rates; an exhausted transient marker means plain success), prompt +
+ * max_tokens over the context window (400), random fault by rate, success. The answer (or the
+ * reset) is delivered after the sampled latency; a hang holds the request for hangMillis at once,
+ * then closes the connection.
+ */
+final class ChatCompletionHandler implements Handler<RoutingContext> {
+
+  private static final int ANSWER_PREFIX_CHARS = 60;
+
+  private final Vertx vertx;
+  private final SimulatorConfig cfg;
+  private final StatsCollector stats;
+  private final Random random;
+  private final Set<String> models;
+  private final RateLimitWindow window;
+  private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+  private final AtomicLong completionIds = new AtomicLong();
+
+  ChatCompletionHandler(Vertx vertx, SimulatorConfig cfg, StatsCollector stats) {
+    this.vertx = vertx;
+    this.cfg = cfg;
+    this.stats = stats;
+    this.random = new Random(cfg.seed());
+    this.models = Set.copyOf(cfg.models());
+    this.window = new RateLimitWindow(cfg.rateLimitRequests(), cfg.rateLimitTokens());
+  }
+
+  /** Forgets the attempts of transient markers (part of the simulator's reset). */
+  void reset() {
+    attempts.clear();
+  }
+
+  @Override
+  public void handle(RoutingContext ctx) {
+    stats.received();
+    Exchange exchange = new Exchange(vertx, ctx, stats);
+    long latency = cfg.latency().sampleMillis(random);
+    double faultDraw = random.nextDouble();
+    Reply reply = decide(ctx.request(), ctx.body().buffer(), faultDraw);
+    if (reply.outcome() == Outcome.HANG) {
+      exchange.counted();
+      stats.outcome(Outcome.HANG);
+      exchange.after(cfg.hangMillis(), exchange::abort);
+      return;
+    }
+    exchange.after(latency, () -> deliver(exchange, reply));
+  }
+
+  private Reply decide(HttpServerRequest request, io.vertx.core.buffer.Buffer body, double faultDraw) {
+    if (cfg.apiKey() != null && !("Bearer " + cfg.apiKey()).equals(request.getHeader("Authorization"))) {
+      return Reply.unauthorized();
+    }
+    ChatRequest chat;
+    try {
+      chat = ChatRequest.parse(body);
+    } catch (InvalidRequestException e) {
+      return Reply.badRequest(e.getMessage(), e.param());
+    }
+    if (!models.contains(chat.model())) {
+      stats.unknownModel();
+    }
+    int promptTokens = TokenEstimator.promptTokens(chat.contents());
+    int contextWindow = cfg.contextWindow(chat.model());
+    FaultMarker marker = FaultMarker.find(chat.contents());
+    if (marker != null) {
+      if (!marker.transientFault() || attempt(request, chat, marker) <= marker.times()) {
+        return fault(marker.fault(), marker.retryAfterSeconds(), contextWindow, promptTokens);
+      }
+      return success(request, chat, promptTokens);
+    }
+    int maxTokens = chat.maxTokens() == null ? 0 : chat.maxTokens();
+    if ((long) promptTokens + maxTokens > contextWindow) {
+      return promptTokens > contextWindow || maxTokens == 0
+          ? Reply.contextLength(contextWindow, promptTokens)
+          : Reply.contextLength(contextWindow, promptTokens, maxTokens);
+    }
+    Outcome randomFault = randomFault(faultDraw);
+    if (randomFault != null) {
+      return fault(randomFault, null, contextWindow, promptTokens);
+    }
+    return success(request, chat, promptTokens);
+  }
+
+  /** Counts this call of a transient marker's logical request; returns the attempt number (1-based). */
+  private int attempt(HttpServerRequest request, ChatRequest chat, FaultMarker marker) {
+    String key = request.getHeader("Idempotency-Key");
+    if (key == null) {
+      key = "hash:" + Long.toHexString(TokenEstimator.contentHash(chat.model(), chat.contents()));
+    }
+    return attempts.computeIfAbsent(key + "|" + marker.text(), k -> new AtomicInteger()).incrementAndGet();
+  }
+
+  private Outcome randomFault(double u) {
+    double[] rates = {cfg.rate429(), cfg.rate500(), cfg.rate503(), cfg.rateHang(), cfg.rateReset(),
+        cfg.rateContextLength(), cfg.rate401()};
+    Outcome[] faults = {Outcome.RATE_LIMITED, Outcome.SERVER_ERROR, Outcome.OVERLOADED, Outcome.HANG,
+        Outcome.RESET, Outcome.CONTEXT_LENGTH, Outcome.UNAUTHORIZED};
+    double cumulative = 0;
+    for (int i = 0; i < rates.length; i++) {
+      cumulative += rates[i];
+      if (u < cumulative) {
+        return faults[i];
+      }
+    }
+    return null;
+  }
+
+  private Reply fault(Outcome fault, Integer retryAfter, int contextWindow, int promptTokens) {
+    switch (fault) {
+      case RATE_LIMITED: return Reply.rateLimited(retryAfter != null ? retryAfter : cfg.retryAfterSeconds());
+      case SERVER_ERROR: return Reply.serverError();
+      case OVERLOADED: return Reply.overloaded(retryAfter);
+      case UNAUTHORIZED: return Reply.unauthorized();
+      case CONTEXT_LENGTH: return Reply.contextLength(contextWindow, promptTokens);
+      case CONTENT_POLICY: return Reply.contentPolicy();
+      default: return Reply.noAnswer(fault); // HANG, RESET
+    }
+  }
+
+  private Reply success(HttpServerRequest request, ChatRequest chat, int promptTokens) {
+    int min = cfg.completionTokensMin();
+    int max = cfg.completionTokensMax();
+    int completion = TokenEstimator.completionTokens(chat.model(), chat.contents(), min, max, chat.maxTokens());
+    boolean truncated = TokenEstimator.truncated(chat.model(), chat.contents(), min, max, chat.maxTokens());
+    int cached = TokenEstimator.cachedTokens(promptTokens, cfg.cachedFraction(), cfg.cachedMinPromptTokens());
+    int reasoning = TokenEstimator.reasoningTokens(completion, cfg.reasoningFraction());
+    String key = request.getHeader("Idempotency-Key");
+    if (key == null) {
+      key = request.getHeader("X-Request-Id");
+    }
+    RecordedCall call = new RecordedCall(key, chat.model(), promptTokens, completion, cached, reasoning);
+    return Reply.success(completionBody(chat, call, truncated), call);
+  }
+
+  private JsonObject completionBody(ChatRequest chat, RecordedCall call, boolean truncated) {
+    String last = chat.lastUserContent();
+    String text = "Simulated answer to: "
+        + (last.length() > ANSWER_PREFIX_CHARS ? last.substring(0, ANSWER_PREFIX_CHARS) : last);
+    JsonObject choice = new JsonObject()
+        .put("index", 0)
+        .put("message", new JsonObject().put("role", "assistant").put("content", text))
+        .put("finish_reason", truncated ? "length" : "stop");
+    JsonObject usage = new JsonObject()
+        .put("prompt_tokens", call.promptTokens())
+        .put("completion_tokens", call.completionTokens())
+        .put("total_tokens", call.promptTokens() + call.completionTokens())
+        .put("prompt_tokens_details", new JsonObject().put("cached_tokens", call.cachedTokens()))
+        .put("completion_tokens_details", new JsonObject().put("reasoning_tokens", call.reasoningTokens()));
+    return new JsonObject()
+        .put("id", "chatcmpl-sim-" + completionIds.incrementAndGet())
+        .put("object", "chat.completion")
+        .put("created", System.currentTimeMillis() / 1000)
+        .put("model", chat.model())
+        .put("choices", new JsonArray().add(choice))
+        .put("usage", usage);
+  }
+
+  private void deliver(Exchange exchange, Reply reply) {
+    exchange.counted();
+    if (reply.outcome() == Outcome.RESET) {
+      stats.outcome(Outcome.RESET);
+      exchange.abort();
+      return;
+    }
+    HttpServerResponse response = exchange.ctx().response();
+    RecordedCall call = reply.call();
+    long tokens = call == null ? 0 : (long) call.promptTokens() + call.completionTokens();
+    window.apply(response, tokens, reply.outcome() == Outcome.RATE_LIMITED);
+    if (reply.retryAfterSeconds() != null) {
+      response.putHeader("retry-after", Integer.toString(reply.retryAfterSeconds()))
+          .putHeader("retry-after-ms", Long.toString(reply.retryAfterSeconds() * 1000L));
+    }
+    if (call != null) {
+      stats.success(call);
+    } else {
+      stats.outcome(reply.outcome());
+    }
+    exchange.finish();
+    response.setStatusCode(reply.status())
+        .putHeader("content-type", "application/json")
+        .end(reply.body().toBuffer());
+  }
+}
