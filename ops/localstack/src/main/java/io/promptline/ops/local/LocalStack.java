@@ -179,6 +179,7 @@ public final class LocalStack implements AutoCloseable {
             List<CompletableFuture<String>> sent = prompts.stream().map(producer::submit).toList();
             CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         }
+        out.line("Component logs: " + s.dir().resolve("stack.log") + " (broker: " + s.dir().resolve("kafka/broker.log") + ")");
         out.line("Published " + prompts.size() + " requests (run " + runId + ") to llm.requests.{urgent,normal,batch}");
         RunReport report = new RunReport(db, runId);
         boolean complete = report.awaitAll(prompts.size(), s.timeout(), out,
