@@ -80,7 +80,7 @@ record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int 
 
     private static String providerFromHost(String url) {
         String host = URI.create(url).getHost();
-        if (host == null) return "openai";
+        if (host == null || host.equals("localhost") || host.matches("[0-9.]+") || host.contains(":")) return "custom";
         String[] parts = host.split("\\.");
         return parts.length >= 2 ? parts[parts.length - 2] : host;
     }
