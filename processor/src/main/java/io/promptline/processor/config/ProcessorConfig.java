@@ -2,9 +2,8 @@ package io.promptline.processor.config;
 
 import io.promptline.avro.Priority;
 import io.promptline.config.ConfigSources;
+import io.promptline.config.PromptlineConfig;
 import io.promptline.processor.routing.Router;
-import io.promptline.topics.Topics;
-import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -24,13 +23,7 @@ import java.util.Map;
  * Loaded from an optional properties file plus environment overrides ({@link ConfigSources}).
  * Kafka Streams settings pass through with the {@code kafka.} prefix.
  */
-public final class ProcessorConfig extends AbstractConfig {
-    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
-    private static final String BOOTSTRAP_SERVERS_DOC = "Kafka bootstrap servers.";
-    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
-    private static final String SCHEMA_REGISTRY_URL_DOC = "Confluent-compatible Schema Registry base URL(s), comma-separated.";
-    public static final String TOPICS_BASE_CONFIG = "promptline.topics.base";
-    private static final String TOPICS_BASE_DOC = "Common prefix of all topic names (llm → llm.requests.normal, llm.results, ...).";
+public final class ProcessorConfig extends PromptlineConfig {
     public static final String APPLICATION_ID_CONFIG = "promptline.processor.application.id";
     private static final String APPLICATION_ID_DOC = "Kafka Streams application.id prefix; each tier runs as <prefix>-<tier> with its own consumer group.";
     public static final String TIERS_CONFIG = "promptline.processor.tiers";
@@ -62,10 +55,7 @@ public final class ProcessorConfig extends AbstractConfig {
     public static final String PRICE_TABLE_CONFIG = "promptline.processor.price.table";
     private static final String PRICE_TABLE_DOC = "Path of a price table JSON file; empty uses the built-in table.";
 
-    public static final ConfigDef CONFIG = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, BOOTSTRAP_SERVERS_DOC)
-            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, SCHEMA_REGISTRY_URL_DOC)
-            .define(TOPICS_BASE_CONFIG, Type.STRING, Topics.DEFAULT_BASE, new ConfigDef.NonEmptyString(), Importance.MEDIUM, TOPICS_BASE_DOC)
+    public static final ConfigDef CONFIG = common()
             .define(APPLICATION_ID_CONFIG, Type.STRING, "promptline-processor", new ConfigDef.NonEmptyString(), Importance.MEDIUM, APPLICATION_ID_DOC)
             .define(TIERS_CONFIG, Type.LIST, "URGENT,NORMAL,BATCH", tierValidator(), Importance.MEDIUM, TIERS_DOC)
             .define(MAX_IN_FLIGHT_CONFIG, Type.INT, 1024, Range.between(1, 100_000), Importance.HIGH, MAX_IN_FLIGHT_DOC)
@@ -91,23 +81,11 @@ public final class ProcessorConfig extends AbstractConfig {
             .define(PRICE_TABLE_CONFIG, Type.STRING, "", Importance.MEDIUM, PRICE_TABLE_DOC);
 
     public ProcessorConfig(Map<?, ?> values) {
-        super(CONFIG, values, false);
+        super(CONFIG, values);
     }
 
     public static ProcessorConfig load(Path file, Map<String, String> env) {
         return new ProcessorConfig(ConfigSources.load(CONFIG, file, env));
-    }
-
-    public String bootstrapServers() {
-        return getString(BOOTSTRAP_SERVERS_CONFIG);
-    }
-
-    public String schemaRegistryUrl() {
-        return getString(SCHEMA_REGISTRY_URL_CONFIG);
-    }
-
-    public Topics topics() {
-        return Topics.withBase(getString(TOPICS_BASE_CONFIG));
     }
 
     public String applicationId(Priority tier) {
@@ -172,11 +150,6 @@ public final class ProcessorConfig extends AbstractConfig {
 
     public String priceTablePath() {
         return getString(PRICE_TABLE_CONFIG);
-    }
-
-    /** Kafka Streams settings given as {@code kafka.*}. */
-    public Map<String, Object> kafkaOverrides() {
-        return ConfigSources.withPrefix(originals(), "kafka.");
     }
 
     private static ConfigDef.Validator tierValidator() {

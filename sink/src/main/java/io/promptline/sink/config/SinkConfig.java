@@ -1,8 +1,7 @@
 package io.promptline.sink.config;
 
 import io.promptline.config.ConfigSources;
-import io.promptline.topics.Topics;
-import org.apache.kafka.common.config.AbstractConfig;
+import io.promptline.config.PromptlineConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -14,10 +13,7 @@ import java.time.Duration;
 import java.util.Map;
 
 /** The PostgreSQL sink's configuration: documented keys with defaults and validators. */
-public final class SinkConfig extends AbstractConfig {
-    public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
-    public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
-    public static final String TOPICS_BASE_CONFIG = "promptline.topics.base";
+public final class SinkConfig extends PromptlineConfig {
     public static final String GROUP_ID_CONFIG = "promptline.sink.group.id";
     public static final String JDBC_URL_CONFIG = "promptline.sink.jdbc.url";
     public static final String JDBC_USER_CONFIG = "promptline.sink.jdbc.user";
@@ -25,10 +21,7 @@ public final class SinkConfig extends AbstractConfig {
     public static final String MAX_POLL_RECORDS_CONFIG = "promptline.sink.max.poll.records";
     public static final String POLL_TIMEOUT_MS_CONFIG = "promptline.sink.poll.timeout.ms";
 
-    public static final ConfigDef CONFIG = new ConfigDef()
-            .define(BOOTSTRAP_SERVERS_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, "Kafka bootstrap servers.")
-            .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, "Schema Registry base URL(s).")
-            .define(TOPICS_BASE_CONFIG, Type.STRING, Topics.DEFAULT_BASE, new ConfigDef.NonEmptyString(), Importance.MEDIUM, "Common prefix of all topic names.")
+    public static final ConfigDef CONFIG = common()
             .define(GROUP_ID_CONFIG, Type.STRING, "promptline-sink-postgres", new ConfigDef.NonEmptyString(), Importance.MEDIUM, "Consumer group of the sink.")
             .define(JDBC_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, "PostgreSQL JDBC URL, e.g. jdbc:postgresql://localhost:5432/promptline.")
             .define(JDBC_USER_CONFIG, Type.STRING, "postgres", Importance.HIGH, "Database user.")
@@ -37,23 +30,11 @@ public final class SinkConfig extends AbstractConfig {
             .define(POLL_TIMEOUT_MS_CONFIG, Type.LONG, 200L, Range.between(1, 60_000), Importance.LOW, "Consumer poll timeout.");
 
     public SinkConfig(Map<?, ?> values) {
-        super(CONFIG, values, false);
+        super(CONFIG, values);
     }
 
     public static SinkConfig load(Path file, Map<String, String> env) {
         return new SinkConfig(ConfigSources.load(CONFIG, file, env));
-    }
-
-    public String bootstrapServers() {
-        return getString(BOOTSTRAP_SERVERS_CONFIG);
-    }
-
-    public String schemaRegistryUrl() {
-        return getString(SCHEMA_REGISTRY_URL_CONFIG);
-    }
-
-    public Topics topics() {
-        return Topics.withBase(getString(TOPICS_BASE_CONFIG));
     }
 
     public String groupId() {
@@ -78,9 +59,5 @@ public final class SinkConfig extends AbstractConfig {
 
     public Duration pollTimeout() {
         return Duration.ofMillis(getLong(POLL_TIMEOUT_MS_CONFIG));
-    }
-
-    public Map<String, Object> kafkaOverrides() {
-        return ConfigSources.withPrefix(originals(), "kafka.");
     }
 }
