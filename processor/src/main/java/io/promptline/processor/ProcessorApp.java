@@ -52,13 +52,13 @@ public final class ProcessorApp implements AutoCloseable {
         ChatClient client = new VertxChatClient(vertx, config.llmProvider(), config.llmBaseUrl(),
                 key == null ? null : key.value(), config.llmTimeout().toMillis(), config.llmConnectTimeoutMs(),
                 config.maxInFlight(), clock);
-        this.dispatcher = new Dispatcher(client, new DispatchPermits(config.maxInFlight()), clock);
+        this.dispatcher = new Dispatcher(client, new DispatchPermits(config.maxInFlight(), config.normalShare(), config.batchShare()), clock);
         SchemaRegistryClient registry = new RestSchemaRegistryClient(config.schemaRegistryUrl());
         PromptlineSerdes serdes = PromptlineSerdes.create(registry, true);
         PriceTable prices = config.priceTablePath().isBlank() ? PriceTable.builtIn() : PriceTable.load(Path.of(config.priceTablePath()));
         for (Priority tier : config.tiers()) {
             TierSettings settings = new TierSettings(tier, registry, config.router(), prices, config.maxPendingPerTask(),
-                    config.drainInterval(), Duration.ofSeconds(30));
+                    config.drainInterval(), Duration.ofSeconds(30), config.dedupeRetention());
             KafkaStreams ks = new KafkaStreams(PromptlineTopology.build(config.topics(), serdes, dispatcher, settings),
                     streamsProperties(config, tier));
             ks.setUncaughtExceptionHandler(e -> {

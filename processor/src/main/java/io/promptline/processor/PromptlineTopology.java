@@ -16,7 +16,7 @@ import org.apache.kafka.streams.state.Stores;
  * exactly what production runs:
  *
  * <pre>
- *   llm.requests.&lt;tier&gt; (bytes) → dispatch [pending-calls store] → llm.results | llm.costs | llm.dlq
+ *   llm.requests.&lt;tier&gt; (bytes) → dispatch [pending-calls, completed-requests] → llm.results | llm.costs | llm.dlq
  * </pre>
  *
  * Values are read as bytes so that an undecodable record reaches the DLQ with its raw bytes
@@ -35,6 +35,8 @@ public final class PromptlineTopology {
         t.addProcessor(DISPATCH, () -> new DispatchProcessor(dispatcher, tier), SOURCE);
         t.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(DispatchProcessor.PENDING_STORE), Serdes.String(), Serdes.ByteArray()), DISPATCH);
+        t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(DispatchProcessor.COMPLETED_STORE,
+                tier.dedupeRetention(), tier.dedupeRetention(), false), Serdes.String(), Serdes.Long()), DISPATCH);
         t.addSink(DispatchProcessor.RESULTS_SINK, topics.results(), new StringSerializer(), serdes.result().serializer(), DISPATCH);
         t.addSink(DispatchProcessor.COSTS_SINK, topics.costs(), new StringSerializer(), serdes.cost().serializer(), DISPATCH);
         t.addSink(DispatchProcessor.DLQ_SINK, topics.dlq(), new StringSerializer(), serdes.deadLetter().serializer(), DISPATCH);

@@ -79,13 +79,17 @@ class DispatchTopologyTest {
 
     @BeforeEach
     void setUp() {
+        start(64);
+    }
+
+    private void start(int permits) {
         SIM.simulator().reset();
         serdes = REGISTRY.serdes();
         dispatcher = new Dispatcher(new VertxChatClient(vertx, "openai", SIM.baseUrl(), "test-key", 1_000, 1_000, 64,
-                Clock.systemUTC()), new DispatchPermits(64), Clock.systemUTC());
+                Clock.systemUTC()), new DispatchPermits(permits), Clock.systemUTC());
         TierSettings tier = new TierSettings(Priority.NORMAL, serdes.registry(),
                 new Router(Map.of("code", "deepseek-v3.2"), "gpt-4.1-mini"), PriceTable.builtIn(), 100,
-                Duration.ofMillis(5), Duration.ofSeconds(5));
+                Duration.ofMillis(5), Duration.ofSeconds(5), Duration.ofHours(1));
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dispatch-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -264,5 +268,50 @@ class DispatchTopologyTest {
         Map<String, String> modelById = new java.util.HashMap<>();
         results.readValuesToList().forEach(r -> modelById.put(r.getRequestId(), r.getModel()));
         assertThat(modelById).containsEntry("routed", "deepseek-v3.2").containsEntry("default", "gpt-4.1-mini");
+    }
+
+    @Test
+    void shouldNotCallOrBillAgainForARequestPublishedAfterItsResult() {
+        PromptRequest r = request("again").build();
+        send(r);
+        pumpUntil(() -> !results.isEmpty());
+        send(r);
+        driver.advanceWallClockTime(Duration.ofMillis(50));
+
+        assertThat(results.readValuesToList()).hasSize(1);
+        assertThat(costs.readValuesToList()).hasSize(1);
+        assertThat(SIM.simulator().stats().requestsReceived()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldCallAgainWhenADeadLetteredRequestIsRedriven() {
+        // Given a request whose first call fails (the provider is down once)
+        PromptRequest r = request("redrive").setMessages(List.of(new ChatMessage("user", "x [[sim:503x1]]"))).build();
+        send(r);
+        pumpUntil(() -> !dlq.isEmpty());
+        assertThat(dlq.readValue().getCategory()).isEqualTo(ErrorCategory.PROVIDER_ERROR);
+
+        // When the same request is published again (a DLQ redrive), it is called again and answered
+        send(r);
+        pumpUntil(() -> !results.isEmpty());
+        assertThat(results.readValue().getRequestId()).isEqualTo("redrive");
+        assertThat(SIM.simulator().stats().requestsReceived()).isEqualTo(2);
+    }
+
+    @Test
+    void shouldDeadLetterARequestWhoseDeadlinePassesWhileWaitingForAPermit() {
+        tearDown();
+        start(1);
+        // Given the only permit held by a call the provider never answers (client timeout 1 s)
+        send(request("holder").setMessages(List.of(new ChatMessage("user", "wait [[sim:hang]]"))).build());
+        send(request("late").setDeadline(Instant.now().plusMillis(200)).build());
+
+        pumpUntil(() -> dlq.getQueueSize() >= 2);
+        Map<String, DeadLetter> byId = new java.util.HashMap<>();
+        dlq.readValuesToList().forEach(d -> byId.put(d.getRequestId(), d));
+        assertThat(byId.get("late").getCategory()).isEqualTo(ErrorCategory.DEADLINE_EXCEEDED);
+        assertThat(byId.get("late").getMessage()).contains("waiting for a dispatch permit");
+        assertThat(byId.get("holder").getCategory()).isEqualTo(ErrorCategory.TIMEOUT);
+        assertThat(SIM.simulator().stats().requestsReceived()).as("the late request was never called").isEqualTo(1);
     }
 }

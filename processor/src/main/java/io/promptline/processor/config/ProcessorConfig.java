@@ -30,6 +30,12 @@ public final class ProcessorConfig extends PromptlineConfig {
     private static final String TIERS_DOC = "Priority tiers this processor consumes (URGENT, NORMAL, BATCH).";
     public static final String MAX_IN_FLIGHT_CONFIG = "promptline.processor.max.in.flight";
     private static final String MAX_IN_FLIGHT_DOC = "Global limit of concurrent LLM calls in this JVM, shared by all tiers.";
+    public static final String NORMAL_SHARE_CONFIG = "promptline.processor.normal.share";
+    private static final String NORMAL_SHARE_DOC = "Normal calls may start only while fewer than this fraction of max.in.flight calls are in flight; the rest is urgent headroom.";
+    public static final String BATCH_SHARE_CONFIG = "promptline.processor.batch.share";
+    private static final String BATCH_SHARE_DOC = "Batch calls may start only while fewer than this fraction of max.in.flight calls are in flight (at most the normal share).";
+    public static final String DEDUPE_RETENTION_MS_CONFIG = "promptline.processor.dedupe.retention.ms";
+    private static final String DEDUPE_RETENTION_MS_DOC = "How long a completed request_id is remembered: a request published again within it is not called or billed again.";
     public static final String MAX_PENDING_PER_TASK_CONFIG = "promptline.processor.max.pending.per.task";
     private static final String MAX_PENDING_PER_TASK_DOC = "Requests admitted but not completed per task; above it the task waits in short slices, and Kafka holds the backlog.";
     public static final String DRAIN_INTERVAL_MS_CONFIG = "promptline.processor.drain.interval.ms";
@@ -59,6 +65,9 @@ public final class ProcessorConfig extends PromptlineConfig {
             .define(APPLICATION_ID_CONFIG, Type.STRING, "promptline-processor", new ConfigDef.NonEmptyString(), Importance.MEDIUM, APPLICATION_ID_DOC)
             .define(TIERS_CONFIG, Type.LIST, "URGENT,NORMAL,BATCH", tierValidator(), Importance.MEDIUM, TIERS_DOC)
             .define(MAX_IN_FLIGHT_CONFIG, Type.INT, 1024, Range.between(1, 100_000), Importance.HIGH, MAX_IN_FLIGHT_DOC)
+            .define(NORMAL_SHARE_CONFIG, Type.DOUBLE, 0.85, Range.between(0.01, 1.0), Importance.MEDIUM, NORMAL_SHARE_DOC)
+            .define(BATCH_SHARE_CONFIG, Type.DOUBLE, 0.70, Range.between(0.01, 1.0), Importance.MEDIUM, BATCH_SHARE_DOC)
+            .define(DEDUPE_RETENTION_MS_CONFIG, Type.LONG, 24 * 3_600_000L, Range.between(60_000, 90L * 24 * 3_600_000), Importance.MEDIUM, DEDUPE_RETENTION_MS_DOC)
             .define(MAX_PENDING_PER_TASK_CONFIG, Type.INT, 1024, Range.between(1, 1_000_000), Importance.MEDIUM, MAX_PENDING_PER_TASK_DOC)
             .define(DRAIN_INTERVAL_MS_CONFIG, Type.LONG, 5L, Range.between(1, 1000), Importance.LOW, DRAIN_INTERVAL_MS_DOC)
             .define(STREAM_THREADS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, STREAM_THREADS_DOC)
@@ -82,6 +91,9 @@ public final class ProcessorConfig extends PromptlineConfig {
 
     public ProcessorConfig(Map<?, ?> values) {
         super(CONFIG, values);
+        if (batchShare() > normalShare()) {
+            throw new ConfigException(BATCH_SHARE_CONFIG, batchShare(), "must not exceed " + NORMAL_SHARE_CONFIG + " (" + normalShare() + ")");
+        }
     }
 
     public static ProcessorConfig load(Path file, Map<String, String> env) {
@@ -100,6 +112,18 @@ public final class ProcessorConfig extends PromptlineConfig {
 
     public int maxInFlight() {
         return getInt(MAX_IN_FLIGHT_CONFIG);
+    }
+
+    public double normalShare() {
+        return getDouble(NORMAL_SHARE_CONFIG);
+    }
+
+    public double batchShare() {
+        return getDouble(BATCH_SHARE_CONFIG);
+    }
+
+    public Duration dedupeRetention() {
+        return Duration.ofMillis(getLong(DEDUPE_RETENTION_MS_CONFIG));
     }
 
     public int maxPendingPerTask() {

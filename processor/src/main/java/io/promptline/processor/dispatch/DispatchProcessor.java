@@ -18,6 +18,8 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
 import org.apache.kafka.streams.state.KeyValueIterator;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.state.WindowStore;
+import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -43,6 +45,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DispatchProcessor implements Processor<byte[], byte[], Object, Object> {
     public static final String PENDING_STORE = "pending-calls";
+    /** request_ids that produced a result, remembered for the dedupe retention. */
+    public static final String COMPLETED_STORE = "completed-requests";
     public static final String RESULTS_SINK = "results-sink";
     public static final String COSTS_SINK = "costs-sink";
     public static final String DLQ_SINK = "dlq-sink";
@@ -56,6 +60,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
     private ProcessorContext<Object, Object> ctx;
     private KeyValueStore<String, byte[]> store;
+    private WindowStore<String, Long> completed;
     private long duplicatesSkipped;
 
     public DispatchProcessor(Dispatcher dispatcher, TierSettings settings) {
@@ -68,6 +73,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     public void init(ProcessorContext<Object, Object> context) {
         this.ctx = context;
         this.store = context.getStateStore(PENDING_STORE);
+        this.completed = context.getStateStore(COMPLETED_STORE);
         int recovered = 0;
         try (KeyValueIterator<String, byte[]> it = store.all()) {
             while (it.hasNext()) {
@@ -111,9 +117,9 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
             forwardDeadLetter(DeadLetters.of(request, r.category(), null, r.message(), 0, null, null, origin, now), now);
             return;
         }
-        if (pending.containsKey(request.getRequestId())) {
+        if (pending.containsKey(request.getRequestId()) || completedRecently(request.getRequestId(), now)) {
             duplicatesSkipped++;
-            log.debug("request_id {} at {} is already in flight; duplicate skipped", request.getRequestId(), origin);
+            log.debug("request_id {} at {} is in flight or already answered; duplicate skipped", request.getRequestId(), origin);
             return;
         }
         awaitRoom();
@@ -143,6 +149,13 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
                     + " passed before the call (now " + now + ")"));
         }
         return Optional.empty();
+    }
+
+    private boolean completedRecently(String requestId, Instant now) {
+        long to = now.toEpochMilli();
+        try (WindowStoreIterator<Long> it = completed.fetch(requestId, to - settings.dedupeRetention().toMillis(), to)) {
+            return it.hasNext();
+        }
     }
 
     /** Backpressure: while this task holds too many pending entries, drain in short slices. */
@@ -176,9 +189,26 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
                 awaitingPermit.poll();
                 continue;
             }
-            if (!dispatcher.tryStart(pc, completions::add)) return;
+            if (expired(pc)) {
+                awaitingPermit.poll();
+                continue;
+            }
+            if (!dispatcher.tryStart(pc, settings.tier(), completions::add)) return;
             awaitingPermit.poll();
         }
+    }
+
+    /** A request whose deadline passed while it waited for a permit is dead-lettered without a call. */
+    private boolean expired(PendingCall pc) {
+        Instant deadline = pc.request().getDeadline();
+        Instant now = dispatcher.clock().instant();
+        if (deadline == null || deadline.isAfter(now)) return false;
+        forwardDeadLetter(DeadLetters.of(pc.request(), ErrorCategory.DEADLINE_EXCEEDED, null, "deadline " + deadline
+                + " passed while waiting for a dispatch permit (now " + now + ")", pc.attempts() - 1,
+                null, null, pc.origin(), now), now);
+        pending.remove(pc.request().getRequestId());
+        store.delete(pc.request().getRequestId());
+        return true;
     }
 
     private void apply(Completion c) {
@@ -191,6 +221,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
             var cost = Outputs.cost(pc, s, c, price, settings.prices().version(), dispatcher.provider(), now);
             ctx.forward(new Record<>(result.getRequestId(), result, now.toEpochMilli()), RESULTS_SINK);
             ctx.forward(new Record<>(cost.getTenant(), cost, now.toEpochMilli()), COSTS_SINK);
+            completed.put(c.requestId(), now.toEpochMilli(), now.toEpochMilli());
         } else if (c.outcome() instanceof CallOutcome.Failure f) {
             forwardDeadLetter(DeadLetters.of(pc.request(), f.category(), f.httpStatus(), f.message(), pc.attempts(),
                     Instant.ofEpochMilli(pc.firstAttemptAt()), Instant.ofEpochMilli(c.startedAt()), pc.origin(), now), now);

@@ -1,5 +1,6 @@
 package io.promptline.processor.dispatch;
 
+import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
 
 import java.time.Clock;
@@ -33,22 +34,25 @@ public final class Dispatcher implements AutoCloseable {
         return permits;
     }
 
-    /** Starts the call if a permit is free; false means try again later. */
-    public boolean tryStart(PendingCall pending, Consumer<Completion> onDone) {
-        if (!permits.tryAcquire()) return false;
+    /**
+     * Starts the call if a permit of the tier is free; false means try again later. The tier is the
+     * topic's, not the request's own priority field, so a request cannot claim urgent headroom.
+     */
+    public boolean tryStart(PendingCall pending, Priority tier, Consumer<Completion> onDone) {
+        if (!permits.tryAcquire(tier)) return false;
         PromptRequest r = pending.request();
         ChatCall call = new ChatCall(r.getRequestId(), pending.model(), r.getMessages(), r.getTemperature(),
                 r.getMaxTokens(), r.getResponseFormat());
         long started = clock.millis();
         try {
             client.call(call).whenComplete((outcome, error) -> {
-                permits.release();
+                permits.release(tier);
                 CallOutcome o = outcome != null ? outcome : new CallOutcome.Failure(
                         ErrorClassifier.fromTransport(error), null, String.valueOf(error), null, clock.millis() - started);
                 onDone.accept(new Completion(r.getRequestId(), pending.attempts(), started, o));
             });
         } catch (RuntimeException e) {
-            permits.release();
+            permits.release(tier);
             throw e;
         }
         return true;

@@ -12,7 +12,8 @@ import java.time.Duration;
  *
  * @param maxPending  pending entries per task above which the task waits
  * @param maxBlock    longest a task waits for room before admitting anyway (stays far below max.poll.interval.ms)
+ * @param dedupeRetention how long a completed request_id is remembered
  */
 public record TierSettings(Priority tier, SchemaRegistryClient registry, Router router, PriceTable prices,
-                           int maxPending, Duration drainInterval, Duration maxBlock) {
+                           int maxPending, Duration drainInterval, Duration maxBlock, Duration dedupeRetention) {
 }
