@@ -212,6 +212,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     }
 
     private void apply(Completion c) {
+        dispatcher.completionHandled();
         PendingCall pc = pending.get(c.requestId());
         if (pc == null || pc.attempts() != c.attempt()) return; // superseded call (re-dispatched); already applied
         Instant now = dispatcher.clock().instant();
@@ -252,6 +253,6 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     public void close() {
         // Completions still in flight are dropped: their pending entries stay in the store and the
         // task's next owner calls again. Permits are released by the dispatcher regardless.
-        completions.clear();
+        while (completions.poll() != null) dispatcher.completionHandled();
     }
 }

@@ -4,6 +4,8 @@ import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
 
 import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
@@ -15,6 +17,9 @@ public final class Dispatcher implements AutoCloseable {
     private final ChatClient client;
     private final DispatchPermits permits;
     private final Clock clock;
+    /** Calls started whose completion has not yet been applied (or dropped) by a task. */
+    private final AtomicInteger unapplied = new AtomicInteger();
+    private volatile boolean starting = true;
 
     public Dispatcher(ChatClient client, DispatchPermits permits, Clock clock) {
         this.client = client;
@@ -39,7 +44,8 @@ public final class Dispatcher implements AutoCloseable {
      * topic's, not the request's own priority field, so a request cannot claim urgent headroom.
      */
     public boolean tryStart(PendingCall pending, Priority tier, Consumer<Completion> onDone) {
-        if (!permits.tryAcquire(tier)) return false;
+        if (!starting || !permits.tryAcquire(tier)) return false;
+        unapplied.incrementAndGet();
         PromptRequest r = pending.request();
         ChatCall call = new ChatCall(r.getRequestId(), pending.model(), r.getMessages(), r.getTemperature(),
                 r.getMaxTokens(), r.getResponseFormat());
@@ -53,9 +59,34 @@ public final class Dispatcher implements AutoCloseable {
             });
         } catch (RuntimeException e) {
             permits.release(tier);
+            unapplied.decrementAndGet();
             throw e;
         }
         return true;
+    }
+
+    /** A task applied (or, closing, dropped) a completion handed to it. */
+    public void completionHandled() {
+        unapplied.decrementAndGet();
+    }
+
+    /**
+     * Graceful shutdown, first half: start no more calls, and wait until every started call's
+     * completion has been applied by its task, so that a clean stop repeats no call.
+     * Returns false if calls were still open at the timeout (their new owner calls again).
+     */
+    public boolean drain(Duration timeout) throws InterruptedException {
+        starting = false;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (unapplied.get() > 0) {
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    public int unapplied() {
+        return unapplied.get();
     }
 
     @Override

@@ -12,8 +12,6 @@ import io.promptline.processor.ProcessorApp;
 import io.promptline.processor.config.ProcessorConfig;
 import io.promptline.producer.Prompt;
 import io.promptline.producer.PromptlineProducer;
-import io.promptline.registry.RestSchemaRegistryClient;
-import io.promptline.serde.AvroDeserializer;
 import io.promptline.sink.SinkMain;
 import io.promptline.sink.config.SinkConfig;
 import io.promptline.sink.postgres.PostgresSink;
@@ -22,13 +20,11 @@ import io.promptline.testkit.EmbeddedKafka;
 import io.promptline.testkit.EmbeddedPostgres;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.SimulatorFixture;
+import io.promptline.testkit.TopicReader;
 import io.promptline.topics.Topics;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
-import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -175,23 +171,8 @@ class EndToEndIntegrationTest {
     }
 
     private <T extends org.apache.avro.specific.SpecificRecord> List<T> readCommitted(String topic, Class<T> type, int expected) {
-        List<T> out = new ArrayList<>();
-        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
-                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + topic + "-" + System.nanoTime(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                new StringDeserializer(), new AvroDeserializer<>(new RestSchemaRegistryClient(REGISTRY.url()), type))) {
-            consumer.subscribe(List.of(topic));
-            long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
-            while (out.size() < expected && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
-            }
-            // Drain a little longer so that a duplicate beyond the expected count would be seen.
-            long extra = System.nanoTime() + Duration.ofSeconds(2).toNanos();
-            while (System.nanoTime() < extra) consumer.poll(Duration.ofMillis(200)).forEach(r -> out.add(r.value()));
-        }
-        return out;
+        return TopicReader.readCommitted(KAFKA.bootstrapServers(), REGISTRY.url(), topic, type, expected,
+                Duration.ofSeconds(120), Duration.ofSeconds(2));
     }
 
     private static long expectedCostMicros(List<RecordedCall> calls) {

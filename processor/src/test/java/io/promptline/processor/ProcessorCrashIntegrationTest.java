@@ -1,0 +1,163 @@
+package io.promptline.processor;
+
+import io.promptline.avro.CostEvent;
+import io.promptline.avro.Priority;
+import io.promptline.avro.PromptResult;
+import io.promptline.ops.simulator.SimulatorConfig;
+import io.promptline.producer.Prompt;
+import io.promptline.producer.PromptlineProducer;
+import io.promptline.testkit.Await;
+import io.promptline.testkit.EmbeddedKafka;
+import io.promptline.testkit.JavaProcess;
+import io.promptline.testkit.RegistryFixture;
+import io.promptline.testkit.SimulatorFixture;
+import io.promptline.testkit.TopicReader;
+import io.promptline.topics.Topics;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * Crashes and rebalances with the processor in its own JVM: whatever happens to a processor,
+ * every request yields exactly one result and one cost event (read_committed). Only the LLM
+ * call may repeat, and only for calls whose outcome was not yet committed.
+ */
+class ProcessorCrashIntegrationTest {
+    private static final int REQUESTS = 1_200;
+
+    @RegisterExtension
+    static final EmbeddedKafka KAFKA = new EmbeddedKafka();
+    @RegisterExtension
+    static final RegistryFixture REGISTRY = new RegistryFixture();
+    @RegisterExtension
+    static final SimulatorFixture SIM = new SimulatorFixture(SimulatorConfig.builder().latency("fixed:3000").build());
+
+    @TempDir
+    Path dir;
+
+    @BeforeEach
+    void resetSimulator() {
+        SIM.simulator().reset();
+    }
+
+    private Map<String, String> env(Topics topics, String appId, Path stateDir) {
+        Map<String, String> env = new HashMap<>();
+        env.put("PROMPTLINE_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers());
+        env.put("PROMPTLINE_SCHEMA_REGISTRY_URL", REGISTRY.url());
+        env.put("PROMPTLINE_TOPICS_BASE", topics.base());
+        env.put("PROMPTLINE_PROCESSOR_APPLICATION_ID", appId);
+        env.put("PROMPTLINE_PROCESSOR_STATE_DIR", stateDir.toString());
+        env.put("PROMPTLINE_PROCESSOR_TIERS", "NORMAL");
+        env.put("PROMPTLINE_PROCESSOR_MAX_IN_FLIGHT", "1024");
+        env.put("PROMPTLINE_PROCESSOR_NORMAL_SHARE", "1.0");
+        env.put("PROMPTLINE_LLM_BASE_URL", SIM.baseUrl());
+        return env;
+    }
+
+    private JavaProcess processor(Map<String, String> env, String name) {
+        return JavaProcess.start(ProcessorMain.class, env, dir.resolve(name + ".log"), "-Xmx512m");
+    }
+
+    private Set<String> publish(Topics topics) throws Exception {
+        Set<String> ids = new HashSet<>();
+        try (PromptlineProducer producer = PromptlineProducer.builder().bootstrapServers(KAFKA.bootstrapServers())
+                .schemaRegistryUrl(REGISTRY.url()).topics(topics).build()) {
+            List<CompletableFuture<String>> sent = new ArrayList<>();
+            for (int i = 0; i < REQUESTS; i++) {
+                sent.add(producer.submit(Prompt.builder("tenant-" + (i % 12)).requestId(topics.base() + "-" + i)
+                        .priority(Priority.NORMAL).model("gpt-4.1").user("question " + i).build()));
+            }
+            for (CompletableFuture<String> f : sent) ids.add(f.get(60, TimeUnit.SECONDS));
+        }
+        return ids;
+    }
+
+    /** Exactly one result and one cost event per request, read as a downstream application would. */
+    private void assertExactlyOnce(Topics topics, Set<String> sent) {
+        List<PromptResult> results = TopicReader.readCommitted(KAFKA.bootstrapServers(), REGISTRY.url(), topics.results(),
+                PromptResult.class, REQUESTS, Duration.ofSeconds(120), Duration.ofSeconds(3));
+        List<CostEvent> costs = TopicReader.readCommitted(KAFKA.bootstrapServers(), REGISTRY.url(), topics.costs(),
+                CostEvent.class, REQUESTS, Duration.ofSeconds(60), Duration.ofSeconds(1));
+        assertThat(results).extracting(PromptResult::getRequestId).doesNotHaveDuplicates().hasSameElementsAs(sent);
+        assertThat(costs).extracting(CostEvent::getRequestId).doesNotHaveDuplicates().hasSameElementsAs(sent);
+    }
+
+    @Test
+    void shouldLoseAndDoubleNothingWhenKilledWithCallsInFlight() throws Exception {
+        Topics topics = KAFKA.newTopics(3);
+        Map<String, String> env = env(topics, "crash-" + topics.base(), dir.resolve("state"));
+        try (JavaProcess first = processor(env, "first")) {
+            Set<String> sent = publish(topics);
+
+            // Given at least 500 calls in flight (each takes 3 s) and none answered yet
+            Await.until(Duration.ofSeconds(60), "500 calls in flight", () -> SIM.simulator().stats().inFlight() >= 500,
+                    () -> SIM.simulator().stats().toString());
+            long committedAtKill = TopicReader.countCommitted(KAFKA.bootstrapServers(), topics.results());
+
+            // When the processor is killed with SIGKILL and started again
+            first.kill();
+            Await.until(Duration.ofSeconds(10), "the simulator to see the killed connections close",
+                    () -> SIM.simulator().stats().inFlight() == 0);
+            long callsBeforeRestart = SIM.simulator().stats().requestsReceived();
+            long inFlightAtKill = callsBeforeRestart - SIM.simulator().stats().succeeded();
+            long restartedAt = System.nanoTime();
+            try (JavaProcess second = processor(env, "second")) {
+                Await.until(Duration.ofSeconds(60), "a call from the restarted processor",
+                        () -> SIM.simulator().stats().requestsReceived() > callsBeforeRestart);
+                long resumeMs = (System.nanoTime() - restartedAt) / 1_000_000;
+
+                // Then every request has exactly one result and one cost event
+                assertExactlyOnce(topics, sent);
+                long repeated = SIM.simulator().stats().requestsReceived() - REQUESTS;
+                System.out.printf("kill -9: %d calls in flight, %d results committed at the kill; %d calls made twice; "
+                        + "restarted processor calling again after %d ms%n", inFlightAtKill, committedAtKill, repeated, resumeMs);
+                assertThat(inFlightAtKill).as("calls in flight at the kill").isGreaterThanOrEqualTo(500);
+                assertThat(repeated).as("calls made twice").isLessThanOrEqualTo(inFlightAtKill);
+                assertThat(SIM.simulator().stats().succeeded()).isGreaterThanOrEqualTo(REQUESTS);
+                second.stop(Duration.ofSeconds(30));
+            }
+        }
+    }
+
+    @Test
+    void shouldLoseAndDoubleNothingWhenAnInstanceJoinsAndAnotherLeaves() throws Exception {
+        Topics topics = KAFKA.newTopics(3);
+        String appId = "rebalance-" + topics.base();
+        try (JavaProcess first = processor(env(topics, appId, dir.resolve("state-1")), "first")) {
+            Set<String> sent = publish(topics);
+            Await.until(Duration.ofSeconds(60), "calls in flight on the first instance",
+                    () -> SIM.simulator().stats().inFlight() >= 300);
+
+            // When a second instance joins mid-run, and then the first stops gracefully
+            try (JavaProcess second = processor(env(topics, appId, dir.resolve("state-2")), "second")) {
+                Await.until(Duration.ofSeconds(60), "some results committed",
+                        () -> TopicReader.countCommitted(KAFKA.bootstrapServers(), topics.results()) >= 200);
+                long callsAtStop = SIM.simulator().stats().requestsReceived();
+                long committedAtStop = TopicReader.countCommitted(KAFKA.bootstrapServers(), topics.results());
+                assertThat(first.stop(Duration.ofSeconds(60))).as("first instance exits on SIGTERM").isTrue();
+
+                // Then the survivor finishes the work, exactly once
+                assertExactlyOnce(topics, sent);
+                long repeated = SIM.simulator().stats().requestsReceived() - REQUESTS;
+                System.out.printf("rebalance: %d calls made, %d committed when the first instance stopped; %d calls made twice%n",
+                        callsAtStop, committedAtStop, repeated);
+                assertThat(repeated).as("calls made twice").isLessThanOrEqualTo(callsAtStop - committedAtStop);
+                second.stop(Duration.ofSeconds(30));
+            }
+        }
+    }
+}
