@@ -39,6 +39,8 @@ import java.util.Properties;
  */
 public final class ProcessorApp implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ProcessorApp.class);
+    /** Longest a task waits for room per turn of its stream thread: far below the 10 s exactly-once transaction timeout. */
+    static final Duration MAX_BLOCK = Duration.ofSeconds(3);
 
     private final ProcessorConfig config;
     private final Vertx vertx;
@@ -58,7 +60,7 @@ public final class ProcessorApp implements AutoCloseable {
         PriceTable prices = config.priceTablePath().isBlank() ? PriceTable.builtIn() : PriceTable.load(Path.of(config.priceTablePath()));
         for (Priority tier : config.tiers()) {
             TierSettings settings = new TierSettings(tier, registry, config.router(), prices, config.maxPendingPerTask(),
-                    config.drainInterval(), Duration.ofSeconds(30), config.dedupeRetention());
+                    config.drainInterval(), MAX_BLOCK, config.dedupeRetention());
             KafkaStreams ks = new KafkaStreams(PromptlineTopology.build(config.topics(), serdes, dispatcher, settings),
                     streamsProperties(config, tier));
             ks.setUncaughtExceptionHandler(e -> {

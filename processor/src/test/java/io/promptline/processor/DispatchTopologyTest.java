@@ -158,7 +158,7 @@ class DispatchTopologyTest {
         assertThat(cost.getCostMicros()).isEqualTo((scaled + 500_000) / 1_000_000);
         assertThat(cost.getCurrency()).isEqualTo("USD");
         assertThat(cost.getPriceVersion()).isEqualTo(PriceTable.builtIn().version());
-        assertThat(cost.getEventId()).isEqualTo("ok-1/1");
+        assertThat(cost.getEventId()).startsWith("ok-1/1/");
         assertThat(costs.isEmpty()).isTrue();
         assertThat(dlq.isEmpty()).isTrue();
         assertThat(pendingStore().get("ok-1")).as("pending entry deleted once applied").isNull();
@@ -190,10 +190,12 @@ class DispatchTopologyTest {
         send(request("unknown-model").setModel("gpt-99").build());
         send(request("unknown-task").setTaskType("poetry").build());
         send(request("expired").setDeadline(Instant.now().minusSeconds(1)).build());
+        send(request("bad-format").setResponseFormat("{\"type\":\"json_object\"}}").build());
 
         List<DeadLetter> letters = dlq.readValuesToList();
         assertThat(letters).extracting(DeadLetter::getRequestId).containsExactly(
-                "no-messages", "bad-max-tokens", "absurd-max-tokens", "empty-content", "unknown-model", "unknown-task", "expired");
+                "no-messages", "bad-max-tokens", "absurd-max-tokens", "empty-content", "unknown-model", "unknown-task", "expired",
+                "bad-format");
         assertThat(letters.get(0).getMessage()).contains("messages");
         assertThat(letters.get(1).getMessage()).contains("max_tokens -5");
         assertThat(letters.get(2).getMessage()).contains("max_tokens 50000000");
@@ -202,6 +204,8 @@ class DispatchTopologyTest {
         assertThat(letters.get(5).getMessage()).contains("task_type 'poetry'");
         assertThat(letters.subList(0, 6)).allMatch(d -> d.getCategory() == ErrorCategory.INVALID_REQUEST);
         assertThat(letters.get(6).getCategory()).isEqualTo(ErrorCategory.DEADLINE_EXCEEDED);
+        assertThat(letters.get(7).getCategory()).isEqualTo(ErrorCategory.INVALID_REQUEST);
+        assertThat(letters.get(7).getMessage()).contains("response_format");
         assertThat(letters).allMatch(d -> d.getRequest() != null && d.getAttempts() == 0);
         assertThat(SIM.simulator().stats().requestsReceived()).as("no call for a refused request").isZero();
     }

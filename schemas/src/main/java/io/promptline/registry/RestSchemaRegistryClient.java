@@ -111,7 +111,7 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         Schema cached = schemasById.get(id);
         if (cached != null) return cached;
         Reply reply = send("GET", "/schemas/ids/" + id, null);
-        if (reply.status == 404) {
+        if (reply.errorCode() == 40403) {
             throw new RegistryException.UnknownSchemaId(id, reply.url);
         }
         JsonNode body = reply.requireOk("fetch schema id " + id);
@@ -119,7 +119,12 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
         if (!"AVRO".equals(type)) {
             throw new RegistryException("Schema id " + id + " is of type " + type + "; Promptline reads only AVRO", -1);
         }
-        Schema schema = new Schema.Parser().parse(body.get("schema").asText());
+        Schema schema;
+        try {
+            schema = new Schema.Parser().parse(body.path("schema").asText());
+        } catch (RuntimeException e) {
+            throw new RegistryException("Schema id " + id + " from " + reply.url + " is not a valid Avro schema: " + e.getMessage(), e);
+        }
         schemasById.putIfAbsent(id, schema);
         return schemasById.get(id);
     }

@@ -1,8 +1,10 @@
 package io.promptline.processor.dispatch;
 
+import io.promptline.avro.CostEvent;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.PromptRequest;
+import io.promptline.avro.PromptResult;
 import io.promptline.processor.cost.Price;
 import io.promptline.processor.intake.DeadLetters;
 import io.promptline.processor.intake.DeadLetters.Origin;
@@ -28,8 +30,6 @@ import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.LinkedBlockingQueue;
-import java.util.concurrent.TimeUnit;
 
 /**
  * Intake and dispatch for one task of one tier. Kafka Streams allows forward() and store
@@ -55,9 +55,13 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     private final Dispatcher dispatcher;
     private final TierSettings settings;
     private final AvroDeserializer<PromptRequest> decoder;
+    /** Mirror of the pending store for this task lifetime; rebuilt from the store in init(). */
     private final Map<String, PendingCall> pending = new HashMap<>();
     private final ArrayDeque<String> awaitingPermit = new ArrayDeque<>();
-    private final LinkedBlockingQueue<Completion> completions = new LinkedBlockingQueue<>();
+    /** Stored entries that can no longer be decoded; dead-lettered on the first punctuation. */
+    private final Map<String, byte[]> unreadable = new HashMap<>();
+    private TaskCompletions completions;
+    private long blockedNanos;
     private ProcessorContext<Object, Object> ctx;
     private KeyValueStore<String, byte[]> store;
     private WindowStore<String, Long> completed;
@@ -74,23 +78,37 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         this.ctx = context;
         this.store = context.getStateStore(PENDING_STORE);
         this.completed = context.getStateStore(COMPLETED_STORE);
-        int recovered = 0;
+        this.completions = new TaskCompletions(dispatcher);
+        pending.clear();
+        awaitingPermit.clear();
+        unreadable.clear();
         try (KeyValueIterator<String, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 var kv = it.next();
-                PendingCall pc = PendingCall.decode(kv.value, wire -> decoder.deserialize(settings.tier().name(), wire))
-                        .withNextAttempt();
-                store.put(kv.key, pc.encode());
-                pending.put(kv.key, pc);
-                awaitingPermit.add(kv.key);
-                recovered++;
+                try {
+                    PendingCall pc = PendingCall.decode(kv.value, wire -> decoder.deserialize(settings.tier().name(), wire))
+                            .withNextAttempt();
+                    store.put(kv.key, pc.encode());
+                    pending.put(kv.key, pc);
+                    awaitingPermit.add(kv.key);
+                } catch (RegistryException e) {
+                    if (!(e instanceof RegistryException.UnknownSchemaId)) throw e;
+                    unreadable.put(kv.key, kv.value);
+                } catch (RuntimeException e) {
+                    unreadable.put(kv.key, kv.value);
+                }
             }
         }
-        if (recovered > 0) {
-            log.info("Task {} ({}): re-dispatching {} pending calls left by a previous owner", context.taskId(), settings.tier(), recovered);
+        if (!pending.isEmpty() || !unreadable.isEmpty()) {
+            log.info("Task {} ({}): re-dispatching {} pending calls left by a previous owner ({} unreadable)",
+                    context.taskId(), settings.tier(), pending.size(), unreadable.size());
         }
-        context.schedule(settings.drainInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> pump());
-        pump();
+        // Nothing is forwarded from init(): the first punctuation (a few ms away) starts the calls.
+        context.schedule(settings.drainInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> {
+            blockedNanos = 0;
+            deadLetterUnreadable();
+            pump();
+        });
     }
 
     @Override
@@ -100,8 +118,13 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         PromptRequest request;
         try {
             request = record.value() == null ? null : decoder.deserialize(origin.topic(), record.value());
-        } catch (RegistryException.Unreachable e) {
-            throw e; // not the record's fault: fail the task, retry after the thread is replaced, lose nothing
+        } catch (RegistryException e) {
+            if (!(e instanceof RegistryException.UnknownSchemaId)) {
+                throw e; // registry down or refusing: not the record's fault; the task fails and retries, nothing is lost
+            }
+            log.warn("Undecodable record at {}: {}", origin, e.getMessage());
+            forwardDeadLetter(DeadLetters.malformed(record.key(), record.value(), e.getMessage(), origin, now), now);
+            return;
         } catch (SerializationException e) {
             log.warn("Undecodable record at {}: {}", origin, e.getMessage());
             forwardDeadLetter(DeadLetters.malformed(record.key(), record.value(), e.getMessage(), origin, now), now);
@@ -158,23 +181,26 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         }
     }
 
-    /** Backpressure: while this task holds too many pending entries, drain in short slices. */
+    /**
+     * Backpressure: while this task holds too many pending entries, drain completions in short
+     * slices. The time spent waiting between two punctuations (i.e. two turns of the stream
+     * thread's loop, where commits happen) is capped by {@code maxBlock}, far below the exactly-once
+     * transaction timeout and max.poll.interval.ms; past it the record is admitted anyway.
+     */
     private void awaitRoom() {
-        long giveUpAt = System.nanoTime() + settings.maxBlock().toNanos();
         while (pending.size() >= settings.maxPending()) {
             pump();
             if (pending.size() < settings.maxPending()) return;
-            if (System.nanoTime() > giveUpAt) {
-                log.warn("Task {} ({}): {} calls pending for {} ms; admitting past the bound of {} rather than risk max.poll.interval.ms",
-                        ctx.taskId(), settings.tier(), pending.size(), settings.maxBlock().toMillis(), settings.maxPending());
-                return;
-            }
+            if (!dispatcher.isStarting() || blockedNanos >= settings.maxBlock().toNanos()) return;
+            long t0 = System.nanoTime();
             try {
-                Completion c = completions.poll(settings.drainInterval().toMillis(), TimeUnit.MILLISECONDS);
+                Completion c = completions.poll(settings.drainInterval().toMillis());
                 if (c != null) apply(c);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
+            } finally {
+                blockedNanos += System.nanoTime() - t0;
             }
         }
     }
@@ -193,7 +219,14 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
                 awaitingPermit.poll();
                 continue;
             }
-            if (!dispatcher.tryStart(pc, settings.tier(), completions::add)) return;
+            try {
+                if (!dispatcher.tryStart(pc, settings.tier(), completions::offer)) return;
+            } catch (RuntimeException e) {
+                awaitingPermit.poll();
+                finish(pc, DeadLetters.of(pc.request(), ErrorCategory.INVALID_REQUEST, null,
+                        "cannot build the call: " + e.getMessage(), pc.attempts() - 1, null, null, pc.origin(), dispatcher.clock().instant()));
+                continue;
+            }
             awaitingPermit.poll();
         }
     }
@@ -206,8 +239,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         forwardDeadLetter(DeadLetters.of(pc.request(), ErrorCategory.DEADLINE_EXCEEDED, null, "deadline " + deadline
                 + " passed while waiting for a dispatch permit (now " + now + ")", pc.attempts() - 1,
                 null, null, pc.origin(), now), now);
-        pending.remove(pc.request().getRequestId());
-        store.delete(pc.request().getRequestId());
+        remove(pc.request().getRequestId());
         return true;
     }
 
@@ -216,19 +248,53 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         PendingCall pc = pending.get(c.requestId());
         if (pc == null || pc.attempts() != c.attempt()) return; // superseded call (re-dispatched); already applied
         Instant now = dispatcher.clock().instant();
-        if (c.outcome() instanceof CallOutcome.Success s) {
-            Price price = settings.prices().find(dispatcher.provider(), pc.model()).orElseThrow();
-            var result = Outputs.result(pc, s, c, dispatcher.provider(), now);
-            var cost = Outputs.cost(pc, s, c, price, settings.prices().version(), dispatcher.provider(), now);
-            ctx.forward(new Record<>(result.getRequestId(), result, now.toEpochMilli()), RESULTS_SINK);
-            ctx.forward(new Record<>(cost.getTenant(), cost, now.toEpochMilli()), COSTS_SINK);
-            completed.put(c.requestId(), now.toEpochMilli(), now.toEpochMilli());
-        } else if (c.outcome() instanceof CallOutcome.Failure f) {
-            forwardDeadLetter(DeadLetters.of(pc.request(), f.category(), f.httpStatus(), f.message(), pc.attempts(),
-                    Instant.ofEpochMilli(pc.firstAttemptAt()), Instant.ofEpochMilli(c.startedAt()), pc.origin(), now), now);
+        if (c.outcome() instanceof CallOutcome.Failure f) {
+            finish(pc, DeadLetters.of(pc.request(), f.category(), f.httpStatus(), f.message(), pc.attempts(),
+                    Instant.ofEpochMilli(pc.firstAttemptAt()), Instant.ofEpochMilli(c.startedAt()), pc.origin(), now));
+            return;
         }
-        pending.remove(c.requestId());
-        store.delete(c.requestId());
+        CallOutcome.Success s = (CallOutcome.Success) c.outcome();
+        PromptResult result;
+        CostEvent cost;
+        try {
+            Price price = settings.prices().find(dispatcher.provider(), pc.model()).orElseThrow(() -> new IllegalStateException(
+                    "model '" + pc.model() + "' has no price for provider " + dispatcher.provider() + " in price table " + settings.prices().version()));
+            result = Outputs.result(pc, s, c, dispatcher.provider(), now);
+            cost = Outputs.cost(pc, s, c, settings.tier(), price, settings.prices().version(), dispatcher.provider(), now);
+        } catch (RuntimeException e) {
+            // The call succeeded but cannot be recorded (no price, absurd usage): keep the whole answer
+            // in the DLQ for a person to look at, rather than crash and call again in a loop.
+            log.error("Task {}: cannot record the answer to {} from {}: {}", ctx.taskId(), c.requestId(), pc.origin(), e.getMessage());
+            finish(pc, DeadLetters.of(pc.request(), ErrorCategory.PROVIDER_ERROR, 200, "answered but not recordable: " + e.getMessage(),
+                    pc.attempts(), Instant.ofEpochMilli(pc.firstAttemptAt()), Instant.ofEpochMilli(c.startedAt()), pc.origin(), now));
+            return;
+        }
+        ctx.forward(new Record<>(result.getRequestId(), result, now.toEpochMilli()), RESULTS_SINK);
+        ctx.forward(new Record<>(cost.getTenant(), cost, now.toEpochMilli()), COSTS_SINK);
+        completed.put(c.requestId(), now.toEpochMilli(), now.toEpochMilli());
+        remove(pc.request().getRequestId());
+    }
+
+    private void finish(PendingCall pc, DeadLetter dl) {
+        forwardDeadLetter(dl, dl.getFailedAt());
+        remove(pc.request().getRequestId());
+    }
+
+    private void remove(String requestId) {
+        pending.remove(requestId);
+        store.delete(requestId);
+    }
+
+    private void deadLetterUnreadable() {
+        if (unreadable.isEmpty()) return;
+        Instant now = dispatcher.clock().instant();
+        Origin origin = new Origin(PENDING_STORE, ctx.taskId().partition(), -1);
+        unreadable.forEach((id, raw) -> {
+            forwardDeadLetter(DeadLetters.malformed(null, raw, "pending entry of request_id " + id
+                    + " can no longer be decoded (unknown schema id or entry format)", origin, now), now);
+            store.delete(id);
+        });
+        unreadable.clear();
     }
 
     private void forwardDeadLetter(DeadLetter dl, Instant now) {
@@ -251,8 +317,12 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
 
     @Override
     public void close() {
-        // Completions still in flight are dropped: their pending entries stay in the store and the
-        // task's next owner calls again. Permits are released by the dispatcher regardless.
-        while (completions.poll() != null) dispatcher.completionHandled();
+        // Completions not yet applied are dropped (now or on arrival): their pending entries stay in
+        // the store and the task's next lifetime or owner calls again. The in-memory mirror is
+        // cleared, because Kafka Streams may init() this same object again after a dirty close.
+        if (completions != null) completions.close();
+        pending.clear();
+        awaitingPermit.clear();
+        unreadable.clear();
     }
 }

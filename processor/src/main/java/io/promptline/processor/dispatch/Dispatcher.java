@@ -44,8 +44,11 @@ public final class Dispatcher implements AutoCloseable {
      * topic's, not the request's own priority field, so a request cannot claim urgent headroom.
      */
     public boolean tryStart(PendingCall pending, Priority tier, Consumer<Completion> onDone) {
-        if (!starting || !permits.tryAcquire(tier)) return false;
-        unapplied.incrementAndGet();
+        unapplied.incrementAndGet(); // before the check, so drain() cannot miss a call that starts
+        if (!starting || !permits.tryAcquire(tier)) {
+            unapplied.decrementAndGet();
+            return false;
+        }
         PromptRequest r = pending.request();
         ChatCall call = new ChatCall(r.getRequestId(), pending.model(), r.getMessages(), r.getTemperature(),
                 r.getMaxTokens(), r.getResponseFormat());
@@ -83,6 +86,11 @@ public final class Dispatcher implements AutoCloseable {
             Thread.sleep(10);
         }
         return true;
+    }
+
+    /** False once a graceful shutdown began: tasks must not wait for room, nothing will start. */
+    public boolean isStarting() {
+        return starting;
     }
 
     public int unapplied() {

@@ -35,13 +35,17 @@ final class Outputs {
                 .build();
     }
 
-    /** One cost event per billable call; the id is a function of the request and attempt, so it is stable. */
-    static CostEvent cost(PendingCall pc, CallOutcome.Success s, Completion c, Price price, String priceVersion,
+    /**
+     * One cost event per billable call. The id names the call (request, attempt, start time): a
+     * committed event keeps it forever, and a request called again after the dedupe retention
+     * gets a new id instead of colliding with the first bill.
+     */
+    static CostEvent cost(PendingCall pc, CallOutcome.Success s, Completion c, Priority tier, Price price, String priceVersion,
                           String provider, Instant now) {
         PromptRequest r = pc.request();
-        boolean batch = r.getPriority() == Priority.BATCH;
+        boolean batch = tier == Priority.BATCH; // the topic's tier, not a field the publisher sets
         return CostEvent.newBuilder()
-                .setEventId(r.getRequestId() + "/" + c.attempt())
+                .setEventId(r.getRequestId() + "/" + c.attempt() + "/" + c.startedAt())
                 .setRequestId(r.getRequestId())
                 .setTenant(r.getTenant())
                 .setPriority(r.getPriority())

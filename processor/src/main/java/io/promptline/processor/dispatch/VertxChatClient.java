@@ -126,8 +126,24 @@ public final class VertxChatClient implements ChatClient {
                 .setCachedTokens(longOrZero(promptDetails, "cached_tokens"))
                 .setReasoningTokens(longOrZero(completionDetails, "reasoning_tokens"))
                 .build();
+        String badUsage = implausible(tokens);
+        if (badUsage != null) {
+            return new CallOutcome.Failure(ErrorCategory.PROVIDER_ERROR, status, "Answer from " + provider + " reports "
+                    + badUsage + "; not billed", null, latency);
+        }
         return new CallOutcome.Success(json.getString("model", call.model()), message.getString("content"),
                 choice.getString("finish_reason"), tokens, latency);
+    }
+
+    /** Token counts no real answer has: negative, parts larger than wholes, or beyond any context window. */
+    static String implausible(TokenUsage u) {
+        long limit = 100_000_000L;
+        if (u.getPromptTokens() < 0 || u.getCompletionTokens() < 0 || u.getCachedTokens() < 0 || u.getReasoningTokens() < 0) {
+            return "negative token counts " + u;
+        }
+        if (u.getPromptTokens() > limit || u.getCompletionTokens() > limit) return "absurd token counts " + u;
+        if (u.getCachedTokens() > u.getPromptTokens()) return "more cached than prompt tokens " + u;
+        return null;
     }
 
     private static long longOrZero(JsonObject o, String field) {

@@ -1,6 +1,7 @@
 package io.promptline.processor.intake;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.promptline.avro.ChatMessage;
@@ -19,7 +20,7 @@ public final class RequestValidator {
     public static final int MAX_TOKENS_LIMIT = 1_000_000;
     public static final int MAX_ID_LENGTH = 256;
     private static final Set<String> ROLES = Set.of("system", "user", "assistant", "tool", "developer");
-    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper().enable(DeserializationFeature.FAIL_ON_TRAILING_TOKENS);
 
     private RequestValidator() {
     }

@@ -92,14 +92,19 @@ public final class PostgresSink implements Runnable, AutoCloseable {
                 } else {
                     batch.addDeadLetter(r.topic(), r.partition(), r.offset(), deadLetters.deserialize(r.topic(), r.value()));
                 }
-            } catch (RegistryException.Unreachable e) {
-                throw e;
+            } catch (RegistryException e) {
+                if (!(e instanceof RegistryException.UnknownSchemaId)) throw e; // registry trouble, not bad data: stop, lose nothing
+                reject(batch, r, e);
             } catch (SerializationException e) {
-                log.error("Undecodable record {}-{}@{} kept in sink_rejects: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
-                batch.addReject(new SinkBatch.Reject(r.topic(), r.partition(), r.offset(), String.valueOf(e.getMessage()), r.value()));
+                reject(batch, r, e);
             }
         }
         return batch;
+    }
+
+    private static void reject(SinkBatch batch, ConsumerRecord<byte[], byte[]> r, Exception e) {
+        log.error("Undecodable record {}-{}@{} kept in sink_rejects: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+        batch.addReject(new SinkBatch.Reject(r.topic(), r.partition(), r.offset(), String.valueOf(e.getMessage()), r.value()));
     }
 
     /** A database outage stalls the sink (Kafka keeps the records) instead of skipping them. */
