@@ -86,11 +86,11 @@ public final class PostgresSink implements Runnable, AutoCloseable {
             }
             try {
                 if (r.topic().equals(topics.results())) {
-                    batch.addResult(results.deserialize(r.topic(), r.value()));
+                    batch.addResult(r.topic(), r.partition(), r.offset(), r.value(), results.deserialize(r.topic(), r.value()));
                 } else if (r.topic().equals(topics.costs())) {
-                    batch.addCost(costs.deserialize(r.topic(), r.value()));
+                    batch.addCost(r.topic(), r.partition(), r.offset(), r.value(), costs.deserialize(r.topic(), r.value()));
                 } else {
-                    batch.addDeadLetter(r.topic(), r.partition(), r.offset(), deadLetters.deserialize(r.topic(), r.value()));
+                    batch.addDeadLetter(r.topic(), r.partition(), r.offset(), r.value(), deadLetters.deserialize(r.topic(), r.value()));
                 }
             } catch (RegistryException e) {
                 if (!(e instanceof RegistryException.UnknownSchemaId)) throw e; // registry trouble, not bad data: stop, lose nothing
@@ -112,7 +112,7 @@ public final class PostgresSink implements Runnable, AutoCloseable {
         long backoff = 100;
         while (true) {
             try {
-                writer.write(batch);
+                writer.writeOrReject(batch);
                 return;
             } catch (SQLException e) {
                 if (!running.get()) throw new IllegalStateException("stopped while the database was failing", e);

@@ -59,6 +59,42 @@ public final class PostgresWriter {
         Flyway.configure().dataSource(dataSource).locations("classpath:db/migration").load().migrate();
     }
 
+    /**
+     * Writes the batch; if the database refuses some of its data (SQLSTATE class 22 or 23, e.g. a
+     * NUL character in a text), writes the records one by one and keeps each refused one in
+     * sink_rejects with the reason, so one bad record never stalls the sink.
+     */
+    public void writeOrReject(SinkBatch batch) throws SQLException {
+        try {
+            write(batch);
+            return;
+        } catch (SQLException e) {
+            if (!isDataError(e)) throw e;
+        }
+        for (SinkBatch.Single one : batch.singles()) {
+            try {
+                write(one.batch());
+            } catch (SQLException e) {
+                if (!isDataError(e) || one.source() == null) throw e;
+                SinkBatch reject = new SinkBatch();
+                reject.addReject(one.source().reject("PostgreSQL refused the record: " + describe(e)));
+                write(reject);
+            }
+        }
+    }
+
+    /** The server's own message (not the echoed statement, which may hold the very bytes it refused). */
+    private static String describe(SQLException e) {
+        SQLException root = e.getNextException() != null ? e.getNextException() : e;
+        String msg = String.valueOf(root.getMessage()).replace('\u0000', '?');
+        return msg.length() > 500 ? msg.substring(0, 500) + "..." : msg;
+    }
+
+    static boolean isDataError(SQLException e) {
+        String state = e.getSQLState();
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
+    }
+
     public void write(SinkBatch batch) throws SQLException {
         if (batch.size() == 0) return;
         try (Connection c = dataSource.getConnection()) {
@@ -79,7 +115,8 @@ public final class PostgresWriter {
     private static void writeResults(Connection c, SinkBatch batch) throws SQLException {
         if (batch.results.isEmpty()) return;
         try (PreparedStatement ps = c.prepareStatement(INSERT_RESULT)) {
-            for (PromptResult r : batch.results) {
+            for (SinkBatch.Located<PromptResult> l : batch.results) {
+                PromptResult r = l.value();
                 int i = 1;
                 ps.setString(i++, r.getRequestId());
                 ps.setString(i++, r.getTenant());
@@ -108,7 +145,8 @@ public final class PostgresWriter {
     private static void writeCosts(Connection c, SinkBatch batch) throws SQLException {
         if (batch.costs.isEmpty()) return;
         try (PreparedStatement ps = c.prepareStatement(INSERT_COST)) {
-            for (CostEvent e : batch.costs) {
+            for (SinkBatch.Located<CostEvent> l : batch.costs) {
+                CostEvent e = l.value();
                 int i = 1;
                 ps.setString(i++, e.getEventId());
                 ps.setString(i++, e.getRequestId());

@@ -9,29 +9,55 @@ import java.util.List;
 
 /** The decoded records of one poll, written in one database transaction. */
 public final class SinkBatch {
-    final List<PromptResult> results = new ArrayList<>();
-    final List<CostEvent> costs = new ArrayList<>();
+    final List<Located<PromptResult>> results = new ArrayList<>();
+    final List<Located<CostEvent>> costs = new ArrayList<>();
     final List<Located<DeadLetter>> deadLetters = new ArrayList<>();
     final List<Reject> rejects = new ArrayList<>();
 
-    /** A value with the coordinates of the Kafka record it came from. */
-    public record Located<T>(String topic, int partition, long offset, T value) {
+    /** A value with the coordinates and bytes of the Kafka record it came from. */
+    public record Located<T>(String topic, int partition, long offset, byte[] raw, T value) {
+        Reject reject(String reason) {
+            return new Reject(topic, partition, offset, reason, raw);
+        }
     }
 
     /** A record that could not be decoded; stored with its bytes instead of being dropped. */
     public record Reject(String topic, int partition, long offset, String reason, byte[] raw) {
     }
 
-    public void addResult(PromptResult r) {
-        results.add(r);
+    public void addResult(String topic, int partition, long offset, byte[] raw, PromptResult r) {
+        results.add(new Located<>(topic, partition, offset, raw, r));
     }
 
-    public void addCost(CostEvent c) {
-        costs.add(c);
+    public void addCost(String topic, int partition, long offset, byte[] raw, CostEvent c) {
+        costs.add(new Located<>(topic, partition, offset, raw, c));
     }
 
-    public void addDeadLetter(String topic, int partition, long offset, DeadLetter d) {
-        deadLetters.add(new Located<>(topic, partition, offset, d));
+    public void addDeadLetter(String topic, int partition, long offset, byte[] raw, DeadLetter d) {
+        deadLetters.add(new Located<>(topic, partition, offset, raw, d));
+    }
+
+    /** Each record on its own, with the reject row to write if the database refuses it. */
+    List<Single> singles() {
+        List<Single> out = new ArrayList<>();
+        for (var l : results) out.add(single(l, b -> b.results.add(l)));
+        for (var l : costs) out.add(single(l, b -> b.costs.add(l)));
+        for (var l : deadLetters) out.add(single(l, b -> b.deadLetters.add(l)));
+        for (var r : rejects) out.add(new Single(one(b -> b.rejects.add(r)), null));
+        return out;
+    }
+
+    private static Single single(Located<?> l, java.util.function.Consumer<SinkBatch> add) {
+        return new Single(one(add), l);
+    }
+
+    private static SinkBatch one(java.util.function.Consumer<SinkBatch> add) {
+        SinkBatch b = new SinkBatch();
+        add.accept(b);
+        return b;
+    }
+
+    record Single(SinkBatch batch, Located<?> source) {
     }
 
     public void addReject(Reject r) {

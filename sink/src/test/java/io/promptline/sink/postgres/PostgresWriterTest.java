@@ -49,17 +49,17 @@ class PostgresWriterTest {
         Instant t = Instant.parse("2026-11-22T10:00:00Z");
         for (int i = 0; i < n; i++) {
             TokenUsage u = TokenUsage.newBuilder().setPromptTokens(100 + i).setCompletionTokens(10).setCachedTokens(0).build();
-            b.addResult(PromptResult.newBuilder().setRequestId("r" + i).setTenant("acme").setPriority(Priority.NORMAL)
+            b.addResult("llm.results", 0, i, new byte[]{(byte) i}, PromptResult.newBuilder().setRequestId("r" + i).setTenant("acme").setPriority(Priority.NORMAL)
                     .setModel("gpt-4.1").setProvider("openai").setContent("answer \"" + i + "\"\n").setUsage(u).setAttempts(1)
                     .setQueueTimeMs(5).setCallLatencyMs(200).setCompletedAt(t).setMetadata(Map.of("run", "x\"y")).build());
-            b.addCost(CostEvent.newBuilder().setEventId("r" + i + "/1").setRequestId("r" + i).setTenant("acme")
+            b.addCost("llm.costs", 0, i, new byte[]{(byte) i}, CostEvent.newBuilder().setEventId("r" + i + "/1").setRequestId("r" + i).setTenant("acme")
                     .setPriority(Priority.NORMAL).setProvider("openai").setModel("gpt-4.1").setPromptTokens(100 + i)
                     .setCachedTokens(0).setCompletionTokens(10).setCostMicros(1_000 + i).setCurrency("USD")
                     .setPriceVersion("v1").setTimestamp(t).build());
         }
         PromptRequest req = PromptRequest.newBuilder().setRequestId("bad").setTenant("acme").setPriority(Priority.NORMAL)
                 .setMessages(List.of(new ChatMessage("user", "hi"))).setCreatedAt(t).build();
-        b.addDeadLetter("llm.dlq", 0, 7, DeadLetter.newBuilder().setRequestId("bad").setTenant("acme").setRequest(req)
+        b.addDeadLetter("llm.dlq", 0, 7, new byte[]{7}, DeadLetter.newBuilder().setRequestId("bad").setTenant("acme").setRequest(req)
                 .setCategory(ErrorCategory.AUTHENTICATION).setHttpStatus(401).setMessage("HTTP 401").setAttempts(1)
                 .setOriginTopic("llm.requests.normal").setOriginPartition(0).setOriginOffset(3).setFailedAt(t).build());
         b.addReject(new SinkBatch.Reject("llm.results", 1, 9, "Unknown magic byte", new byte[]{1, 2}));
@@ -102,5 +102,21 @@ class PostgresWriterTest {
             rs.next();
             return rs.getLong(1);
         }
+    }
+
+    @Test
+    void shouldKeepARecordTheDatabaseRefusesInRejectsAndWriteTheRest() throws Exception {
+        // Given a batch in which one answer contains a NUL character, which PostgreSQL text cannot hold
+        SinkBatch b = batch(10);
+        SinkBatch.Located<PromptResult> bad = b.results.get(3);
+        bad.value().setContent("broken \u0000 answer");
+
+        // When it is written, the good records land and the bad one is kept with its bytes and the reason
+        writer.writeOrReject(b);
+
+        assertThat(count("SELECT count(*) FROM prompt_results")).isEqualTo(9);
+        assertThat(count("SELECT count(*) FROM cost_events")).isEqualTo(10);
+        assertThat(count("SELECT count(*) FROM sink_rejects WHERE topic = 'llm.results' AND \"offset\" = 3 "
+                + "AND raw_value = '\\x03'::bytea AND reason LIKE 'PostgreSQL refused the record:%'")).isEqualTo(1);
     }
 }
