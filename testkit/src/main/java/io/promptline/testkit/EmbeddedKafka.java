@@ -106,6 +106,33 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
         } catch (Exception e) {
             throw new IllegalStateException("Cannot create topics " + names + ": " + e.getMessage(), e);
         }
+        awaitLeaders(names);
+    }
+
+    /**
+     * Waits until the broker serves every partition of the topics. Producing before that gets
+     * NOT_LEADER_OR_FOLLOWER, and an idempotent producer's retries after it can be refused with
+     * OutOfOrderSequence until the delivery timeout.
+     */
+    private void awaitLeaders(Collection<String> names) {
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
+        while (true) {
+            try {
+                var described = admin().describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
+                boolean ready = described.values().stream().allMatch(d -> d.partitions().stream()
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty() && !p.isr().isEmpty()));
+                if (ready) return;
+            } catch (Exception e) {
+                // not visible yet: try again below
+            }
+            if (System.nanoTime() > deadline) throw new IllegalStateException("Topics " + names + " have no leaders after 30 s");
+            try {
+                Thread.sleep(50);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted waiting for topic leaders", e);
+            }
+        }
     }
 
     public void createTopic(NewTopic topic) {
@@ -114,6 +141,7 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
         } catch (Exception e) {
             throw new IllegalStateException("Cannot create topic " + topic.name() + ": " + e.getMessage(), e);
         }
+        awaitLeaders(List.of(topic.name()));
     }
 
     private void requireStarted() {
