@@ -34,6 +34,7 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
   private final RateLimitWindow window;
   private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
   private final AtomicLong completionIds = new AtomicLong();
+  private final Set<Exchange> open = ConcurrentHashMap.newKeySet();
 
   ChatCompletionHandler(Vertx vertx, SimulatorConfig cfg, StatsCollector stats) {
     this.vertx = vertx;
@@ -44,6 +45,16 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
     this.window = new RateLimitWindow(cfg.rateLimitRequests(), cfg.rateLimitTokens());
   }
 
+  /**
+   * Ends the in-flight accounting of every exchange still open. Called once the servers are gone:
+   * their connections are closed, but a close handler may not run after its verticle is undeployed.
+   */
+  void releaseOpen() {
+    for (Exchange exchange : open) {
+      exchange.finish();
+    }
+  }
+
   /** Forgets the attempts of transient markers (part of the simulator's reset). */
   void reset() {
     attempts.clear();
@@ -52,7 +63,7 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
   @Override
   public void handle(RoutingContext ctx) {
     stats.received();
-    Exchange exchange = new Exchange(vertx, ctx, stats);
+    Exchange exchange = new Exchange(vertx, ctx, stats, open);
     long latency = cfg.latency().sampleMillis(random);
     double faultDraw = random.nextDouble();
     Reply reply = decide(ctx.request(), ctx.body().buffer(), faultDraw);

@@ -3,25 +3,32 @@ package io.promptline.ops.simulator;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpVersion;
 import io.vertx.ext.web.RoutingContext;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 /**
  * One held chat-completion request: tracks in-flight accounting, the pending timer (latency or
- * hang) and the client closing the connection first. All methods run on the request's event loop.
+ * hang) and the client closing the connection first. All methods but {@link #finish()} run on the
+ * request's event loop; {@code finish()} may also be called by the simulator's close, after its
+ * servers are undeployed, for exchanges whose close handler never ran.
  */
 final class Exchange {
 
   private final Vertx vertx;
   private final RoutingContext ctx;
   private final StatsCollector stats;
+  private final Set<Exchange> open;
+  private final AtomicBoolean done = new AtomicBoolean();
   private long timerId = -1;
-  private boolean done;
   private boolean counted;
 
-  Exchange(Vertx vertx, RoutingContext ctx, StatsCollector stats) {
+  Exchange(Vertx vertx, RoutingContext ctx, StatsCollector stats, Set<Exchange> open) {
     this.vertx = vertx;
     this.ctx = ctx;
     this.stats = stats;
+    this.open = open;
     stats.started();
+    open.add(this);
     ctx.response().closeHandler(v -> onConnectionClosed());
   }
 
@@ -31,7 +38,7 @@ final class Exchange {
 
   /** Whether the exchange is over (answered, closed by us, or closed by the client). */
   boolean done() {
-    return done;
+    return done.get();
   }
 
   /** Marks the outcome as counted (so a later close is not counted as client_closed). */
@@ -47,7 +54,7 @@ final class Exchange {
     }
     timerId = vertx.setTimer(delayMillis, id -> {
       timerId = -1;
-      if (!done) {
+      if (!done.get()) {
         action.run();
       }
     });
@@ -68,7 +75,7 @@ final class Exchange {
       vertx.cancelTimer(timerId);
       timerId = -1;
     }
-    if (!done && !counted) {
+    if (!done.get() && !counted) {
       counted = true;
       stats.outcome(Outcome.CLIENT_CLOSED);
     }
@@ -80,8 +87,8 @@ final class Exchange {
    * its response never observes the request as still in flight.
    */
   void finish() {
-    if (!done) {
-      done = true;
+    if (done.compareAndSet(false, true)) {
+      open.remove(this);
       stats.finished();
     }
   }

@@ -152,6 +152,10 @@ public final class LlmSimulator implements AutoCloseable {
       stopped = stopped.compose(v -> vertx.undeploy(id).otherwise(e -> null));
     }
     deployments.clear();
+    stopped = stopped.eventually(() -> {
+      chat.releaseOpen();
+      return Future.succeededFuture();
+    });
     if (ownsVertx) {
       stopped = stopped.eventually(vertx::close);
     }
