@@ -1,5 +1,8 @@
 package io.promptline.processor;
 
+import io.micrometer.core.instrument.Tag;
+import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.promptline.avro.Priority;
 import io.promptline.processor.config.ProcessorConfig;
 import io.promptline.processor.cost.PriceTable;
@@ -8,6 +11,8 @@ import io.promptline.processor.dispatch.DispatchPermits;
 import io.promptline.processor.dispatch.Dispatcher;
 import io.promptline.processor.dispatch.TierSettings;
 import io.promptline.processor.dispatch.VertxChatClient;
+import io.promptline.processor.metrics.ProcessorMetrics;
+import io.promptline.metrics.MetricsEndpoint;
 import io.promptline.registry.RestSchemaRegistryClient;
 import io.promptline.registry.SchemaRegistryClient;
 import io.promptline.serde.PromptlineSerdes;
@@ -29,6 +34,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Properties;
 
@@ -46,6 +52,9 @@ public final class ProcessorApp implements AutoCloseable {
     private final Vertx vertx;
     private final Dispatcher dispatcher;
     private final Map<Priority, KafkaStreams> streams = new EnumMap<>(Priority.class);
+    private final PrometheusMeterRegistry meters = MetricsEndpoint.newRegistry("promptline-processor");
+    private final List<KafkaStreamsMetrics> streamsMetrics = new ArrayList<>();
+    private MetricsEndpoint endpoint;
 
     public ProcessorApp(ProcessorConfig config, Clock clock) {
         this.config = config;
@@ -54,7 +63,8 @@ public final class ProcessorApp implements AutoCloseable {
         ChatClient client = new VertxChatClient(vertx, config.llmProvider(), config.llmBaseUrl(),
                 key == null ? null : key.value(), config.llmTimeout().toMillis(), config.llmConnectTimeoutMs(),
                 config.maxInFlight(), clock);
-        this.dispatcher = new Dispatcher(client, new DispatchPermits(config.maxInFlight(), config.normalShare(), config.batchShare()), clock);
+        this.dispatcher = new Dispatcher(client, new DispatchPermits(config.maxInFlight(), config.normalShare(), config.batchShare()),
+                clock, new ProcessorMetrics(meters));
         SchemaRegistryClient registry = new RestSchemaRegistryClient(config.schemaRegistryUrl());
         PromptlineSerdes serdes = PromptlineSerdes.create(registry, true);
         PriceTable prices = config.priceTablePath().isBlank() ? PriceTable.builtIn() : PriceTable.load(Path.of(config.priceTablePath()));
@@ -68,6 +78,9 @@ public final class ProcessorApp implements AutoCloseable {
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
             });
             streams.put(tier, ks);
+            KafkaStreamsMetrics kafkaMetrics = new KafkaStreamsMetrics(ks, List.of(Tag.of("tier", tier.name().toLowerCase(Locale.ROOT))));
+            kafkaMetrics.bindTo(meters);
+            streamsMetrics.add(kafkaMetrics);
         }
     }
 
@@ -92,6 +105,9 @@ public final class ProcessorApp implements AutoCloseable {
     }
 
     public void start() {
+        if (config.metricsPort() >= 0) {
+            endpoint = MetricsEndpoint.start(meters, config.metricsHost(), config.metricsPort(), this::isRunning);
+        }
         streams.forEach((tier, ks) -> {
             ks.start();
             log.info("Tier {} started as {} on {}", tier, config.applicationId(tier), config.topics().requests(tier));
@@ -101,6 +117,11 @@ public final class ProcessorApp implements AutoCloseable {
     /** True once every tier is RUNNING. */
     public boolean isRunning() {
         return streams.values().stream().allMatch(ks -> ks.state() == KafkaStreams.State.RUNNING);
+    }
+
+    /** The port of /metrics and /health, or -1 when the endpoint is off or not started. */
+    public int metricsPort() {
+        return endpoint == null ? -1 : endpoint.port();
     }
 
     public Dispatcher dispatcher() {
@@ -127,6 +148,8 @@ public final class ProcessorApp implements AutoCloseable {
         CloseOptions leave = CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30));
         streams.values().forEach(ks -> ks.close(leave));
+        streamsMetrics.forEach(KafkaStreamsMetrics::close);
+        if (endpoint != null) endpoint.close();
         dispatcher.close();
         vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
                 .exceptionally(e -> null).join();

@@ -61,6 +61,7 @@ class ProcessorCrashIntegrationTest {
         env.put("PROMPTLINE_TOPICS_BASE", topics.base());
         env.put("PROMPTLINE_PROCESSOR_APPLICATION_ID", appId);
         env.put("PROMPTLINE_PROCESSOR_STATE_DIR", stateDir.toString());
+        env.put("PROMPTLINE_METRICS_PORT", "0");
         env.put("PROMPTLINE_PROCESSOR_TIERS", "NORMAL");
         env.put("PROMPTLINE_PROCESSOR_MAX_IN_FLIGHT", "1024");
         env.put("PROMPTLINE_PROCESSOR_NORMAL_SHARE", "1.0");

@@ -16,6 +16,8 @@ public abstract class PromptlineConfig extends AbstractConfig {
     public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
     public static final String TOPICS_BASE_CONFIG = "promptline.topics.base";
+    public static final String METRICS_PORT_CONFIG = "promptline.metrics.port";
+    public static final String METRICS_HOST_CONFIG = "promptline.metrics.host";
 
     protected PromptlineConfig(ConfigDef definition, Map<?, ?> values) {
         super(definition, values, false);
@@ -32,6 +34,18 @@ public abstract class PromptlineConfig extends AbstractConfig {
                         Importance.MEDIUM, "Common prefix of all topic names (llm → llm.requests.normal, llm.results, ...).");
     }
 
+    /**
+     * Adds the keys of the operator endpoint ({@code /metrics}, {@code /health/live}, {@code /health/ready})
+     * with the deployable's default port.
+     */
+    protected static ConfigDef withMetrics(ConfigDef def, int defaultPort) {
+        return def
+                .define(METRICS_PORT_CONFIG, Type.INT, defaultPort, ConfigDef.Range.between(-1, 65_535), Importance.MEDIUM,
+                        "Port of the Prometheus /metrics and /health endpoints; 0 picks a free port, -1 turns them off.")
+                .define(METRICS_HOST_CONFIG, Type.STRING, "0.0.0.0", new ConfigDef.NonEmptyString(), Importance.LOW,
+                        "Address the metrics and health endpoints bind to.");
+    }
+
     public String bootstrapServers() {
         return getString(BOOTSTRAP_SERVERS_CONFIG);
     }
@@ -42,6 +56,15 @@ public abstract class PromptlineConfig extends AbstractConfig {
 
     public Topics topics() {
         return Topics.withBase(getString(TOPICS_BASE_CONFIG));
+    }
+
+    /** The metrics port, or -1 when the endpoint is off. Only for configs built with {@link #withMetrics}. */
+    public int metricsPort() {
+        return getInt(METRICS_PORT_CONFIG);
+    }
+
+    public String metricsHost() {
+        return getString(METRICS_HOST_CONFIG);
     }
 
     /** Kafka client settings given as {@code kafka.*}. */

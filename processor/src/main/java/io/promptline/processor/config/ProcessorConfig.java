@@ -61,7 +61,7 @@ public final class ProcessorConfig extends PromptlineConfig {
     public static final String PRICE_TABLE_CONFIG = "promptline.processor.price.table";
     private static final String PRICE_TABLE_DOC = "Path of a price table JSON file; empty uses the built-in table.";
 
-    public static final ConfigDef CONFIG = common()
+    public static final ConfigDef CONFIG = withMetrics(common(), 9400)
             .define(APPLICATION_ID_CONFIG, Type.STRING, "promptline-processor", new ConfigDef.NonEmptyString(), Importance.MEDIUM, APPLICATION_ID_DOC)
             .define(TIERS_CONFIG, Type.LIST, "URGENT,NORMAL,BATCH", tierValidator(), Importance.MEDIUM, TIERS_DOC)
             .define(MAX_IN_FLIGHT_CONFIG, Type.INT, 1024, Range.between(1, 100_000), Importance.HIGH, MAX_IN_FLIGHT_DOC)

@@ -271,6 +271,8 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         }
         ctx.forward(new Record<>(result.getRequestId(), result, now.toEpochMilli()), RESULTS_SINK);
         ctx.forward(new Record<>(cost.getTenant(), cost, now.toEpochMilli()), COSTS_SINK);
+        dispatcher.metrics().result(settings.tier(), pc.model(), now.toEpochMilli() - Outputs.createdAt(pc));
+        dispatcher.metrics().spend(cost.getTenant(), cost.getModel(), cost.getCurrency(), cost.getCostMicros());
         completed.put(c.requestId(), now.toEpochMilli(), now.toEpochMilli());
         remove(pc.request().getRequestId());
     }
@@ -298,6 +300,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     }
 
     private void forwardDeadLetter(DeadLetter dl, Instant now) {
+        dispatcher.metrics().deadLetter(settings.tier(), dl.getCategory());
         ctx.forward(new Record<>(dl.getTenant(), dl, now.toEpochMilli()), DLQ_SINK);
     }
 

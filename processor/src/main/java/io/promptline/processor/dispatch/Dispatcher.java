@@ -2,6 +2,7 @@ package io.promptline.processor.dispatch;
 
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
+import io.promptline.processor.metrics.ProcessorMetrics;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -17,14 +18,26 @@ public final class Dispatcher implements AutoCloseable {
     private final ChatClient client;
     private final DispatchPermits permits;
     private final Clock clock;
+    private final ProcessorMetrics metrics;
     /** Calls started whose completion has not yet been applied (or dropped) by a task. */
     private final AtomicInteger unapplied = new AtomicInteger();
     private volatile boolean starting = true;
 
-    public Dispatcher(ChatClient client, DispatchPermits permits, Clock clock) {
+    public Dispatcher(ChatClient client, DispatchPermits permits, Clock clock, ProcessorMetrics metrics) {
         this.client = client;
         this.permits = permits;
         this.clock = clock;
+        this.metrics = metrics;
+        metrics.bindPermits(permits);
+    }
+
+    /** A dispatcher whose meters are kept in memory only. */
+    public Dispatcher(ChatClient client, DispatchPermits permits, Clock clock) {
+        this(client, permits, clock, ProcessorMetrics.inMemory());
+    }
+
+    public ProcessorMetrics metrics() {
+        return metrics;
     }
 
     public Clock clock() {
@@ -58,6 +71,8 @@ public final class Dispatcher implements AutoCloseable {
                 permits.release(tier);
                 CallOutcome o = outcome != null ? outcome : new CallOutcome.Failure(
                         ErrorClassifier.fromTransport(error), null, String.valueOf(error), null, clock.millis() - started);
+                if (o instanceof CallOutcome.Failure f) metrics.call(tier, pending.model(), f.category(), f.httpStatus(), f.latencyMs());
+                else metrics.call(tier, pending.model(), null, null, o.latencyMs());
                 onDone.accept(new Completion(r.getRequestId(), pending.attempts(), started, o));
             });
         } catch (RuntimeException e) {

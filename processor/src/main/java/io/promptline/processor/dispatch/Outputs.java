@@ -15,7 +15,7 @@ final class Outputs {
 
     static PromptResult result(PendingCall pc, CallOutcome.Success s, Completion c, String provider, Instant now) {
         PromptRequest r = pc.request();
-        long created = r.getCreatedAt() == null ? pc.admittedAt() : r.getCreatedAt().toEpochMilli();
+        long created = createdAt(pc);
         return PromptResult.newBuilder()
                 .setRequestId(r.getRequestId())
                 .setTenant(r.getTenant())
@@ -33,6 +33,11 @@ final class Outputs {
                 .setFallbackReason(null)
                 .setMetadata(r.getMetadata())
                 .build();
+    }
+
+    /** When the publisher created the request (admission time if it did not say). */
+    static long createdAt(PendingCall pc) {
+        return pc.request().getCreatedAt() == null ? pc.admittedAt() : pc.request().getCreatedAt().toEpochMilli();
     }
 
     /**

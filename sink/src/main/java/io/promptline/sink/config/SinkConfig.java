@@ -21,7 +21,7 @@ public final class SinkConfig extends PromptlineConfig {
     public static final String MAX_POLL_RECORDS_CONFIG = "promptline.sink.max.poll.records";
     public static final String POLL_TIMEOUT_MS_CONFIG = "promptline.sink.poll.timeout.ms";
 
-    public static final ConfigDef CONFIG = common()
+    public static final ConfigDef CONFIG = withMetrics(common(), 9401)
             .define(GROUP_ID_CONFIG, Type.STRING, "promptline-sink-postgres", new ConfigDef.NonEmptyString(), Importance.MEDIUM, "Consumer group of the sink.")
             .define(JDBC_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(), Importance.HIGH, "PostgreSQL JDBC URL, e.g. jdbc:postgresql://localhost:5432/promptline.")
             .define(JDBC_USER_CONFIG, Type.STRING, "postgres", Importance.HIGH, "Database user.")

@@ -126,7 +126,7 @@ public final class LocalStack implements AutoCloseable {
             ProcessorApp app = new ProcessorApp(new ProcessorConfig(processorSettings()), Clock.systemUTC());
             started.add(app);
             app.start();
-            return "max " + s.maxInFlight() + " calls in flight";
+            return "max " + s.maxInFlight() + " calls in flight, metrics http://127.0.0.1:" + app.metricsPort() + "/metrics";
         });
         out.step("PostgreSQL sink", () -> {
             PostgresSink sink = SinkMain.create(new SinkConfig(Map.of(
@@ -149,6 +149,8 @@ public final class LocalStack implements AutoCloseable {
         p.put(ProcessorConfig.LLM_BASE_URL_CONFIG, llmBaseUrl);
         p.put(ProcessorConfig.LLM_PROVIDER_CONFIG, s.provider());
         p.put(ProcessorConfig.MAX_IN_FLIGHT_CONFIG, s.maxInFlight());
+        p.put(ProcessorConfig.METRICS_PORT_CONFIG, s.metricsPort());
+        p.put(ProcessorConfig.METRICS_HOST_CONFIG, "127.0.0.1");
         p.put(ProcessorConfig.STATE_DIR_CONFIG, s.dir().resolve("streams").toString());
         if (s.apiKey() != null) p.put(ProcessorConfig.LLM_API_KEY_CONFIG, s.apiKey());
         if (s.realProvider()) p.put(ProcessorConfig.DEFAULT_MODEL_CONFIG, s.realModel());

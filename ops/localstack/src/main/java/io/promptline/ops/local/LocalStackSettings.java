@@ -12,7 +12,7 @@ import java.util.Map;
  * {@code PROMPTLINE_LLM_API_KEY_FILE}) are set; otherwise the simulator answers.
  */
 record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int requests, Duration timeout, Path dir,
-                          int kafkaPort, int registryPort, int simulatorPort, int postgresPort, int maxInFlight,
+                          int kafkaPort, int registryPort, int simulatorPort, int postgresPort, int metricsPort, int maxInFlight,
                           String simulatorLatency, String llmBaseUrl, String apiKey, String provider, String realModel) {
 
     static final String USAGE = """
@@ -34,8 +34,9 @@ record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int 
               PROMPTLINE_LLM_MODEL         model for the sample load on a real provider (default gpt-4.1-mini)
               PROMPTLINE_SIMULATOR_LATENCY simulator latency, e.g. lognormal:400,1500 (the default) or fixed:200
               PROMPTLINE_LOCAL_DIR         data directory (default .localstack)
-              PROMPTLINE_LOCAL_KAFKA_PORT, _REGISTRY_PORT, _SIMULATOR_PORT, _POSTGRES_PORT
-                                           ports (defaults 19092, 18081, 18000, 15432)
+              PROMPTLINE_LOCAL_KAFKA_PORT, _REGISTRY_PORT, _SIMULATOR_PORT, _POSTGRES_PORT, _METRICS_PORT
+                                           ports (defaults 19092, 18081, 18000, 15432, 19400; the
+                                           processor serves /metrics there, the sink on the next port)
             """;
 
     static LocalStackSettings parse(String[] args, Map<String, String> env) {
@@ -64,6 +65,7 @@ record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int 
                 Duration.ofSeconds(timeoutSeconds), Path.of(env.getOrDefault("PROMPTLINE_LOCAL_DIR", ".localstack")),
                 port(env, "PROMPTLINE_LOCAL_KAFKA_PORT", 19092), port(env, "PROMPTLINE_LOCAL_REGISTRY_PORT", 18081),
                 port(env, "PROMPTLINE_LOCAL_SIMULATOR_PORT", 18000), port(env, "PROMPTLINE_LOCAL_POSTGRES_PORT", 15432),
+                port(env, "PROMPTLINE_LOCAL_METRICS_PORT", 19400),
                 256, env.getOrDefault("PROMPTLINE_SIMULATOR_LATENCY", "lognormal:400,1500"),
                 real ? baseUrl : null, real ? key : null, provider, env.getOrDefault("PROMPTLINE_LLM_MODEL", "gpt-4.1-mini"));
     }

@@ -7,6 +7,7 @@ import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptResult;
 import io.promptline.ops.simulator.RecordedCall;
+import io.promptline.metrics.PrometheusText;
 import io.promptline.ops.simulator.SimulatorConfig;
 import io.promptline.processor.ProcessorApp;
 import io.promptline.processor.config.ProcessorConfig;
@@ -118,6 +119,14 @@ class EndToEndIntegrationTest {
             long expected = expectedCostMicros(SIM.simulator().recordedCalls());
             assertThat(costs.stream().mapToLong(CostEvent::getCostMicros).sum()).isEqualTo(expected);
 
+            // And the processor's Prometheus endpoint tells the same story
+            PrometheusText metrics = PrometheusText.scrape("http://127.0.0.1:" + processor.metricsPort() + "/metrics");
+            assertThat(metrics.sum("promptline_results_total")).isEqualTo(REQUESTS);
+            assertThat(metrics.sum("promptline_calls_total", Map.of("outcome", "ok"))).isEqualTo(REQUESTS);
+            assertThat(metrics.sum("promptline_spend_micros_total")).isEqualTo((double) expected);
+            assertThat(metrics.sum("promptline_dead_letters_total", Map.of("category", "MALFORMED_INPUT"))).isEqualTo(1.0);
+            assertThat(metrics.sum("promptline_calls_in_flight")).isZero();
+
             // And PostgreSQL holds one row per result and cost event with the same total
             Await.until(Duration.ofSeconds(60), "1,000 result rows and 1,000 cost rows",
                     () -> count(db, "SELECT count(*) FROM prompt_results") == REQUESTS
@@ -144,6 +153,7 @@ class EndToEndIntegrationTest {
         p.put(ProcessorConfig.LLM_BASE_URL_CONFIG, SIM.baseUrl());
         p.put(ProcessorConfig.LLM_PROVIDER_CONFIG, "openai");
         p.put(ProcessorConfig.STATE_DIR_CONFIG, stateDir.toString());
+        p.put(ProcessorConfig.METRICS_PORT_CONFIG, 0);
         p.put(ProcessorConfig.MAX_IN_FLIGHT_CONFIG, 256);
         return p;
     }

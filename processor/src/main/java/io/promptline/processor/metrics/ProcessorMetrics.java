@@ -1,0 +1,90 @@
+package io.promptline.processor.metrics;
+
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.promptline.avro.ErrorCategory;
+import io.promptline.avro.Priority;
+import io.promptline.processor.dispatch.DispatchPermits;
+
+import java.time.Duration;
+import java.util.Locale;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * The processor's meters (Prometheus names in brackets):
+ * <ul>
+ *   <li>calls by tier, model and outcome ({@code promptline_calls_total}; outcome is {@code ok} or an error category),
+ *       their latency ({@code promptline_call_latency_seconds}) and 429 answers ({@code promptline_rate_limited_total});</li>
+ *   <li>calls in flight per tier ({@code promptline_calls_in_flight}) and the limit;</li>
+ *   <li>results by tier and model with end-to-end latency from created_at ({@code promptline_end_to_end_seconds});</li>
+ *   <li>dead letters by tier and category ({@code promptline_dead_letters_total});</li>
+ *   <li>spend in micro-units by tenant, model and currency ({@code promptline_spend_micros_total}).</li>
+ * </ul>
+ * Thread-safe: recorded from stream threads and Vert.x threads.
+ */
+public final class ProcessorMetrics {
+    private final MeterRegistry registry;
+
+    public ProcessorMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    /** Meters kept in memory only, for tests and tools that do not export them. */
+    public static ProcessorMetrics inMemory() {
+        return new ProcessorMetrics(new SimpleMeterRegistry());
+    }
+
+    public MeterRegistry registry() {
+        return registry;
+    }
+
+    public void bindPermits(DispatchPermits permits) {
+        for (Priority tier : Priority.values()) {
+            Gauge.builder("promptline.calls.in.flight", permits, p -> p.inFlight(tier)).tag("tier", tag(tier))
+                    .description("LLM calls open now").register(registry);
+        }
+        Gauge.builder("promptline.calls.in.flight.limit", permits, DispatchPermits::limit)
+                .description("JVM-wide limit of concurrent LLM calls").register(registry);
+    }
+
+    /** One finished call: {@code category} null means it answered successfully. */
+    public void call(Priority tier, String model, ErrorCategory category, Integer httpStatus, long latencyMs) {
+        String outcome = category == null ? "ok" : category.name();
+        Counter.builder("promptline.calls").tag("tier", tag(tier)).tag("model", model).tag("outcome", outcome)
+                .description("LLM calls finished").register(registry).increment();
+        Timer.builder("promptline.call.latency").tag("tier", tag(tier)).tag("model", model)
+                .publishPercentileHistogram().maximumExpectedValue(Duration.ofMinutes(5))
+                .description("Time from sending a call to its complete answer").register(registry)
+                .record(latencyMs, TimeUnit.MILLISECONDS);
+        if (httpStatus != null && httpStatus == 429) {
+            Counter.builder("promptline.rate.limited").tag("tier", tag(tier)).tag("model", model)
+                    .description("429 answers from providers").register(registry).increment();
+        }
+    }
+
+    public void result(Priority tier, String model, long endToEndMs) {
+        Counter.builder("promptline.results").tag("tier", tag(tier)).tag("model", model)
+                .description("Results published").register(registry).increment();
+        Timer.builder("promptline.end.to.end").tag("tier", tag(tier))
+                .publishPercentileHistogram().maximumExpectedValue(Duration.ofHours(1))
+                .description("From the request's created_at to its result").register(registry)
+                .record(Math.max(0, endToEndMs), TimeUnit.MILLISECONDS);
+    }
+
+    public void deadLetter(Priority tier, ErrorCategory category) {
+        Counter.builder("promptline.dead.letters").tag("tier", tag(tier)).tag("category", category.name())
+                .description("Requests sent to the dead-letter topic").register(registry).increment();
+    }
+
+    public void spend(String tenant, String model, String currency, long micros) {
+        Counter.builder("promptline.spend.micros").tag("tenant", tenant).tag("model", model).tag("currency", currency)
+                .description("Cost of billable calls in micro-units of the currency").register(registry).increment(micros);
+    }
+
+    private static String tag(Priority tier) {
+        return tier.name().toLowerCase(Locale.ROOT);
+    }
+}
