@@ -12,6 +12,11 @@ import io.promptline.processor.dispatch.Dispatcher;
 import io.promptline.processor.dispatch.TierSettings;
 import io.promptline.processor.dispatch.VertxChatClient;
 import io.promptline.processor.metrics.ProcessorMetrics;
+import io.promptline.processor.provider.AdaptiveLimit;
+import io.promptline.processor.provider.Endpoint;
+import io.promptline.processor.retry.RetryPolicy;
+import io.promptline.processor.retry.RetryRelay;
+import org.apache.kafka.clients.CommonClientConfigs;
 import io.promptline.metrics.MetricsEndpoint;
 import io.promptline.registry.RestSchemaRegistryClient;
 import io.promptline.registry.SchemaRegistryClient;
@@ -33,6 +38,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.EnumMap;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -54,23 +60,24 @@ public final class ProcessorApp implements AutoCloseable {
     private final Map<Priority, KafkaStreams> streams = new EnumMap<>(Priority.class);
     private final PrometheusMeterRegistry meters = MetricsEndpoint.newRegistry("promptline-processor");
     private final List<KafkaStreamsMetrics> streamsMetrics = new ArrayList<>();
+    private final RetryRelay relay;
+    private final Thread relayThread;
     private MetricsEndpoint endpoint;
 
     public ProcessorApp(ProcessorConfig config, Clock clock) {
         this.config = config;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-        Password key = config.llmApiKey();
-        ChatClient client = new VertxChatClient(vertx, config.llmProvider(), config.llmBaseUrl(),
-                key == null ? null : key.value(), config.llmTimeout().toMillis(), config.llmConnectTimeoutMs(),
-                config.maxInFlight(), clock);
-        this.dispatcher = new Dispatcher(client, new DispatchPermits(config.maxInFlight(), config.normalShare(), config.batchShare()),
-                clock, new ProcessorMetrics(meters));
+        PriceTable prices = config.priceTablePath().isBlank() ? PriceTable.builtIn() : PriceTable.load(Path.of(config.priceTablePath()));
+        this.dispatcher = new Dispatcher(endpoints(config, clock), new DispatchPermits(config.maxInFlight(), config.normalShare(),
+                config.batchShare()), prices, clock, new ProcessorMetrics(meters));
         SchemaRegistryClient registry = new RestSchemaRegistryClient(config.schemaRegistryUrl());
         PromptlineSerdes serdes = PromptlineSerdes.create(registry, true);
-        PriceTable prices = config.priceTablePath().isBlank() ? PriceTable.builtIn() : PriceTable.load(Path.of(config.priceTablePath()));
+        RetryPolicy retry = config.retryPolicy();
         for (Priority tier : config.tiers()) {
-            TierSettings settings = new TierSettings(tier, registry, config.router(), prices, config.maxPendingPerTask(),
-                    config.drainInterval(), MAX_BLOCK, config.dedupeRetention());
+            TierSettings settings = new TierSettings(tier, registry, config.router(), config.contextRouting(), prices,
+                    config.maxPendingPerTask(), config.drainInterval(), MAX_BLOCK, config.dedupeRetention(), retry,
+                    new TierSettings.RateLimits(config.defaultLimit(tier), config.rateBurstFraction(), config.rateMaxHold(),
+                            config.completionTokensEstimate()));
             KafkaStreams ks = new KafkaStreams(PromptlineTopology.build(config.topics(), serdes, dispatcher, settings),
                     streamsProperties(config, tier));
             ks.setUncaughtExceptionHandler(e -> {
@@ -82,6 +89,28 @@ public final class ProcessorApp implements AutoCloseable {
             kafkaMetrics.bindTo(meters);
             streamsMetrics.add(kafkaMetrics);
         }
+        Map<String, Object> kafka = new HashMap<>(config.kafkaOverrides());
+        kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        this.relay = new RetryRelay(kafka, config.applicationId("retry-relay"), config.topics(), retry.rungs(),
+                serdes.deadLetter().serializer(), clock);
+        this.relayThread = new Thread(relay, "promptline-retry-relay");
+    }
+
+    /** The primary endpoint, then the fallbacks, each with its own client, breaker and adaptive limit. */
+    private List<Endpoint> endpoints(ProcessorConfig config, Clock clock) {
+        List<Endpoint> out = new ArrayList<>();
+        out.add(endpoint(config.llmProvider(), config.llmBaseUrl(), config.llmApiKey(), config, clock));
+        for (ProcessorConfig.FallbackEndpoint f : config.fallbackEndpoints()) {
+            out.add(endpoint(f.provider(), f.baseUrl(), f.apiKey(), config, clock));
+        }
+        return out;
+    }
+
+    private Endpoint endpoint(String provider, String baseUrl, Password key, ProcessorConfig config, Clock clock) {
+        ChatClient client = new VertxChatClient(vertx, provider, baseUrl, key == null ? null : key.value(),
+                config.llmTimeout().toMillis(), config.llmConnectTimeoutMs(), config.maxInFlight(), clock);
+        return new Endpoint(provider, baseUrl, client, config.breakerSettings(),
+                new AdaptiveLimit(config.maxInFlight(), config.minConcurrency(), 1_000), config.maxPause(), clock);
     }
 
     static Properties streamsProperties(ProcessorConfig config, Priority tier) {
@@ -108,6 +137,7 @@ public final class ProcessorApp implements AutoCloseable {
         if (config.metricsPort() >= 0) {
             endpoint = MetricsEndpoint.start(meters, config.metricsHost(), config.metricsPort(), this::isRunning);
         }
+        relayThread.start();
         streams.forEach((tier, ks) -> {
             ks.start();
             log.info("Tier {} started as {} on {}", tier, config.applicationId(tier), config.topics().requests(tier));
@@ -148,6 +178,12 @@ public final class ProcessorApp implements AutoCloseable {
         CloseOptions leave = CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30));
         streams.values().forEach(ks -> ks.close(leave));
+        relay.close();
+        try {
+            relayThread.join(15_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         streamsMetrics.forEach(KafkaStreamsMetrics::close);
         if (endpoint != null) endpoint.close();
         dispatcher.close();

@@ -9,12 +9,10 @@ import io.promptline.avro.PromptRequest;
 import io.promptline.avro.PromptResult;
 import io.promptline.ops.simulator.SimulatorConfig;
 import io.promptline.processor.cost.PriceTable;
-import io.promptline.processor.dispatch.DispatchPermits;
 import io.promptline.processor.dispatch.DispatchProcessor;
 import io.promptline.processor.dispatch.Dispatcher;
 import io.promptline.processor.dispatch.TierSettings;
-import io.promptline.processor.dispatch.VertxChatClient;
-import io.promptline.processor.routing.Router;
+import io.promptline.processor.routing.ContextRouting;
 import io.promptline.serde.PromptlineSerdes;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.SimulatorFixture;
@@ -85,11 +83,11 @@ class DispatchTopologyTest {
     private void start(int permits) {
         SIM.simulator().reset();
         serdes = REGISTRY.serdes();
-        dispatcher = new Dispatcher(new VertxChatClient(vertx, "openai", SIM.baseUrl(), "test-key", 1_000, 1_000, 64,
-                Clock.systemUTC()), new DispatchPermits(permits), Clock.systemUTC());
-        TierSettings tier = new TierSettings(Priority.NORMAL, serdes.registry(),
-                new Router(Map.of("code", "deepseek-v3.2"), "gpt-4.1-mini"), PriceTable.builtIn(), 100,
-                Duration.ofMillis(5), Duration.ofSeconds(5), Duration.ofHours(1));
+        dispatcher = TestDispatch.dispatcher(List.of(TestDispatch.endpoint(vertx, "openai", SIM.baseUrl(), 64, 1_000,
+                TestDispatch.LENIENT_BREAKER, Clock.systemUTC())), permits, Clock.systemUTC());
+        // No retries here: a failed call's classification reaches the DLQ at once (RetryTopologyTest covers the ladder).
+        TierSettings tier = TestDispatch.tier(serdes.registry(), TestDispatch.NO_RETRIES, TierSettings.RateLimits.unlimited(),
+                ContextRouting.none());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dispatch-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -314,7 +312,7 @@ class DispatchTopologyTest {
         Map<String, DeadLetter> byId = new java.util.HashMap<>();
         dlq.readValuesToList().forEach(d -> byId.put(d.getRequestId(), d));
         assertThat(byId.get("late").getCategory()).isEqualTo(ErrorCategory.DEADLINE_EXCEEDED);
-        assertThat(byId.get("late").getMessage()).contains("waiting for a dispatch permit");
+        assertThat(byId.get("late").getMessage()).contains("passed while waiting for").contains("a dispatch permit");
         assertThat(byId.get("holder").getCategory()).isEqualTo(ErrorCategory.TIMEOUT);
         assertThat(SIM.simulator().stats().requestsReceived()).as("the late request was never called").isEqualTo(1);
     }

@@ -1,10 +1,12 @@
 package io.promptline.serde;
 
 import io.promptline.avro.CostEvent;
+import io.promptline.avro.CostRollup;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.PromptRequest;
 import io.promptline.avro.PromptResult;
 import io.promptline.avro.Quota;
+import io.promptline.avro.SpendTotal;
 import io.promptline.registry.SchemaRegistryClient;
 
 /** The typed serdes of every Promptline value type, sharing one registry client (and so one cache). */
@@ -14,7 +16,9 @@ public record PromptlineSerdes(
         AvroSerde<PromptResult> result,
         AvroSerde<CostEvent> cost,
         AvroSerde<DeadLetter> deadLetter,
-        AvroSerde<Quota> quota) {
+        AvroSerde<Quota> quota,
+        AvroSerde<CostRollup> costRollup,
+        AvroSerde<SpendTotal> spend) {
 
     public static PromptlineSerdes create(SchemaRegistryClient registry, boolean autoRegister) {
         return new PromptlineSerdes(registry,
@@ -22,6 +26,8 @@ public record PromptlineSerdes(
                 new AvroSerde<>(registry, PromptResult.class, autoRegister),
                 new AvroSerde<>(registry, CostEvent.class, autoRegister),
                 new AvroSerde<>(registry, DeadLetter.class, autoRegister),
-                new AvroSerde<>(registry, Quota.class, autoRegister));
+                new AvroSerde<>(registry, Quota.class, autoRegister),
+                new AvroSerde<>(registry, CostRollup.class, autoRegister),
+                new AvroSerde<>(registry, SpendTotal.class, autoRegister));
     }
 }

@@ -57,6 +57,16 @@ public record Topics(String base) {
         return base + ".quotas";
     }
 
+    /** Spend and tokens per tenant, model, currency and hour (CostRollup), kept by the cost roll-up. */
+    public String costsHourly() {
+        return base + ".costs.hourly";
+    }
+
+    /** Spend per tenant, currency and budget period (SpendTotal, compacted): what budgets are checked against. */
+    public String spend() {
+        return base + ".spend";
+    }
+
     /** A rung of the retry delay ladder, e.g. {@code llm.retry.10s}. */
     public String retry(Duration delay) {
         return base + ".retry." + DurationFormat.compact(delay);

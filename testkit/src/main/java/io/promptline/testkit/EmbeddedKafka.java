@@ -1,5 +1,6 @@
 package io.promptline.testkit;
 
+import io.promptline.topics.TopicLayout;
 import io.promptline.topics.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -9,7 +10,7 @@ import org.junit.jupiter.api.extension.AfterAllCallback;
 import org.junit.jupiter.api.extension.BeforeAllCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
 
-import java.util.ArrayList;
+import java.time.Duration;
 import java.util.Collection;
 import java.util.List;
 import java.util.Map;
@@ -87,15 +88,23 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
     }
 
     /**
-     * A fresh set of Promptline topic names unique to the caller, with all the standard topics
-     * created ({@code partitions} each for the request tiers; results, costs and DLQ too; quotas compacted).
+     * A fresh set of Promptline topic names unique to the caller, with every topic of
+     * {@link TopicLayout} created ({@code partitions} each), for the default delay ladder.
      */
     public Topics newTopics(int partitions) {
+        return newTopics(partitions, TopicLayout.DEFAULT_LADDER);
+    }
+
+    /** As {@link #newTopics(int)}, with the retry topics of {@code ladder}. */
+    public Topics newTopics(int partitions, List<Duration> ladder) {
         Topics topics = Topics.withBase("t" + TOPIC_SEQ.incrementAndGet() + "-" + Long.toHexString(System.nanoTime() & 0xffffff));
-        List<String> names = new ArrayList<>(topics.allRequestTopics());
-        names.addAll(List.of(topics.results(), topics.costs(), topics.dlq()));
-        createTopics(partitions, names);
-        createTopic(new NewTopic(topics.quotas(), partitions, (short) 1).configs(Map.of("cleanup.policy", "compact")));
+        List<NewTopic> all = TopicLayout.topics(topics, partitions, ladder, (short) 1);
+        try {
+            admin().createTopics(all).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("Cannot create the topics of " + topics.base() + ": " + e.getMessage(), e);
+        }
+        awaitLeaders(all.stream().map(NewTopic::name).toList());
         return topics;
     }
 

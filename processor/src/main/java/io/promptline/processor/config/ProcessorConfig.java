@@ -3,7 +3,12 @@ package io.promptline.processor.config;
 import io.promptline.avro.Priority;
 import io.promptline.config.ConfigSources;
 import io.promptline.config.PromptlineConfig;
+import io.promptline.processor.provider.Endpoint;
+import io.promptline.processor.ratelimit.Limits;
+import io.promptline.processor.retry.RetryPolicy;
+import io.promptline.processor.routing.ContextRouting;
 import io.promptline.processor.routing.Router;
+import io.promptline.topics.DurationFormat;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Range;
@@ -61,6 +66,43 @@ public final class ProcessorConfig extends PromptlineConfig {
     public static final String PRICE_TABLE_CONFIG = "promptline.processor.price.table";
     private static final String PRICE_TABLE_DOC = "Path of a price table JSON file; empty uses the built-in table.";
 
+    public static final String FALLBACK_BASE_URLS_CONFIG = "promptline.llm.fallback.base.urls";
+    private static final String FALLBACK_BASE_URLS_DOC = "Fallback endpoints, in order, called while the primary's circuit breaker is open (provider down).";
+    public static final String FALLBACK_PROVIDERS_CONFIG = "promptline.llm.fallback.providers";
+    private static final String FALLBACK_PROVIDERS_DOC = "Provider names of the fallback endpoints (same order; used for prices and recorded on results).";
+    public static final String FALLBACK_API_KEYS_CONFIG = "promptline.llm.fallback.api.keys";
+    private static final String FALLBACK_API_KEYS_DOC = "API keys of the fallback endpoints, comma-separated in the same order (an empty entry: no key). Secret: PROMPTLINE_LLM_FALLBACK_API_KEYS or ..._FILE; never logged.";
+    public static final String BREAKER_FAILURES_CONFIG = "promptline.provider.breaker.failures";
+    private static final String BREAKER_FAILURES_DOC = "Consecutive provider failures (5xx, timeouts, network) that open an endpoint's circuit breaker.";
+    public static final String BREAKER_OPEN_MS_CONFIG = "promptline.provider.breaker.open.ms";
+    private static final String BREAKER_OPEN_MS_DOC = "How long an open breaker sends no call to its endpoint before letting probes through (half-open).";
+    public static final String BREAKER_HALF_OPEN_CALLS_CONFIG = "promptline.provider.breaker.half.open.calls";
+    private static final String BREAKER_HALF_OPEN_CALLS_DOC = "Probe calls a half-open breaker lets through; all must succeed to close it.";
+    public static final String MAX_PAUSE_MS_CONFIG = "promptline.provider.max.pause.ms";
+    private static final String MAX_PAUSE_MS_DOC = "Longest pause of an endpoint on a provider's Retry-After or exhausted x-ratelimit window.";
+    public static final String MIN_CONCURRENCY_CONFIG = "promptline.provider.min.concurrency";
+    private static final String MIN_CONCURRENCY_DOC = "Floor of an endpoint's adaptive concurrency limit, which halves on 429 and grows by one per success.";
+    public static final String RATE_BURST_FRACTION_CONFIG = "promptline.ratelimit.burst.fraction";
+    private static final String RATE_BURST_FRACTION_DOC = "Share of a tenant's per-minute limits it may use at once (at least one request).";
+    public static final String RATE_MAX_HOLD_MS_CONFIG = "promptline.ratelimit.max.hold.ms";
+    private static final String RATE_MAX_HOLD_MS_DOC = "A request whose rate-limit turn is further away than this waits in the delay ladder (keeping its turn) instead of in the task; at least the shortest retry delay.";
+    public static final String COMPLETION_ESTIMATE_CONFIG = "promptline.ratelimit.completion.tokens.estimate";
+    private static final String COMPLETION_ESTIMATE_DOC = "Completion tokens charged up front when a request sets no max_tokens; corrected with real usage after the call.";
+    public static final String RETRY_DELAYS_CONFIG = "promptline.retry.delays";
+    private static final String RETRY_DELAYS_DOC = "The delay ladder: one topic <base>.retry.<delay> per entry (e.g. 10s,1m,10m), ascending.";
+    public static final String RETRY_MAX_ATTEMPTS_CONFIG = "promptline.retry.max.attempts";
+    private static final String RETRY_MAX_ATTEMPTS_DOC = "Calls a request may have in all before a retryable failure goes to the DLQ.";
+    public static final String RETRY_BACKOFF_INITIAL_MS_CONFIG = "promptline.retry.backoff.initial.ms";
+    private static final String RETRY_BACKOFF_INITIAL_MS_DOC = "Wait after the first failed call; attempt n waits initial * multiplier^(n-1), never less than the provider's Retry-After.";
+    public static final String RETRY_BACKOFF_MULTIPLIER_CONFIG = "promptline.retry.backoff.multiplier";
+    private static final String RETRY_BACKOFF_MULTIPLIER_DOC = "Growth of the wait per attempt.";
+    public static final String RETRY_BACKOFF_JITTER_CONFIG = "promptline.retry.backoff.jitter";
+    private static final String RETRY_BACKOFF_JITTER_DOC = "Random stretch of each wait, up to this fraction, so retries of one burst do not return together.";
+    public static final String CONTEXT_WINDOWS_CONFIG = "promptline.routing.context.windows";
+    private static final String CONTEXT_WINDOWS_DOC = "model=tokens context windows; a request estimated over its model's window goes to the context fallback, else to the DLQ as CONTEXT_LENGTH without a call.";
+    public static final String CONTEXT_FALLBACKS_CONFIG = "promptline.routing.context.fallbacks";
+    private static final String CONTEXT_FALLBACKS_DOC = "model=larger-model fallbacks taken when a prompt exceeds a model's context (estimated, or reported by the provider).";
+
     public static final ConfigDef CONFIG = withMetrics(common(), 9400)
             .define(APPLICATION_ID_CONFIG, Type.STRING, "promptline-processor", new ConfigDef.NonEmptyString(), Importance.MEDIUM, APPLICATION_ID_DOC)
             .define(TIERS_CONFIG, Type.LIST, "URGENT,NORMAL,BATCH", tierValidator(), Importance.MEDIUM, TIERS_DOC)
@@ -87,12 +129,60 @@ public final class ProcessorConfig extends PromptlineConfig {
                             throw new ConfigException(name, value, e.getMessage());
                         }
                     }, Importance.MEDIUM, ROUTES_DOC)
-            .define(PRICE_TABLE_CONFIG, Type.STRING, "", Importance.MEDIUM, PRICE_TABLE_DOC);
+            .define(PRICE_TABLE_CONFIG, Type.STRING, "", Importance.MEDIUM, PRICE_TABLE_DOC)
+            .define(FALLBACK_BASE_URLS_CONFIG, Type.LIST, "", listOf(urlValidator()), Importance.MEDIUM, FALLBACK_BASE_URLS_DOC)
+            .define(FALLBACK_PROVIDERS_CONFIG, Type.LIST, "", Importance.MEDIUM, FALLBACK_PROVIDERS_DOC)
+            .define(FALLBACK_API_KEYS_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, FALLBACK_API_KEYS_DOC)
+            .define(BREAKER_FAILURES_CONFIG, Type.INT, 5, Range.between(1, 1000), Importance.MEDIUM, BREAKER_FAILURES_DOC)
+            .define(BREAKER_OPEN_MS_CONFIG, Type.LONG, 60_000L, Range.between(100, 3_600_000), Importance.MEDIUM, BREAKER_OPEN_MS_DOC)
+            .define(BREAKER_HALF_OPEN_CALLS_CONFIG, Type.INT, 3, Range.between(1, 100), Importance.LOW, BREAKER_HALF_OPEN_CALLS_DOC)
+            .define(MAX_PAUSE_MS_CONFIG, Type.LONG, 60_000L, Range.between(0, 3_600_000), Importance.LOW, MAX_PAUSE_MS_DOC)
+            .define(MIN_CONCURRENCY_CONFIG, Type.INT, 8, Range.between(1, 100_000), Importance.LOW, MIN_CONCURRENCY_DOC)
+            .define(rateKey(Priority.URGENT, "requests"), Type.LONG, 1200L, Range.atLeast(0), Importance.HIGH, rateDoc(Priority.URGENT, "requests"))
+            .define(rateKey(Priority.URGENT, "tokens"), Type.LONG, 2_000_000L, Range.atLeast(0), Importance.HIGH, rateDoc(Priority.URGENT, "tokens"))
+            .define(rateKey(Priority.NORMAL, "requests"), Type.LONG, 1200L, Range.atLeast(0), Importance.HIGH, rateDoc(Priority.NORMAL, "requests"))
+            .define(rateKey(Priority.NORMAL, "tokens"), Type.LONG, 2_000_000L, Range.atLeast(0), Importance.HIGH, rateDoc(Priority.NORMAL, "tokens"))
+            .define(rateKey(Priority.BATCH, "requests"), Type.LONG, 1200L, Range.atLeast(0), Importance.HIGH, rateDoc(Priority.BATCH, "requests"))
+            .define(rateKey(Priority.BATCH, "tokens"), Type.LONG, 2_000_000L, Range.atLeast(0), Importance.HIGH, rateDoc(Priority.BATCH, "tokens"))
+            .define(RATE_BURST_FRACTION_CONFIG, Type.DOUBLE, 0.05, Range.between(0.0001, 1.0), Importance.MEDIUM, RATE_BURST_FRACTION_DOC)
+            .define(RATE_MAX_HOLD_MS_CONFIG, Type.LONG, 15_000L, Range.between(1, 3_600_000), Importance.LOW, RATE_MAX_HOLD_MS_DOC)
+            .define(COMPLETION_ESTIMATE_CONFIG, Type.INT, 1024, Range.between(0, 1_000_000), Importance.LOW, COMPLETION_ESTIMATE_DOC)
+            .define(RETRY_DELAYS_CONFIG, Type.LIST, "10s,1m,10m", durationsValidator(), Importance.MEDIUM, RETRY_DELAYS_DOC)
+            .define(RETRY_MAX_ATTEMPTS_CONFIG, Type.INT, 3, Range.between(1, 100), Importance.MEDIUM, RETRY_MAX_ATTEMPTS_DOC)
+            .define(RETRY_BACKOFF_INITIAL_MS_CONFIG, Type.LONG, 10_000L, Range.between(0, 86_400_000), Importance.MEDIUM, RETRY_BACKOFF_INITIAL_MS_DOC)
+            .define(RETRY_BACKOFF_MULTIPLIER_CONFIG, Type.DOUBLE, 6.0, Range.between(1.0, 1000.0), Importance.LOW, RETRY_BACKOFF_MULTIPLIER_DOC)
+            .define(RETRY_BACKOFF_JITTER_CONFIG, Type.DOUBLE, 0.2, Range.between(0.0, 1.0), Importance.LOW, RETRY_BACKOFF_JITTER_DOC)
+            .define(CONTEXT_WINDOWS_CONFIG, Type.LIST,
+                    "gpt-4.1=1047576,gpt-4.1-mini=1047576,claude-sonnet-4.5=200000,gemini-2.5-flash=1048576,deepseek-v3.2=128000",
+                    pairsValidator(true), Importance.MEDIUM, CONTEXT_WINDOWS_DOC)
+            .define(CONTEXT_FALLBACKS_CONFIG, Type.LIST, "deepseek-v3.2=gemini-2.5-flash,claude-sonnet-4.5=gpt-4.1",
+                    pairsValidator(false), Importance.MEDIUM, CONTEXT_FALLBACKS_DOC);
 
     public ProcessorConfig(Map<?, ?> values) {
         super(CONFIG, values);
         if (batchShare() > normalShare()) {
             throw new ConfigException(BATCH_SHARE_CONFIG, batchShare(), "must not exceed " + NORMAL_SHARE_CONFIG + " (" + normalShare() + ")");
+        }
+        List<String> fallbacks = getList(FALLBACK_BASE_URLS_CONFIG);
+        List<String> providers = getList(FALLBACK_PROVIDERS_CONFIG);
+        if (!providers.isEmpty() && providers.size() != fallbacks.size()) {
+            throw new ConfigException(FALLBACK_PROVIDERS_CONFIG, providers, "must name one provider per entry of "
+                    + FALLBACK_BASE_URLS_CONFIG + " (" + fallbacks.size() + ")");
+        }
+        if (fallbackApiKeys().size() > fallbacks.size()) {
+            throw new ConfigException(FALLBACK_API_KEYS_CONFIG, "[hidden]", "has more keys than " + FALLBACK_BASE_URLS_CONFIG
+                    + " has endpoints (" + fallbacks.size() + ")");
+        }
+        if (rateMaxHold().compareTo(retryPolicy().rungs().get(0)) < 0) {
+            throw new ConfigException(RATE_MAX_HOLD_MS_CONFIG, getLong(RATE_MAX_HOLD_MS_CONFIG), "must be at least the shortest retry delay ("
+                    + retryPolicy().rungs().get(0).toMillis() + " ms), or a waiting request could never come back within it");
+        }
+        ContextRouting routing = contextRouting();
+        for (String model : routing.fallbackModels()) {
+            if (routing.window(model).isEmpty()) {
+                throw new ConfigException(CONTEXT_FALLBACKS_CONFIG, getList(CONTEXT_FALLBACKS_CONFIG), "fallback model '" + model
+                        + "' has no context window in " + CONTEXT_WINDOWS_CONFIG);
+            }
         }
     }
 
@@ -101,7 +191,12 @@ public final class ProcessorConfig extends PromptlineConfig {
     }
 
     public String applicationId(Priority tier) {
-        return getString(APPLICATION_ID_CONFIG) + "-" + tier.name().toLowerCase(Locale.ROOT);
+        return applicationId(tier.name().toLowerCase(Locale.ROOT));
+    }
+
+    /** {@code <application.id prefix>-<part>}, e.g. the tiers' Streams applications and the retry relay's group. */
+    public String applicationId(String part) {
+        return getString(APPLICATION_ID_CONFIG) + "-" + part;
     }
 
     public List<Priority> tiers() {
@@ -174,6 +269,121 @@ public final class ProcessorConfig extends PromptlineConfig {
 
     public String priceTablePath() {
         return getString(PRICE_TABLE_CONFIG);
+    }
+
+    /** A fallback endpoint: base URL, provider name and (possibly null) API key. */
+    public record FallbackEndpoint(String baseUrl, String provider, Password apiKey) {
+        @Override
+        public String toString() {
+            return provider + "@" + baseUrl; // never the key
+        }
+    }
+
+    public List<FallbackEndpoint> fallbackEndpoints() {
+        List<String> urls = getList(FALLBACK_BASE_URLS_CONFIG);
+        List<String> providers = getList(FALLBACK_PROVIDERS_CONFIG);
+        List<String> keys = fallbackApiKeys();
+        List<FallbackEndpoint> out = new ArrayList<>();
+        for (int i = 0; i < urls.size(); i++) {
+            String url = urls.get(i).trim();
+            url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
+            String provider = providers.isEmpty() ? java.net.URI.create(url).getHost() : providers.get(i).trim();
+            String key = i < keys.size() && !keys.get(i).isBlank() ? keys.get(i).trim() : null;
+            out.add(new FallbackEndpoint(url, provider, key == null ? null : new Password(key)));
+        }
+        return out;
+    }
+
+    private List<String> fallbackApiKeys() {
+        Password p = getPassword(FALLBACK_API_KEYS_CONFIG);
+        return p == null || p.value().isBlank() ? List.of() : List.of(p.value().split(",", -1));
+    }
+
+    public Endpoint.BreakerSettings breakerSettings() {
+        return new Endpoint.BreakerSettings(getInt(BREAKER_FAILURES_CONFIG), Duration.ofMillis(getLong(BREAKER_OPEN_MS_CONFIG)),
+                getInt(BREAKER_HALF_OPEN_CALLS_CONFIG));
+    }
+
+    public Duration maxPause() {
+        return Duration.ofMillis(getLong(MAX_PAUSE_MS_CONFIG));
+    }
+
+    public int minConcurrency() {
+        return Math.min(getInt(MIN_CONCURRENCY_CONFIG), maxInFlight());
+    }
+
+    /** A tier's default limits, for tenants without an override in the quotas topic. */
+    public Limits defaultLimit(Priority tier) {
+        return new Limits(getLong(rateKey(tier, "requests")), getLong(rateKey(tier, "tokens")));
+    }
+
+    public double rateBurstFraction() {
+        return getDouble(RATE_BURST_FRACTION_CONFIG);
+    }
+
+    public Duration rateMaxHold() {
+        return Duration.ofMillis(getLong(RATE_MAX_HOLD_MS_CONFIG));
+    }
+
+    public int completionTokensEstimate() {
+        return getInt(COMPLETION_ESTIMATE_CONFIG);
+    }
+
+    public RetryPolicy retryPolicy() {
+        List<Duration> rungs = getList(RETRY_DELAYS_CONFIG).stream().map(DurationFormat::parse).toList();
+        return new RetryPolicy(rungs, getInt(RETRY_MAX_ATTEMPTS_CONFIG), Duration.ofMillis(getLong(RETRY_BACKOFF_INITIAL_MS_CONFIG)),
+                getDouble(RETRY_BACKOFF_MULTIPLIER_CONFIG), getDouble(RETRY_BACKOFF_JITTER_CONFIG));
+    }
+
+    public ContextRouting contextRouting() {
+        Map<String, Integer> windows = new java.util.HashMap<>();
+        Router.parsePairs(getList(CONTEXT_WINDOWS_CONFIG), "model=tokens").forEach((m, w) -> windows.put(m, Integer.parseInt(w)));
+        return new ContextRouting(windows, Router.parsePairs(getList(CONTEXT_FALLBACKS_CONFIG), "model=fallback-model"));
+    }
+
+    static String rateKey(Priority tier, String what) {
+        return "promptline.ratelimit." + tier.name().toLowerCase(Locale.ROOT) + "." + what + ".per.minute";
+    }
+
+    private static String rateDoc(Priority tier, String what) {
+        return "Default " + what + " per minute per tenant on the " + tier.name().toLowerCase(Locale.ROOT)
+                + " tier (0: unlimited); a tenant's record in the quotas topic overrides it.";
+    }
+
+    private static ConfigDef.Validator listOf(ConfigDef.Validator each) {
+        return (name, value) -> {
+            @SuppressWarnings("unchecked") List<String> l = (List<String>) value;
+            for (String v : l) each.ensureValid(name, v.trim());
+        };
+    }
+
+    private static ConfigDef.Validator durationsValidator() {
+        return (name, value) -> {
+            @SuppressWarnings("unchecked") List<String> l = (List<String>) value;
+            try {
+                new RetryPolicy(l.stream().map(DurationFormat::parse).toList(), 1, Duration.ZERO, 1, 0);
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(name, value, e.getMessage());
+            }
+        };
+    }
+
+    private static ConfigDef.Validator pairsValidator(boolean positiveNumbers) {
+        return (name, value) -> {
+            @SuppressWarnings("unchecked") List<String> l = (List<String>) value;
+            try {
+                Map<String, String> pairs = Router.parsePairs(l, positiveNumbers ? "model=tokens" : "model=fallback-model");
+                if (positiveNumbers) {
+                    for (var e : pairs.entrySet()) {
+                        if (!e.getValue().matches("[1-9][0-9]{0,9}")) {
+                            throw new IllegalArgumentException("'" + e.getKey() + "=" + e.getValue() + "' needs a positive number of tokens");
+                        }
+                    }
+                }
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(name, value, e.getMessage());
+            }
+        };
     }
 
     private static ConfigDef.Validator tierValidator() {

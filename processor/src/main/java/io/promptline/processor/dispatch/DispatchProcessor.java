@@ -1,15 +1,21 @@
 package io.promptline.processor.dispatch;
 
 import io.promptline.avro.CostEvent;
-import io.promptline.avro.DeadLetter;
 import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.PromptRequest;
 import io.promptline.avro.PromptResult;
+import io.promptline.avro.Quota;
+import io.promptline.avro.SpendTotal;
 import io.promptline.processor.cost.Price;
+import io.promptline.processor.intake.Admission;
 import io.promptline.processor.intake.DeadLetters;
 import io.promptline.processor.intake.DeadLetters.Origin;
-import io.promptline.processor.intake.Rejection;
-import io.promptline.processor.intake.RequestValidator;
+import io.promptline.processor.quota.Budgets;
+import io.promptline.processor.quota.QuotaView;
+import io.promptline.processor.ratelimit.BucketStore;
+import io.promptline.processor.ratelimit.RateLimiter;
+import io.promptline.processor.ratelimit.Reservation;
+import io.promptline.processor.retry.RetryHeaders;
 import io.promptline.registry.RegistryException;
 import io.promptline.serde.AvroDeserializer;
 import org.apache.kafka.common.errors.SerializationException;
@@ -25,46 +31,69 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayDeque;
 import java.util.HashMap;
 import java.util.Map;
-import java.util.Optional;
+import java.util.Random;
 
 /**
  * Intake and dispatch for one task of one tier. Kafka Streams allows forward() and store
  * access only on the stream thread, so:
  * <ol>
- *   <li>an admitted request is written to the changelogged pending store before its call starts;</li>
- *   <li>the call runs on Vert.x; its completion is queued;</li>
+ *   <li>an admitted request reserves its tenant's rate-limit turn and is written to the
+ *       changelogged pending store before its call starts; a turn too far away sends it to the
+ *       delay ladder instead, keeping the turn;</li>
+ *   <li>when its turn comes and a permit and an endpoint are free, the call runs on Vert.x and
+ *       its completion is queued;</li>
  *   <li>completions are applied on the stream thread, in process() and in a wall-clock
- *       punctuator: the result and cost event (or dead letter) are forwarded and the pending
- *       entry deleted. Under exactly_once_v2 that commits atomically with the input offsets.</li>
+ *       punctuator: a result and cost event, a retry through the ladder, a context fallback, or a
+ *       dead letter; the pending entry goes. Under exactly_once_v2 that commits atomically with
+ *       the input offsets.</li>
  * </ol>
- * On (re)assignment, init() finds whatever a previous owner left pending and calls again.
+ * On (re)assignment, init() finds whatever a previous owner left pending and calls again; a
+ * request parked in the ladder is only marked, and comes back through the relay.
  */
 public final class DispatchProcessor implements Processor<byte[], byte[], Object, Object> {
     public static final String PENDING_STORE = "pending-calls";
     /** request_ids that produced a result, remembered for the dedupe retention. */
     public static final String COMPLETED_STORE = "completed-requests";
-    public static final String RESULTS_SINK = "results-sink";
-    public static final String COSTS_SINK = "costs-sink";
-    public static final String DLQ_SINK = "dlq-sink";
+    /** Tenant → rate-limit bucket of this tier. */
+    public static final String RATE_STORE = "rate-limits";
+    /** Global: the quotas topic (tenant → Quota). */
+    public static final String QUOTAS_STORE = "quotas";
+    /** Global: the spend topic (tenant|currency|period → SpendTotal). */
+    public static final String SPEND_STORE = "spend";
+    public static final String RESULTS_SINK = TaskOutputs.RESULTS_SINK;
+    public static final String COSTS_SINK = TaskOutputs.COSTS_SINK;
+    public static final String DLQ_SINK = TaskOutputs.DLQ_SINK;
     private static final Logger log = LoggerFactory.getLogger(DispatchProcessor.class);
+    private static final long RETIME_INTERVAL_MS = 1_000;
+    private static final long SWEEP_INTERVAL_MS = 60_000;
+    /** A marker whose record has not come back this long after it was due is forgotten. */
+    private static final long MARKER_GRACE_MS = Duration.ofHours(1).toMillis();
 
     private final Dispatcher dispatcher;
     private final TierSettings settings;
     private final AvroDeserializer<PromptRequest> decoder;
-    /** Mirror of the pending store for this task lifetime; rebuilt from the store in init(). */
+    private final Random jitter = new Random();
+    /** Admitted requests of this task lifetime, queued or in flight; mirror of the store's full entries. */
     private final Map<String, PendingCall> pending = new HashMap<>();
-    private final ArrayDeque<String> awaitingPermit = new ArrayDeque<>();
+    /** Requests parked in the delay ladder; mirror of the store's markers. */
+    private final Map<String, AwaitingMarker> awaiting = new HashMap<>();
+    private final TaskQueue queue = new TaskQueue();
     /** Stored entries that can no longer be decoded; dead-lettered on the first punctuation. */
     private final Map<String, byte[]> unreadable = new HashMap<>();
     private TaskCompletions completions;
     private long blockedNanos;
+    private long lastRetime;
+    private long lastSweep;
     private ProcessorContext<Object, Object> ctx;
     private KeyValueStore<String, byte[]> store;
     private WindowStore<String, Long> completed;
+    private RateLimiter limiter;
+    private Admission admission;
+    private TaskOutputs out;
     private long duplicatesSkipped;
 
     public DispatchProcessor(Dispatcher dispatcher, TierSettings settings) {
@@ -73,24 +102,51 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         this.decoder = new AvroDeserializer<>(settings.registry(), PromptRequest.class);
     }
 
+    public static String retrySink(Duration rung) {
+        return TaskOutputs.retrySink(rung);
+    }
+
     @Override
     public void init(ProcessorContext<Object, Object> context) {
         this.ctx = context;
         this.store = context.getStateStore(PENDING_STORE);
         this.completed = context.getStateStore(COMPLETED_STORE);
         this.completions = new TaskCompletions(dispatcher);
+        this.out = new TaskOutputs(context, settings, dispatcher.metrics());
+        QuotaView quotas = new QuotaView(context.getStateStore(QUOTAS_STORE), new AvroDeserializer<>(settings.registry(), Quota.class),
+                QUOTAS_STORE, Map.of(settings.tier(), settings.rateLimits().defaults()));
+        this.limiter = new RateLimiter(BucketStore.of(context.getStateStore(RATE_STORE)), tenant -> quotas.limits(tenant, settings.tier()),
+                dispatcher.clock(), settings.rateLimits().burstFraction());
+        this.admission = new Admission(settings, dispatcher.provider(), new Budgets(quotas, context.getStateStore(SPEND_STORE),
+                new AvroDeserializer<>(settings.registry(), SpendTotal.class), SPEND_STORE));
         pending.clear();
-        awaitingPermit.clear();
+        awaiting.clear();
+        queue.clear();
         unreadable.clear();
+        recoverStore();
+        // Nothing is forwarded from init(): the first punctuation (a few ms away) starts the calls.
+        context.schedule(settings.drainInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> {
+            blockedNanos = 0;
+            deadLetterUnreadable();
+            housekeeping();
+            pump();
+        });
+    }
+
+    private void recoverStore() {
+        long now = dispatcher.clock().millis();
         try (KeyValueIterator<String, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 var kv = it.next();
                 try {
-                    PendingCall pc = PendingCall.decode(kv.value, wire -> decoder.deserialize(settings.tier().name(), wire))
-                            .withNextAttempt();
+                    if (AwaitingMarker.isMarker(kv.value)) {
+                        awaiting.put(kv.key, AwaitingMarker.decode(kv.value));
+                        continue;
+                    }
+                    PendingCall pc = PendingCall.decode(kv.value, wire -> decoder.deserialize(settings.tier().name(), wire)).withNextAttempt();
                     store.put(kv.key, pc.encode());
                     pending.put(kv.key, pc);
-                    awaitingPermit.add(kv.key);
+                    queue.add(kv.key, now);
                 } catch (RegistryException e) {
                     if (!(e instanceof RegistryException.UnknownSchemaId)) throw e;
                     unreadable.put(kv.key, kv.value);
@@ -99,79 +155,92 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
                 }
             }
         }
-        if (!pending.isEmpty() || !unreadable.isEmpty()) {
-            log.info("Task {} ({}): re-dispatching {} pending calls left by a previous owner ({} unreadable)",
-                    context.taskId(), settings.tier(), pending.size(), unreadable.size());
+        if (!pending.isEmpty() || !awaiting.isEmpty() || !unreadable.isEmpty()) {
+            log.info("Task {} ({}): re-dispatching {} pending calls left by a previous owner; {} requests in the delay ladder; {} unreadable",
+                    ctx.taskId(), settings.tier(), pending.size(), awaiting.size(), unreadable.size());
         }
-        // Nothing is forwarded from init(): the first punctuation (a few ms away) starts the calls.
-        context.schedule(settings.drainInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> {
-            blockedNanos = 0;
-            deadLetterUnreadable();
-            pump();
-        });
     }
 
     @Override
     public void process(Record<byte[], byte[]> record) {
-        Origin origin = origin();
+        Origin here = origin();
         Instant now = dispatcher.clock().instant();
         PromptRequest request;
+        RetryHeaders.State back;
         try {
-            request = record.value() == null ? null : decoder.deserialize(origin.topic(), record.value());
+            request = record.value() == null ? null : decoder.deserialize(here.topic(), record.value());
+            back = RetryHeaders.read(record.headers());
         } catch (RegistryException e) {
             if (!(e instanceof RegistryException.UnknownSchemaId)) {
                 throw e; // registry down or refusing: not the record's fault; the task fails and retries, nothing is lost
             }
-            log.warn("Undecodable record at {}: {}", origin, e.getMessage());
-            forwardDeadLetter(DeadLetters.malformed(record.key(), record.value(), e.getMessage(), origin, now), now);
+            malformed(record, here, e.getMessage(), now);
             return;
-        } catch (SerializationException e) {
-            log.warn("Undecodable record at {}: {}", origin, e.getMessage());
-            forwardDeadLetter(DeadLetters.malformed(record.key(), record.value(), e.getMessage(), origin, now), now);
+        } catch (SerializationException | IllegalArgumentException e) {
+            malformed(record, here, e.getMessage(), now);
             return;
         }
         if (request == null) {
-            forwardDeadLetter(DeadLetters.malformed(record.key(), null, "record value is null; a PromptRequest is required", origin, now), now);
+            malformed(record, here, "record value is null; a PromptRequest is required", now);
             return;
         }
-        Optional<Rejection> rejection = admissionCheck(request, now);
-        if (rejection.isPresent()) {
-            Rejection r = rejection.get();
-            forwardDeadLetter(DeadLetters.of(request, r.category(), null, r.message(), 0, null, null, origin, now), now);
-            return;
-        }
-        if (pending.containsKey(request.getRequestId()) || completedRecently(request.getRequestId(), now)) {
+        Origin origin = back != null && back.origin() != null ? back.origin() : here;
+        int callsMade = back == null ? 0 : back.attempts();
+        String id = request.getRequestId();
+        if (!claim(id, back, now)) {
             duplicatesSkipped++;
-            log.debug("request_id {} at {} is in flight or already answered; duplicate skipped", request.getRequestId(), origin);
+            log.debug("request_id {} at {} is in flight, waiting or already answered; duplicate skipped", id, here);
+            return;
+        }
+        long first = back == null || back.firstAttemptAt() == null ? 0 : back.firstAttemptAt();
+        Admission.Decision decision = admission.decide(request, now);
+        if (decision instanceof Admission.Reject reject) {
+            forget(id);
+            out.deadLetter(DeadLetters.of(request, reject.category(), null, reject.message(), callsMade,
+                    first > 0 ? Instant.ofEpochMilli(first) : null, null, origin, now));
+            return;
+        }
+        Admission.Admit admit = (Admission.Admit) decision;
+        Reservation reservation = back != null && back.reservation() != null ? back.reservation()
+                : limiter.reserve(request.getTenant(), admit.estimatedTokens());
+        PendingCall pc = new PendingCall(request, record.value(), admit.model(), origin, callsMade + 1, first, now.toEpochMilli(),
+                reservation, admit.fallbackReason());
+        long allowedAt = limiter.allowedAt(request.getTenant(), reservation);
+        if (allowedAt - now.toEpochMilli() > settings.rateLimits().maxHold().toMillis()) {
+            awaitTurnInLadder(pc, allowedAt, now.toEpochMilli());
             return;
         }
         awaitRoom();
-        String model = settings.router().model(request).orElseThrow();
-        long admittedAt = dispatcher.clock().millis();
-        PendingCall pc = new PendingCall(request, record.value(), model, origin, 1, admittedAt, admittedAt);
-        store.put(request.getRequestId(), pc.encode());
-        pending.put(request.getRequestId(), pc);
-        awaitingPermit.add(request.getRequestId());
+        store.put(id, pc.encode());
+        pending.put(id, pc);
+        queue.add(id, allowedAt);
         pump();
     }
 
-    private Optional<Rejection> admissionCheck(PromptRequest request, Instant now) {
-        Optional<Rejection> invalid = RequestValidator.validate(request);
-        if (invalid.isPresent()) return invalid;
-        Optional<String> model = settings.router().model(request);
-        if (model.isEmpty()) {
-            return Optional.of(new Rejection(ErrorCategory.INVALID_REQUEST, "task_type '" + request.getTaskType()
-                    + "' has no route and no model is given; routes: " + settings.router().describeRoutes()));
+    /**
+     * Whether this record may proceed: a new request_id (not in flight, parked or recently
+     * answered), or exactly the record the relay brought back for a parked request.
+     */
+    private boolean claim(String id, RetryHeaders.State back, Instant now) {
+        AwaitingMarker marker = awaiting.get(id);
+        if (back != null) {
+            if (marker == null || marker.attempts() != back.attempts()) return false;
+            awaiting.remove(id);
+            return true;
         }
-        if (settings.prices().find(dispatcher.provider(), model.get()).isEmpty()) {
-            return Optional.of(new Rejection(ErrorCategory.INVALID_REQUEST, "model '" + model.get()
-                    + "' has no price for provider " + dispatcher.provider() + " in price table " + settings.prices().version()));
-        }
-        if (request.getDeadline() != null && !request.getDeadline().isAfter(now)) {
-            return Optional.of(new Rejection(ErrorCategory.DEADLINE_EXCEEDED, "deadline " + request.getDeadline()
-                    + " passed before the call (now " + now + ")"));
-        }
-        return Optional.empty();
+        return marker == null && !pending.containsKey(id) && !completedRecently(id, now);
+    }
+
+    /** Removes whatever the store holds for a request that ends here. */
+    private void forget(String id) {
+        pending.remove(id);
+        awaiting.remove(id);
+        store.delete(id);
+    }
+
+    private void malformed(Record<byte[], byte[]> record, Origin origin, String reason, Instant now) {
+        log.warn("Undecodable record at {}: {}", origin, reason);
+        out.deadLetter(DeadLetters.malformed(record.key(), record.value(), reason, origin, now));
     }
 
     private boolean completedRecently(String requestId, Instant now) {
@@ -205,86 +274,141 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         }
     }
 
-    /** Applies finished calls and starts waiting ones while permits allow. Stream thread only. */
+    /** Applies finished calls and starts those whose turn has come while permits and endpoints allow. Stream thread only. */
     private void pump() {
         Completion c;
         while ((c = completions.poll()) != null) apply(c);
-        while (!awaitingPermit.isEmpty()) {
-            PendingCall pc = pending.get(awaitingPermit.peek());
-            if (pc == null) {
-                awaitingPermit.poll();
-                continue;
-            }
-            if (expired(pc)) {
-                awaitingPermit.poll();
+        long now = dispatcher.clock().millis();
+        String id;
+        while ((id = queue.peekAllowed(now)) != null) {
+            PendingCall pc = pending.get(id);
+            if (pc == null || expired(pc)) {
+                queue.poll();
                 continue;
             }
             try {
-                if (!dispatcher.tryStart(pc, settings.tier(), completions::offer)) return;
+                if (dispatcher.tryStart(pc, settings.tier(), completions::offer) != Dispatcher.Start.STARTED) return;
             } catch (RuntimeException e) {
-                awaitingPermit.poll();
-                finish(pc, DeadLetters.of(pc.request(), ErrorCategory.INVALID_REQUEST, null,
-                        "cannot build the call: " + e.getMessage(), pc.attempts() - 1, null, null, pc.origin(), dispatcher.clock().instant()));
+                queue.poll();
+                finish(pc, ErrorCategory.INVALID_REQUEST, null, "cannot build the call: " + e.getMessage(), pc.attempts() - 1, null);
                 continue;
             }
-            awaitingPermit.poll();
+            queue.poll();
         }
     }
 
-    /** A request whose deadline passed while it waited for a permit is dead-lettered without a call. */
+    /** Re-times the queue to the limits in force (a quota may have changed); forgets markers long overdue. */
+    private void housekeeping() {
+        long now = dispatcher.clock().millis();
+        if (now - lastRetime >= RETIME_INTERVAL_MS && !queue.isEmpty()) {
+            lastRetime = now;
+            queue.retime(id -> {
+                PendingCall pc = pending.get(id);
+                return pc == null ? now : limiter.allowedAt(pc.request().getTenant(), pc.reservation());
+            });
+        }
+        if (now - lastSweep >= SWEEP_INTERVAL_MS) {
+            lastSweep = now;
+            awaiting.entrySet().removeIf(e -> {
+                if (e.getValue().dueAt() + MARKER_GRACE_MS > now) return false;
+                log.warn("Task {}: request {} was due back from the delay ladder at {} and never came; forgetting it",
+                        ctx.taskId(), e.getKey(), Instant.ofEpochMilli(e.getValue().dueAt()));
+                store.delete(e.getKey());
+                return true;
+            });
+        }
+    }
+
+    /** A request whose deadline passed while it waited is dead-lettered without a call. */
     private boolean expired(PendingCall pc) {
         Instant deadline = pc.request().getDeadline();
         Instant now = dispatcher.clock().instant();
         if (deadline == null || deadline.isAfter(now)) return false;
-        forwardDeadLetter(DeadLetters.of(pc.request(), ErrorCategory.DEADLINE_EXCEEDED, null, "deadline " + deadline
-                + " passed while waiting for a dispatch permit (now " + now + ")", pc.attempts() - 1,
-                null, null, pc.origin(), now), now);
-        remove(pc.request().getRequestId());
+        finish(pc, ErrorCategory.DEADLINE_EXCEEDED, null, "deadline " + deadline + " passed while waiting for a rate-limit turn, "
+                + "a dispatch permit or an endpoint (now " + now + ")", pc.attempts() - 1, null);
         return true;
     }
 
     private void apply(Completion c) {
         dispatcher.completionHandled();
-        PendingCall pc = pending.get(c.requestId());
-        if (pc == null || pc.attempts() != c.attempt()) return; // superseded call (re-dispatched); already applied
+        PendingCall found = pending.get(c.requestId());
+        if (found == null || found.attempts() != c.attempt()) return; // superseded call (re-dispatched); already applied
+        PendingCall pc = found.withFirstAttemptAt(c.startedAt());
         Instant now = dispatcher.clock().instant();
-        if (c.outcome() instanceof CallOutcome.Failure f) {
-            finish(pc, DeadLetters.of(pc.request(), f.category(), f.httpStatus(), f.message(), pc.attempts(),
-                    Instant.ofEpochMilli(pc.firstAttemptAt()), Instant.ofEpochMilli(c.startedAt()), pc.origin(), now));
+        String tenant = pc.request().getTenant();
+        if (c.outcome() instanceof CallOutcome.Success s) {
+            limiter.correct(tenant, pc.reservation().tokens(), s.usage().getPromptTokens() + s.usage().getCompletionTokens());
+            recordAnswer(pc, s, c, now);
             return;
         }
-        CallOutcome.Success s = (CallOutcome.Success) c.outcome();
+        CallOutcome.Failure f = (CallOutcome.Failure) c.outcome();
+        limiter.correct(tenant, pc.reservation().tokens(), 0); // an unanswered call uses no tokens
+        var larger = settings.context().fallback(pc.model());
+        if (f.category() == ErrorCategory.CONTEXT_LENGTH && larger.isPresent()
+                && settings.prices().find(dispatcher.provider(), larger.get()).isPresent()) {
+            PendingCall next = pc.rerouted(larger.get(), "context_length_exceeded from " + c.provider() + " on " + pc.model()
+                    + "; routed to " + larger.get());
+            store.put(next.request().getRequestId(), next.encode());
+            pending.put(next.request().getRequestId(), next);
+            queue.add(next.request().getRequestId(), now.toEpochMilli());
+            return;
+        }
+        if (f.retryable() && settings.retry().mayRetry(pc.attempts())) {
+            Duration wait = settings.retry().backoff(pc.attempts(), f.retryAfter(), jitter::nextDouble);
+            park(pc, pc.attempts(), c.startedAt(), f, settings.retry().rungFor(wait), now.toEpochMilli() + wait.toMillis(), null);
+            return;
+        }
+        String message = f.retryable() ? f.message() + " (after " + pc.attempts() + " attempts)" : f.message();
+        finish(pc, f.category(), f.httpStatus(), message, pc.attempts(), c.startedAt());
+    }
+
+    private void recordAnswer(PendingCall pc, CallOutcome.Success s, Completion c, Instant now) {
         PromptResult result;
         CostEvent cost;
         try {
-            Price price = settings.prices().find(dispatcher.provider(), pc.model()).orElseThrow(() -> new IllegalStateException(
-                    "model '" + pc.model() + "' has no price for provider " + dispatcher.provider() + " in price table " + settings.prices().version()));
-            result = Outputs.result(pc, s, c, dispatcher.provider(), now);
-            cost = Outputs.cost(pc, s, c, settings.tier(), price, settings.prices().version(), dispatcher.provider(), now);
+            Price price = settings.prices().find(c.provider(), pc.model()).orElseThrow(() -> new IllegalStateException(
+                    "model '" + pc.model() + "' has no price for provider " + c.provider() + " in price table " + settings.prices().version()));
+            result = Outputs.result(pc, s, c, now);
+            cost = Outputs.cost(pc, s, c, settings.tier(), price, settings.prices().version(), now);
         } catch (RuntimeException e) {
             // The call succeeded but cannot be recorded (no price, absurd usage): keep the whole answer
             // in the DLQ for a person to look at, rather than crash and call again in a loop.
             log.error("Task {}: cannot record the answer to {} from {}: {}", ctx.taskId(), c.requestId(), pc.origin(), e.getMessage());
-            finish(pc, DeadLetters.of(pc.request(), ErrorCategory.PROVIDER_ERROR, 200, "answered but not recordable: " + e.getMessage(),
-                    pc.attempts(), Instant.ofEpochMilli(pc.firstAttemptAt()), Instant.ofEpochMilli(c.startedAt()), pc.origin(), now));
+            finish(pc, ErrorCategory.PROVIDER_ERROR, 200, "answered but not recordable: " + e.getMessage(), pc.attempts(), c.startedAt());
             return;
         }
-        ctx.forward(new Record<>(result.getRequestId(), result, now.toEpochMilli()), RESULTS_SINK);
-        ctx.forward(new Record<>(cost.getTenant(), cost, now.toEpochMilli()), COSTS_SINK);
-        dispatcher.metrics().result(settings.tier(), pc.model(), now.toEpochMilli() - Outputs.createdAt(pc));
-        dispatcher.metrics().spend(cost.getTenant(), cost.getModel(), cost.getCurrency(), cost.getCostMicros());
+        out.result(pc, result, cost, now);
         completed.put(c.requestId(), now.toEpochMilli(), now.toEpochMilli());
-        remove(pc.request().getRequestId());
+        forget(c.requestId());
     }
 
-    private void finish(PendingCall pc, DeadLetter dl) {
-        forwardDeadLetter(dl, dl.getFailedAt());
-        remove(pc.request().getRequestId());
+    /** The tenant's turn is further away than the hold: wait in the ladder, keeping the reservation. */
+    private void awaitTurnInLadder(PendingCall pc, long allowedAt, long now) {
+        // Come back while the turn is still ahead, within the hold window: the rung not above half-way.
+        Duration rung = settings.retry().rungFor(Duration.ofMillis(allowedAt - now - settings.rateLimits().maxHold().toMillis() / 2));
+        park(pc, pc.attempts() - 1, null, null, rung, now + rung.toMillis(), pc.reservation());
     }
 
-    private void remove(String requestId) {
-        pending.remove(requestId);
-        store.delete(requestId);
+    /** Sends the request to a rung of the ladder and keeps only a marker until the relay brings it back. */
+    private void park(PendingCall pc, int callsMade, Long lastAttemptAt, CallOutcome.Failure failure, Duration rung, long dueAt,
+                      Reservation keep) {
+        long now = dispatcher.clock().millis();
+        out.toLadder(pc, callsMade, lastAttemptAt, failure == null ? null : failure.category(), failure == null ? null : failure.httpStatus(),
+                failure == null ? null : failure.message(), rung, dueAt, now, keep);
+        String id = pc.request().getRequestId();
+        AwaitingMarker marker = new AwaitingMarker(callsMade, dueAt);
+        pending.remove(id);
+        awaiting.put(id, marker);
+        store.put(id, marker.encode());
+    }
+
+    /** Ends a request in the DLQ. */
+    private void finish(PendingCall pc, ErrorCategory category, Integer httpStatus, String message, int attempts, Long lastAttemptAt) {
+        Instant now = dispatcher.clock().instant();
+        out.deadLetter(DeadLetters.of(pc.request(), category, httpStatus, message, attempts,
+                pc.firstAttemptAt() > 0 ? Instant.ofEpochMilli(pc.firstAttemptAt()) : null,
+                lastAttemptAt == null ? null : Instant.ofEpochMilli(lastAttemptAt), pc.origin(), now));
+        forget(pc.request().getRequestId());
     }
 
     private void deadLetterUnreadable() {
@@ -292,16 +416,11 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         Instant now = dispatcher.clock().instant();
         Origin origin = new Origin(PENDING_STORE, ctx.taskId().partition(), -1);
         unreadable.forEach((id, raw) -> {
-            forwardDeadLetter(DeadLetters.malformed(null, raw, "pending entry of request_id " + id
-                    + " can no longer be decoded (unknown schema id or entry format)", origin, now), now);
+            out.deadLetter(DeadLetters.malformed(null, raw, "pending entry of request_id " + id
+                    + " can no longer be decoded (unknown schema id or entry format)", origin, now));
             store.delete(id);
         });
         unreadable.clear();
-    }
-
-    private void forwardDeadLetter(DeadLetter dl, Instant now) {
-        dispatcher.metrics().deadLetter(settings.tier(), dl.getCategory());
-        ctx.forward(new Record<>(dl.getTenant(), dl, now.toEpochMilli()), DLQ_SINK);
     }
 
     private Origin origin() {
@@ -325,7 +444,8 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         // cleared, because Kafka Streams may init() this same object again after a dirty close.
         if (completions != null) completions.close();
         pending.clear();
-        awaitingPermit.clear();
+        awaiting.clear();
+        queue.clear();
         unreadable.clear();
     }
 }

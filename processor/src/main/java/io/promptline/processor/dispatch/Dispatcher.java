@@ -2,85 +2,122 @@ package io.promptline.processor.dispatch;
 
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
+import io.promptline.processor.cost.PriceTable;
 import io.promptline.processor.metrics.ProcessorMetrics;
+import io.promptline.processor.provider.Endpoint;
 
 import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Consumer;
 
 /**
- * The JVM-wide call machinery shared by every tier and task: one chat client, one set of
- * in-flight permits. {@link #tryStart} never blocks; completions are handed to the caller's
- * sink (a queue drained on the stream thread) from a Vert.x thread.
+ * The JVM-wide call machinery shared by every tier and task: the provider endpoints (the primary,
+ * then fallbacks) and the priority-aware in-flight permits. {@link #tryStart} never blocks;
+ * completions are handed to the caller's sink (a queue drained on the stream thread) from a
+ * Vert.x thread.
+ *
+ * <p>A fallback endpoint is called only while the primary's circuit breaker is open (the primary
+ * is down); a primary that is merely paused by Retry-After or at its adaptive concurrency limit
+ * is waited for. A fallback whose provider has no price for the model is skipped.
  */
 public final class Dispatcher implements AutoCloseable {
-    private final ChatClient client;
+    /** Whether a call started, and if not, what it waits for. */
+    public enum Start { STARTED, NO_PERMIT, NO_ENDPOINT }
+
+    private final List<Endpoint> endpoints;
     private final DispatchPermits permits;
+    private final PriceTable prices;
     private final Clock clock;
     private final ProcessorMetrics metrics;
     /** Calls started whose completion has not yet been applied (or dropped) by a task. */
     private final AtomicInteger unapplied = new AtomicInteger();
     private volatile boolean starting = true;
 
-    public Dispatcher(ChatClient client, DispatchPermits permits, Clock clock, ProcessorMetrics metrics) {
-        this.client = client;
+    /** @param endpoints the primary first, then the fallbacks in order */
+    public Dispatcher(List<Endpoint> endpoints, DispatchPermits permits, PriceTable prices, Clock clock, ProcessorMetrics metrics) {
+        if (endpoints.isEmpty()) throw new IllegalArgumentException("at least one endpoint is required");
+        this.endpoints = List.copyOf(endpoints);
         this.permits = permits;
+        this.prices = prices;
         this.clock = clock;
         this.metrics = metrics;
         metrics.bindPermits(permits);
-    }
-
-    /** A dispatcher whose meters are kept in memory only. */
-    public Dispatcher(ChatClient client, DispatchPermits permits, Clock clock) {
-        this(client, permits, clock, ProcessorMetrics.inMemory());
-    }
-
-    public ProcessorMetrics metrics() {
-        return metrics;
+        metrics.bindEndpoints(this.endpoints);
     }
 
     public Clock clock() {
         return clock;
     }
 
+    public ProcessorMetrics metrics() {
+        return metrics;
+    }
+
+    /** The primary endpoint's provider: the one requests are admitted (and priced) for. */
     public String provider() {
-        return client.provider();
+        return endpoints.get(0).provider();
     }
 
     public DispatchPermits permits() {
         return permits;
     }
 
+    public List<Endpoint> endpoints() {
+        return endpoints;
+    }
+
     /**
-     * Starts the call if a permit of the tier is free; false means try again later. The tier is the
+     * Starts the call if a permit of the tier is free and an endpoint can take it. The tier is the
      * topic's, not the request's own priority field, so a request cannot claim urgent headroom.
      */
-    public boolean tryStart(PendingCall pending, Priority tier, Consumer<Completion> onDone) {
-        unapplied.incrementAndGet(); // before the check, so drain() cannot miss a call that starts
+    public Start tryStart(PendingCall pending, Priority tier, Consumer<Completion> onDone) {
+        unapplied.incrementAndGet(); // before the checks, so drain() cannot miss a call that starts
         if (!starting || !permits.tryAcquire(tier)) {
             unapplied.decrementAndGet();
-            return false;
+            return Start.NO_PERMIT;
         }
+        Endpoint chosen = acquireEndpoint(pending.model());
+        if (chosen == null) {
+            permits.release(tier);
+            unapplied.decrementAndGet();
+            return Start.NO_ENDPOINT;
+        }
+        Endpoint primary = endpoints.get(0);
+        String fallback = chosen == primary ? null : "provider " + primary.provider() + " (" + primary.baseUrl()
+                + ") unavailable: circuit breaker open; called " + chosen.provider();
         PromptRequest r = pending.request();
         ChatCall call = new ChatCall(r.getRequestId(), pending.model(), r.getMessages(), r.getTemperature(),
                 r.getMaxTokens(), r.getResponseFormat());
         long started = clock.millis();
         try {
-            client.call(call).whenComplete((outcome, error) -> {
-                permits.release(tier);
+            chosen.call(call).whenComplete((outcome, error) -> {
                 CallOutcome o = outcome != null ? outcome : new CallOutcome.Failure(
-                        ErrorClassifier.fromTransport(error), null, String.valueOf(error), null, clock.millis() - started);
-                if (o instanceof CallOutcome.Failure f) metrics.call(tier, pending.model(), f.category(), f.httpStatus(), f.latencyMs());
-                else metrics.call(tier, pending.model(), null, null, o.latencyMs());
-                onDone.accept(new Completion(r.getRequestId(), pending.attempts(), started, o));
+                        ErrorClassifier.fromTransport(error), null, String.valueOf(error), clock.millis() - started);
+                chosen.release(o);
+                permits.release(tier);
+                metrics.call(tier, pending.model(), o);
+                onDone.accept(new Completion(r.getRequestId(), pending.attempts(), started, o, chosen.provider(), fallback));
             });
         } catch (RuntimeException e) {
+            chosen.cancel();
             permits.release(tier);
             unapplied.decrementAndGet();
             throw e;
         }
-        return true;
+        return Start.STARTED;
+    }
+
+    private Endpoint acquireEndpoint(String model) {
+        for (int i = 0; i < endpoints.size(); i++) {
+            Endpoint e = endpoints.get(i);
+            if (i > 0 && prices.find(e.provider(), model).isEmpty()) continue;
+            Endpoint.Admission a = e.tryAcquire();
+            if (a == Endpoint.Admission.ACQUIRED) return e;
+            if (a != Endpoint.Admission.OPEN) return null; // paused or saturated: wait for it, do not spill over
+        }
+        return null;
     }
 
     /** A task applied (or, closing, dropped) a completion handed to it. */
@@ -114,6 +151,6 @@ public final class Dispatcher implements AutoCloseable {
 
     @Override
     public void close() {
-        client.close();
+        endpoints.forEach(Endpoint::close);
     }
 }

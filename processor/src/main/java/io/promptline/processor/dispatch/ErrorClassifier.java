@@ -21,14 +21,22 @@ public final class ErrorClassifier {
                 || c == ErrorCategory.NETWORK || c == ErrorCategory.PROVIDER_ERROR;
     }
 
-    /** Classifies an HTTP error answer from its status and OpenAI-style error body ({@code error.code}, {@code error.type}). */
+    /**
+     * Classifies an HTTP error answer from its status and OpenAI-style error body ({@code error.code},
+     * {@code error.type}): 429 is RATE_LIMIT (but {@code insufficient_quota}, an empty account, is
+     * AUTHENTICATION), 401/403 AUTHENTICATION, 408/504 TIMEOUT, other 5xx PROVIDER_ERROR; among other
+     * 4xx, context-length and content-policy codes have their categories and the rest (400, 404
+     * unknown model, 413, 422) are INVALID_REQUEST.
+     */
     public static ErrorCategory fromHttp(int status, JsonObject body) {
         String code = errorField(body, "code");
         String type = errorField(body, "type");
         String message = errorField(body, "message");
-        if (status == 429) return ErrorCategory.RATE_LIMIT;
+        // OpenAI answers 429 insufficient_quota when the account has no credit: no retry helps.
+        if (status == 429) return contains(code, "insufficient_quota") || contains(type, "insufficient_quota")
+                ? ErrorCategory.AUTHENTICATION : ErrorCategory.RATE_LIMIT;
         if (status == 401 || status == 403) return ErrorCategory.AUTHENTICATION;
-        if (status == 408) return ErrorCategory.TIMEOUT;
+        if (status == 408 || status == 504) return ErrorCategory.TIMEOUT;
         if (status >= 500) return ErrorCategory.PROVIDER_ERROR;
         if (contains(code, "context_length") || contains(message, "maximum context length")) return ErrorCategory.CONTEXT_LENGTH;
         if (contains(code, "content_policy") || contains(code, "content_filter") || contains(type, "content_policy")) {

@@ -13,7 +13,7 @@ final class Outputs {
     private Outputs() {
     }
 
-    static PromptResult result(PendingCall pc, CallOutcome.Success s, Completion c, String provider, Instant now) {
+    static PromptResult result(PendingCall pc, CallOutcome.Success s, Completion c, Instant now) {
         PromptRequest r = pc.request();
         long created = createdAt(pc);
         return PromptResult.newBuilder()
@@ -22,7 +22,7 @@ final class Outputs {
                 .setPriority(r.getPriority())
                 .setRequestedModel(r.getModel())
                 .setModel(s.model() == null ? pc.model() : s.model())
-                .setProvider(provider)
+                .setProvider(c.provider())
                 .setContent(s.content())
                 .setFinishReason(s.finishReason())
                 .setUsage(s.usage())
@@ -30,9 +30,15 @@ final class Outputs {
                 .setQueueTimeMs(Math.max(0, c.startedAt() - created))
                 .setCallLatencyMs(s.latencyMs())
                 .setCompletedAt(now)
-                .setFallbackReason(null)
+                .setFallbackReason(fallbackReason(pc, c))
                 .setMetadata(r.getMetadata())
                 .build();
+    }
+
+    /** The routing fallback (context too small) and the provider fallback (primary down), whichever happened. */
+    private static String fallbackReason(PendingCall pc, Completion c) {
+        if (pc.fallbackReason() == null) return c.fallbackReason();
+        return c.fallbackReason() == null ? pc.fallbackReason() : pc.fallbackReason() + "; " + c.fallbackReason();
     }
 
     /** When the publisher created the request (admission time if it did not say). */
@@ -46,7 +52,7 @@ final class Outputs {
      * gets a new id instead of colliding with the first bill.
      */
     static CostEvent cost(PendingCall pc, CallOutcome.Success s, Completion c, Priority tier, Price price, String priceVersion,
-                          String provider, Instant now) {
+                          Instant now) {
         PromptRequest r = pc.request();
         boolean batch = tier == Priority.BATCH; // the topic's tier, not a field the publisher sets
         return CostEvent.newBuilder()
@@ -54,7 +60,7 @@ final class Outputs {
                 .setRequestId(r.getRequestId())
                 .setTenant(r.getTenant())
                 .setPriority(r.getPriority())
-                .setProvider(provider)
+                .setProvider(c.provider())
                 .setModel(pc.model())
                 .setPromptTokens(s.usage().getPromptTokens())
                 .setCachedTokens(s.usage().getCachedTokens())

@@ -14,7 +14,10 @@ import io.vertx.ext.web.client.HttpResponse;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 
+import io.promptline.processor.provider.ProviderSignals;
+
 import java.net.URI;
+import java.time.Duration;
 import java.time.Clock;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -75,10 +78,10 @@ public final class VertxChatClient implements ChatClient {
             try {
                 result.complete(ar.succeeded() ? fromResponse(ar.result(), call, latency)
                         : new CallOutcome.Failure(ErrorClassifier.fromTransport(ar.cause()), null,
-                        describe(ar.cause()), null, latency));
+                        describe(ar.cause()) + " calling " + provider, latency));
             } catch (RuntimeException e) {
                 result.complete(new CallOutcome.Failure(ErrorCategory.PROVIDER_ERROR, null,
-                        "Unreadable provider answer: " + e.getMessage(), null, latency));
+                        "Unreadable answer from " + provider + ": " + e.getMessage(), latency));
             }
         });
         return result;
@@ -99,22 +102,25 @@ public final class VertxChatClient implements ChatClient {
     private CallOutcome fromResponse(HttpResponse<Buffer> resp, ChatCall call, long latency) {
         JsonObject json = parse(resp.body());
         int status = resp.statusCode();
+        Duration exhausted = ProviderSignals.exhaustedFor(resp.headers());
         if (status / 100 != 2) {
             ErrorCategory category = ErrorClassifier.fromHttp(status, json);
             String msg = ErrorClassifier.errorField(json, "message");
+            Duration retryAfter = ProviderSignals.retryAfter(resp.headers(), clock);
+            // A 429 or 503 with Retry-After speaks for the whole endpoint, not just this request.
+            Duration holdOff = status == 429 || status == 503 ? longest(retryAfter, exhausted) : exhausted;
             return new CallOutcome.Failure(category, status,
-                    "HTTP " + status + " from " + provider + (msg == null ? "" : ": " + msg),
-                    RetryAfter.parse(resp.headers(), clock), latency);
+                    "HTTP " + status + " from " + provider + (msg == null ? "" : ": " + msg), retryAfter, latency, holdOff);
         }
         if (json == null) {
             return new CallOutcome.Failure(ErrorCategory.PROVIDER_ERROR, status, "HTTP " + status + " from " + provider
-                    + " with a body that is not JSON", null, latency);
+                    + " with a body that is not JSON", latency);
         }
         JsonArray choices = json.getJsonArray("choices");
         JsonObject usage = json.getJsonObject("usage");
         if (choices == null || choices.isEmpty() || usage == null) {
             return new CallOutcome.Failure(ErrorCategory.PROVIDER_ERROR, status, "Answer from " + provider
-                    + " lacks choices or usage", null, latency);
+                    + " lacks choices or usage", latency);
         }
         JsonObject choice = choices.getJsonObject(0);
         JsonObject message = choice.getJsonObject("message", new JsonObject());
@@ -129,10 +135,16 @@ public final class VertxChatClient implements ChatClient {
         String badUsage = implausible(tokens);
         if (badUsage != null) {
             return new CallOutcome.Failure(ErrorCategory.PROVIDER_ERROR, status, "Answer from " + provider + " reports "
-                    + badUsage + "; not billed", null, latency);
+                    + badUsage + "; not billed", latency);
         }
         return new CallOutcome.Success(json.getString("model", call.model()), message.getString("content"),
-                choice.getString("finish_reason"), tokens, latency);
+                choice.getString("finish_reason"), tokens, latency, exhausted);
+    }
+
+    private static Duration longest(Duration a, Duration b) {
+        if (a == null) return b;
+        if (b == null) return a;
+        return a.compareTo(b) >= 0 ? a : b;
     }
 
     /** Token counts no real answer has: negative, parts larger than wholes, or beyond any context window. */

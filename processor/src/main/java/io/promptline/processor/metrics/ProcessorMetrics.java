@@ -7,9 +7,12 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.Priority;
+import io.promptline.processor.dispatch.CallOutcome;
 import io.promptline.processor.dispatch.DispatchPermits;
+import io.promptline.processor.provider.Endpoint;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -50,6 +53,28 @@ public final class ProcessorMetrics {
                 .description("JVM-wide limit of concurrent LLM calls").register(registry);
     }
 
+    /** Breaker state (0 closed, 1 open, 2 half-open), adaptive concurrency limit and pause per endpoint. */
+    public void bindEndpoints(List<Endpoint> endpoints) {
+        for (Endpoint e : endpoints) {
+            Gauge.builder("promptline.breaker.state", e, ep -> switch (ep.breakerState()) {
+                        case CLOSED -> 0;
+                        case OPEN, FORCED_OPEN -> 1;
+                        case HALF_OPEN -> 2;
+                        default -> 3;
+                    }).tag("provider", e.provider()).tag("endpoint", e.baseUrl())
+                    .description("Circuit breaker: 0 closed, 1 open, 2 half-open, 3 disabled/metrics-only").register(registry);
+            Gauge.builder("promptline.endpoint.concurrency.limit", e, Endpoint::concurrencyLimit)
+                    .tag("provider", e.provider()).tag("endpoint", e.baseUrl())
+                    .description("Adaptive limit of concurrent calls to the endpoint (halves on 429)").register(registry);
+        }
+    }
+
+    /** One finished call. */
+    public void call(Priority tier, String model, CallOutcome outcome) {
+        if (outcome instanceof CallOutcome.Failure f) call(tier, model, f.category(), f.httpStatus(), f.latencyMs());
+        else call(tier, model, null, null, outcome.latencyMs());
+    }
+
     /** One finished call: {@code category} null means it answered successfully. */
     public void call(Priority tier, String model, ErrorCategory category, Integer httpStatus, long latencyMs) {
         String outcome = category == null ? "ok" : category.name();
@@ -77,6 +102,12 @@ public final class ProcessorMetrics {
     public void deadLetter(Priority tier, ErrorCategory category) {
         Counter.builder("promptline.dead.letters").tag("tier", tag(tier)).tag("category", category.name())
                 .description("Requests sent to the dead-letter topic").register(registry).increment();
+    }
+
+    /** A request sent to the delay ladder: {@code reason} is an error category, or RATE_LIMITED_BY_QUOTA for a tenant's own limit. */
+    public void delayed(Priority tier, String reason) {
+        Counter.builder("promptline.retries").tag("tier", tag(tier)).tag("reason", reason)
+                .description("Requests sent to the delay ladder (retries and tenants waiting for their rate limit)").register(registry).increment();
     }
 
     public void spend(String tenant, String model, String currency, long micros) {

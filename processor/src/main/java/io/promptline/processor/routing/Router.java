@@ -32,11 +32,16 @@ public final class Router {
 
     /** Parses {@code code=deepseek-v3.2,quick=gemini-2.5-flash}; the message names a bad entry. */
     public static Map<String, String> parseRoutes(Iterable<String> entries) {
+        return parsePairs(entries, "task_type=model");
+    }
+
+    /** Parses {@code key=value} entries; the message names a bad entry and the expected {@code shape}. */
+    public static Map<String, String> parsePairs(Iterable<String> entries, String shape) {
         Map<String, String> out = new TreeMap<>();
         for (String e : entries) {
             String[] kv = e.split("=", 2);
             if (kv.length != 2 || kv[0].isBlank() || kv[1].isBlank()) {
-                throw new IllegalArgumentException("routing entry '" + e + "' must look like task_type=model");
+                throw new IllegalArgumentException("entry '" + e + "' must look like " + shape);
             }
             out.put(kv[0].trim(), kv[1].trim());
         }

@@ -12,6 +12,7 @@ import io.promptline.producer.PromptlineProducer;
 import io.promptline.sink.SinkMain;
 import io.promptline.sink.config.SinkConfig;
 import io.promptline.sink.postgres.PostgresSink;
+import io.promptline.topics.TopicLayout;
 import io.promptline.topics.Topics;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.kafka.clients.admin.Admin;
@@ -160,12 +161,7 @@ public final class LocalStack implements AutoCloseable {
     private String createTopics(Topics topics) throws Exception {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
             Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> wanted = new ArrayList<>();
-            for (String t : topics.allRequestTopics()) wanted.add(new NewTopic(t, 3, (short) 1));
-            wanted.add(new NewTopic(topics.results(), 3, (short) 1));
-            wanted.add(new NewTopic(topics.costs(), 3, (short) 1));
-            wanted.add(new NewTopic(topics.dlq(), 3, (short) 1));
-            wanted.add(new NewTopic(topics.quotas(), 3, (short) 1).configs(Map.of("cleanup.policy", "compact")));
+            List<NewTopic> wanted = TopicLayout.topics(topics, 3, TopicLayout.DEFAULT_LADDER, (short) 1);
             List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
             if (!missing.isEmpty()) admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
             return wanted.stream().map(NewTopic::name).collect(Collectors.joining(", "));

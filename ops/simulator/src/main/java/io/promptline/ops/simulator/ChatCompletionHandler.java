@@ -35,6 +35,7 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
   private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
   private final AtomicLong completionIds = new AtomicLong();
   private final Set<Exchange> open = ConcurrentHashMap.newKeySet();
+  private volatile FaultRates rates;
 
   ChatCompletionHandler(Vertx vertx, SimulatorConfig cfg, StatsCollector stats) {
     this.vertx = vertx;
@@ -43,6 +44,15 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
     this.random = new Random(cfg.seed());
     this.models = Set.copyOf(cfg.models());
     this.window = new RateLimitWindow(cfg.rateLimitRequests(), cfg.rateLimitTokens());
+    this.rates = FaultRates.of(cfg);
+  }
+
+  FaultRates faultRates() {
+    return rates;
+  }
+
+  void faultRates(FaultRates rates) {
+    this.rates = rates;
   }
 
   /**
@@ -66,7 +76,9 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
     Exchange exchange = new Exchange(vertx, ctx, stats, open);
     long latency = cfg.latency().sampleMillis(random);
     double faultDraw = random.nextDouble();
-    Reply reply = decide(ctx.request(), ctx.body().buffer(), faultDraw);
+    String[] model = new String[1];
+    Reply reply = decide(ctx.request(), ctx.body().buffer(), faultDraw, model);
+    stats.arrived(() -> new Arrival(logicalKey(ctx.request()), model[0], System.currentTimeMillis(), reply.outcome().key()));
     if (reply.outcome() == Outcome.HANG) {
       exchange.counted();
       stats.outcome(Outcome.HANG);
@@ -76,7 +88,8 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
     exchange.after(latency, () -> deliver(exchange, reply));
   }
 
-  private Reply decide(HttpServerRequest request, io.vertx.core.buffer.Buffer body, double faultDraw) {
+  /** The answer to give; {@code model} receives the requested model once the body parsed. */
+  private Reply decide(HttpServerRequest request, io.vertx.core.buffer.Buffer body, double faultDraw, String[] model) {
     if (cfg.apiKey() != null && !("Bearer " + cfg.apiKey()).equals(request.getHeader("Authorization"))) {
       return Reply.unauthorized();
     }
@@ -86,6 +99,7 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
     } catch (InvalidRequestException e) {
       return Reply.badRequest(e.getMessage(), e.param());
     }
+    model[0] = chat.model();
     if (!models.contains(chat.model())) {
       stats.unknownModel();
     }
@@ -104,7 +118,7 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
           ? Reply.contextLength(contextWindow, promptTokens)
           : Reply.contextLength(contextWindow, promptTokens, maxTokens);
     }
-    Outcome randomFault = randomFault(faultDraw);
+    Outcome randomFault = rates.draw(faultDraw);
     if (randomFault != null) {
       return fault(randomFault, null, contextWindow, promptTokens);
     }
@@ -118,21 +132,6 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
       key = "hash:" + Long.toHexString(TokenEstimator.contentHash(chat.model(), chat.contents()));
     }
     return attempts.computeIfAbsent(key + "|" + marker.text(), k -> new AtomicInteger()).incrementAndGet();
-  }
-
-  private Outcome randomFault(double u) {
-    double[] rates = {cfg.rate429(), cfg.rate500(), cfg.rate503(), cfg.rateHang(), cfg.rateReset(),
-        cfg.rateContextLength(), cfg.rate401()};
-    Outcome[] faults = {Outcome.RATE_LIMITED, Outcome.SERVER_ERROR, Outcome.OVERLOADED, Outcome.HANG,
-        Outcome.RESET, Outcome.CONTEXT_LENGTH, Outcome.UNAUTHORIZED};
-    double cumulative = 0;
-    for (int i = 0; i < rates.length; i++) {
-      cumulative += rates[i];
-      if (u < cumulative) {
-        return faults[i];
-      }
-    }
-    return null;
   }
 
   private Reply fault(Outcome fault, Integer retryAfter, int contextWindow, int promptTokens) {
@@ -154,12 +153,13 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
     boolean truncated = TokenEstimator.truncated(chat.model(), chat.contents(), min, max, chat.maxTokens());
     int cached = TokenEstimator.cachedTokens(promptTokens, cfg.cachedFraction(), cfg.cachedMinPromptTokens());
     int reasoning = TokenEstimator.reasoningTokens(completion, cfg.reasoningFraction());
-    String key = request.getHeader("Idempotency-Key");
-    if (key == null) {
-      key = request.getHeader("X-Request-Id");
-    }
-    RecordedCall call = new RecordedCall(key, chat.model(), promptTokens, completion, cached, reasoning);
+    RecordedCall call = new RecordedCall(logicalKey(request), chat.model(), promptTokens, completion, cached, reasoning);
     return Reply.success(completionBody(chat, call, truncated), call);
+  }
+
+  private static String logicalKey(HttpServerRequest request) {
+    String key = request.getHeader("Idempotency-Key");
+    return key != null ? key : request.getHeader("X-Request-Id");
   }
 
   private JsonObject completionBody(ChatRequest chat, RecordedCall call, boolean truncated) {

@@ -31,7 +31,9 @@ import org.slf4j.LoggerFactory;
  *   <li>{@code POST /v1/chat/completions} (see {@link ChatCompletionHandler} and {@link FaultMarker})</li>
  *   <li>{@code GET /v1/models} lists {@link SimulatorConfig#models()}</li>
  *   <li>{@code GET /sim/stats} ({@link SimulatorStats#toJson()}), {@code POST /sim/reset},
- *       {@code GET /sim/calls[?offset=N&limit=M]} (JSON array of {@link RecordedCall#toJson()})</li>
+ *       {@code GET /sim/calls[?offset=N&limit=M]} (JSON array of {@link RecordedCall#toJson()}),
+ *       {@code GET /sim/arrivals} (JSON array of {@link Arrival#toJson()}),
+ *       {@code GET|PUT /sim/faults} ({@link FaultRates#toJson()}: change the random fault rates at runtime)</li>
  * </ul>
  *
  * <p>Every response carries {@code x-request-id}; chat-completion answers also carry the six
@@ -135,6 +137,22 @@ public final class LlmSimulator implements AutoCloseable {
     return stats.calls();
   }
 
+  /** Every chat-completion request received (any outcome), in arrival order; bounded like the call ledger. */
+  public List<Arrival> arrivals() {
+    return stats.arrivals();
+  }
+
+  /** The random fault rates now in force. */
+  public FaultRates faults() {
+    return chat.faultRates();
+  }
+
+  /** Replaces the random fault rates from now on, e.g. an outage with {@code 503} at 1.0. */
+  public void faults(FaultRates rates) {
+    chat.faultRates(rates);
+    LOG.info("LLM simulator fault rates now {}", rates.toJson().encode());
+  }
+
   /** Clears counters, the call ledger and the attempts of transient markers. */
   public void reset() {
     stats.reset();
@@ -195,8 +213,26 @@ public final class LlmSimulator implements AutoCloseable {
       json(ctx, new JsonObject().put("reset", true).toBuffer());
     });
     router.get("/sim/calls").handler(this::calls);
+    router.get("/sim/arrivals").handler(ctx -> {
+      io.vertx.core.json.JsonArray out = new io.vertx.core.json.JsonArray();
+      arrivals().forEach(a -> out.add(a.toJson()));
+      json(ctx, out.toBuffer());
+    });
+    router.get("/sim/faults").handler(ctx -> json(ctx, faults().toJson().toBuffer()));
+    router.put("/sim/faults").handler(BodyHandler.create(false)).handler(this::putFaults);
     errorHandlers(router);
     return router;
+  }
+
+  private void putFaults(RoutingContext ctx) {
+    try {
+      FaultRates rates = FaultRates.fromJson(ctx.body().isEmpty() ? new JsonObject() : ctx.body().asJsonObject());
+      faults(rates);
+      json(ctx, rates.toJson().toBuffer());
+    } catch (RuntimeException e) {
+      ctx.response().setStatusCode(400);
+      json(ctx, Reply.errorBody(String.valueOf(e.getMessage()), "invalid_request_error", null, null).toBuffer());
+    }
   }
 
   private void models(RoutingContext ctx) {

@@ -29,6 +29,8 @@ final class StatsCollector {
   private final ConcurrentLinkedQueue<RecordedCall> ledger = new ConcurrentLinkedQueue<>();
   private final AtomicLong ledgerSize = new AtomicLong();
   private final LongAdder dropped = new LongAdder();
+  private final ConcurrentLinkedQueue<Arrival> arrivals = new ConcurrentLinkedQueue<>();
+  private final AtomicLong arrivalsSize = new AtomicLong();
 
   StatsCollector(boolean recordCalls, int maxRecordedCalls) {
     this.recordCalls = recordCalls;
@@ -78,6 +80,22 @@ final class StatsCollector {
     }
   }
 
+  /** Records an arrival (built only when calls are recorded, within the ledger's bound). */
+  void arrived(java.util.function.Supplier<Arrival> arrival) {
+    if (!recordCalls) {
+      return;
+    }
+    if (arrivalsSize.incrementAndGet() <= maxRecordedCalls) {
+      arrivals.add(arrival.get());
+    } else {
+      arrivalsSize.decrementAndGet();
+    }
+  }
+
+  List<Arrival> arrivals() {
+    return new ArrayList<>(arrivals);
+  }
+
   List<RecordedCall> calls() {
     return new ArrayList<>(ledger);
   }
@@ -93,6 +111,8 @@ final class StatsCollector {
     unknownModels.reset();
     ledger.clear();
     ledgerSize.set(0);
+    arrivals.clear();
+    arrivalsSize.set(0);
     dropped.reset();
     maxInFlight.set(inFlight.get());
   }

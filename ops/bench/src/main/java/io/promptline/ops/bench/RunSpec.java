@@ -1,0 +1,56 @@
+package io.promptline.ops.bench;
+
+/**
+ * One run of the benchmark: a system under test at an in-flight limit C and a simulator latency.
+ *
+ * @param concurrency C: Promptline's max in flight, the semaphore's permits, or the sync baseline's stream threads
+ * @param latencySpec the simulator's latency distribution, e.g. {@code fixed:200}
+ * @param latencyMs   L, the mean of that distribution
+ * @param urgentPerSecond the rate of urgent requests in a PRIORITY run
+ */
+record RunSpec(String label, SystemUnderTest system, Kind kind, int concurrency, String latencySpec, long latencyMs,
+               double urgentPerSecond) {
+
+    enum SystemUnderTest {
+        PROMPTLINE("promptline"),
+        SYNC_STREAMS("baseline: sync call in Kafka Streams process()"),
+        CONSUMER_SEMAPHORE("baseline: consumer + Vert.x + semaphore");
+
+        final String title;
+
+        SystemUnderTest(String title) {
+            this.title = title;
+        }
+    }
+
+    enum Kind {
+        /** A backlog on one tier, drained as fast as the system can. */
+        THROUGHPUT,
+        /** The CPU ceiling: throughput at (near) zero latency. */
+        CEILING,
+        /** A batch backlog saturating capacity while urgent requests arrive at a steady rate. */
+        PRIORITY
+    }
+
+    static RunSpec throughput(SystemUnderTest system, int c, long latencyMs) {
+        return new RunSpec(label(system, c, latencyMs), system, Kind.THROUGHPUT, c, "fixed:" + latencyMs, latencyMs, 0);
+    }
+
+    static RunSpec ceiling(int c) {
+        return new RunSpec("ceiling-c" + c, SystemUnderTest.PROMPTLINE, Kind.CEILING, c, "fixed:0", 0, 0);
+    }
+
+    static RunSpec priority(int c, long latencyMs, double urgentPerSecond) {
+        return new RunSpec("priority-c" + c + "-l" + latencyMs, SystemUnderTest.PROMPTLINE, Kind.PRIORITY, c,
+                "fixed:" + latencyMs, latencyMs, urgentPerSecond);
+    }
+
+    private static String label(SystemUnderTest system, int c, long latencyMs) {
+        String s = switch (system) {
+            case PROMPTLINE -> "pl";
+            case SYNC_STREAMS -> "sync";
+            case CONSUMER_SEMAPHORE -> "sem";
+        };
+        return s + "-c" + c + "-l" + latencyMs;
+    }
+}

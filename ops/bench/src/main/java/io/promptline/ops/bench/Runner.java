@@ -1,0 +1,240 @@
+package io.promptline.ops.bench;
+
+import io.promptline.avro.Priority;
+import io.promptline.metrics.PrometheusText;
+import io.promptline.ops.bench.RunSpec.Kind;
+import io.promptline.ops.bench.RunSpec.SystemUnderTest;
+import io.promptline.ops.bench.baseline.BaselineSettings;
+import io.promptline.ops.bench.baseline.SemaphoreConsumerBaseline;
+import io.promptline.ops.bench.baseline.SyncStreamsBaseline;
+import io.promptline.processor.ProcessorMain;
+import io.promptline.topics.Topics;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * Runs one {@link RunSpec}: fresh topics, a backlog kept ahead of the results, the system under
+ * test in its own JVM, a warm-up, then a measurement window sampled every second.
+ */
+final class Runner {
+    static final int PARTITIONS = 6;
+    /** Processor heap, the design's memory target. */
+    static final String PROCESSOR_HEAP = "-Xmx512m";
+    static final double BATCH_SHARE = 0.70;
+
+    private final Infra infra;
+    private final BenchOptions options;
+    private final Path dir;
+
+    Runner(Infra infra, BenchOptions options, Path dir) {
+        this.infra = infra;
+        this.options = options;
+        this.dir = dir;
+    }
+
+    /** @param ceilingPerSec the measured CPU ceiling, or NaN if not known (yet) */
+    Measurement run(RunSpec spec, double ceilingPerSec) throws InterruptedException {
+        Topics topics = infra.newTopics(spec.label(), PARTITIONS);
+        String app = "bench-" + topics.base();
+        var sim = infra.simulator(spec.latencySpec());
+        sim.reset();
+        Priority backlogTier = spec.kind() == Kind.PRIORITY ? Priority.BATCH : Priority.NORMAL;
+        Load.Ledger ledger = new Load.Ledger();
+        List<AutoCloseable> open = new ArrayList<>();
+        try (ResultMeter meter = new ResultMeter(infra.bootstrap(), topics.results(), ledger)) {
+            // Deep enough that the load generator never limits the run: by Little's law a closed loop of
+            // depth D and end-to-end latency E caps throughput at D / E.
+            int depth = spec.kind() == Kind.CEILING ? 60_000 : 20_000 + 4 * spec.concurrency();
+            open.add(Load.backlog(infra.bootstrap(), infra.registryUrl(), topics, ledger, topics.base(), backlogTier, depth,
+                    () -> meter.received(backlogTier)));
+            int metricsPort = spec.system() == SystemUnderTest.PROMPTLINE ? freePort() : -1;
+            ChildJvm jvm = launch(spec, topics, app, sim.baseUrl(), metricsPort);
+            open.add(jvm);
+            awaitFirstResult(spec, meter, jvm);
+            if (spec.kind() == Kind.PRIORITY) {
+                // Urgent traffic warms up with everything else; only its latencies inside the window count.
+                open.add(Load.steady(infra.bootstrap(), infra.registryUrl(), topics, ledger, topics.base(), Priority.URGENT,
+                        spec.urgentPerSecond()));
+            }
+            Thread.sleep(options.warmup().toMillis());
+            meter.startWindow();
+            Window w = new Window(jvm, metricsPort);
+            long count0 = meter.received(backlogTier);
+            long wall0 = System.currentTimeMillis();
+            long t0 = System.nanoTime();
+            long end = t0 + options.window().toNanos();
+            long nextReport = t0 + Duration.ofSeconds(10).toNanos();
+            while (System.nanoTime() < end) {
+                Thread.sleep(1000);
+                w.sample();
+                if (System.nanoTime() >= nextReport) {
+                    nextReport += Duration.ofSeconds(10).toNanos();
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    System.out.printf("      %5.0f s  %,d results (%.0f/s)%n", secs, meter.received(backlogTier) - count0,
+                            (meter.received(backlogTier) - count0) / secs);
+                }
+            }
+            long wall1 = System.currentTimeMillis();
+            w.finish();
+            // Count what was produced in the window, once the meter has read past its end.
+            if (!meter.awaitCaughtUp(wall1 + 1000, Duration.ofSeconds(30))) {
+                System.err.println("bench: the result meter did not catch up with " + spec.label() + "; its rate may be low");
+            }
+            double seconds = (wall1 - wall0) / 1000.0;
+            double rate = meter.producedBetween(backlogTier, wall0, wall1) / seconds;
+            Bound bound = bound(spec, ceilingPerSec);
+            return new Measurement(spec, seconds, rate, bound.perSecond(), bound.reason(), w.cpuCores(seconds),
+                    w.machineCores(seconds), w.rssMaxMb, w.heapMaxMb, w.oldGenMaxMb, w.gcPercent(seconds),
+                    meter.windowLatencies(), meter.unmatched());
+        } finally {
+            for (int i = open.size() - 1; i >= 0; i--) {
+                try {
+                    open.get(i).close();
+                } catch (Exception e) {
+                    System.err.println("bench: while stopping " + spec.label() + ": " + e);
+                }
+            }
+            infra.deleteTopics(topics, app);
+        }
+    }
+
+    record Bound(double perSecond, String reason) {
+    }
+
+    /** The design's bound: min(C / L, CPU ceiling); for the sync baseline its own threads / L. */
+    static Bound bound(RunSpec spec, double ceiling) {
+        if (spec.kind() == Kind.CEILING) return new Bound(Double.NaN, "defines the ceiling");
+        double c = spec.kind() == Kind.PRIORITY ? Math.floor(spec.concurrency() * BATCH_SHARE) : spec.concurrency();
+        double structural = c / (spec.latencyMs() / 1000.0);
+        String what = spec.kind() == Kind.PRIORITY ? "batch share x C/L" : spec.system() == SystemUnderTest.SYNC_STREAMS ? "threads/L" : "C/L";
+        if (spec.system() == SystemUnderTest.SYNC_STREAMS || Double.isNaN(ceiling) || structural <= ceiling) {
+            return new Bound(structural, what);
+        }
+        return new Bound(ceiling, "CPU ceiling");
+    }
+
+    private ChildJvm launch(RunSpec spec, Topics topics, String app, String llmUrl, int metricsPort) {
+        Path log = dir.resolve(spec.label() + ".log");
+        Path state = dir.resolve("state").resolve(spec.label());
+        List<String> jvmArgs = List.of(PROCESSOR_HEAP, "-XX:+UseG1GC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+        return switch (spec.system()) {
+            case PROMPTLINE -> {
+                Map<String, String> env = new HashMap<>();
+                env.put("PROMPTLINE_BOOTSTRAP_SERVERS", infra.bootstrap());
+                env.put("PROMPTLINE_SCHEMA_REGISTRY_URL", infra.registryUrl());
+                env.put("PROMPTLINE_TOPICS_BASE", topics.base());
+                env.put("PROMPTLINE_PROCESSOR_APPLICATION_ID", app);
+                env.put("PROMPTLINE_PROCESSOR_STATE_DIR", state.toString());
+                env.put("PROMPTLINE_PROCESSOR_MAX_IN_FLIGHT", Integer.toString(spec.concurrency()));
+                env.put("PROMPTLINE_LLM_BASE_URL", llmUrl);
+                env.put("PROMPTLINE_LLM_PROVIDER", "simulator");
+                env.put("PROMPTLINE_METRICS_PORT", Integer.toString(metricsPort));
+                env.put("PROMPTLINE_METRICS_HOST", "127.0.0.1");
+                // The engine is measured here, not the tenants' limits (50 tenants share the load).
+                for (String tier : List.of("URGENT", "NORMAL", "BATCH")) {
+                    env.put("PROMPTLINE_RATELIMIT_" + tier + "_REQUESTS_PER_MINUTE", "0");
+                    env.put("PROMPTLINE_RATELIMIT_" + tier + "_TOKENS_PER_MINUTE", "0");
+                }
+                if (spec.kind() == Kind.PRIORITY) {
+                    env.put("PROMPTLINE_PROCESSOR_TIERS", "URGENT,NORMAL,BATCH");
+                    env.put("PROMPTLINE_PROCESSOR_BATCH_SHARE", Double.toString(BATCH_SHARE));
+                } else {
+                    // One tier alone may use every permit: the run measures C, not the priority shares.
+                    env.put("PROMPTLINE_PROCESSOR_TIERS", "NORMAL");
+                    env.put("PROMPTLINE_PROCESSOR_NORMAL_SHARE", "1.0");
+                    env.put("PROMPTLINE_PROCESSOR_BATCH_SHARE", "1.0");
+                }
+                yield ChildJvm.start("processor", ProcessorMain.class, env, log, jvmArgs);
+            }
+            case SYNC_STREAMS -> ChildJvm.start("sync baseline", SyncStreamsBaseline.class, baseline(topics, app, llmUrl,
+                    spec.concurrency(), state).toEnv(), log, jvmArgs);
+            case CONSUMER_SEMAPHORE -> ChildJvm.start("semaphore baseline", SemaphoreConsumerBaseline.class, baseline(topics, app,
+                    llmUrl, spec.concurrency(), state).toEnv(), log, jvmArgs);
+        };
+    }
+
+    private BaselineSettings baseline(Topics topics, String app, String llmUrl, int concurrency, Path state) {
+        return new BaselineSettings(infra.bootstrap(), infra.registryUrl(), topics.requests(Priority.NORMAL), topics.results(),
+                app, llmUrl, concurrency, state.toString());
+    }
+
+    private static void awaitFirstResult(RunSpec spec, ResultMeter meter, ChildJvm jvm) throws InterruptedException {
+        long deadline = System.nanoTime() + Duration.ofSeconds(120).toNanos();
+        while (meter.received() == 0) {
+            jvm.requireAlive();
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException(spec.label() + ": no result within 120 s; see " + jvm.log());
+            }
+            Thread.sleep(100);
+        }
+    }
+
+    private static int freePort() {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** CPU, memory and GC of the system under test over the measurement window. */
+    private static final class Window {
+        private final ChildJvm jvm;
+        private final String metricsUrl;
+        private final double cpu0;
+        private final double machine0;
+        private final double gc0;
+        private double cpu1;
+        private double machine1;
+        private double gc1;
+        double rssMaxMb;
+        double heapMaxMb = Double.NaN;
+        double oldGenMaxMb = Double.NaN;
+
+        Window(ChildJvm jvm, int metricsPort) {
+            this.jvm = jvm;
+            this.metricsUrl = metricsPort < 0 ? null : "http://127.0.0.1:" + metricsPort + "/metrics";
+            this.cpu0 = jvm.cpuSeconds();
+            this.machine0 = MachineCpu.busySeconds();
+            this.gc0 = metricsUrl == null ? Double.NaN : PrometheusText.scrape(metricsUrl).sum("jvm_gc_pause_seconds_sum");
+        }
+
+        void sample() {
+            rssMaxMb = Math.max(rssMaxMb, jvm.rssBytes() / 1e6);
+            if (metricsUrl == null) return;
+            PrometheusText m = PrometheusText.scrape(metricsUrl);
+            heapMaxMb = max(heapMaxMb, m.sum("jvm_memory_used_bytes", Map.of("area", "heap")) / 1e6);
+            oldGenMaxMb = max(oldGenMaxMb, m.sum("jvm_memory_used_bytes", Map.of("id", "G1 Old Gen")) / 1e6);
+        }
+
+        void finish() {
+            cpu1 = jvm.cpuSeconds();
+            machine1 = MachineCpu.busySeconds();
+            gc1 = metricsUrl == null ? Double.NaN : PrometheusText.scrape(metricsUrl).sum("jvm_gc_pause_seconds_sum");
+        }
+
+        double cpuCores(double seconds) {
+            return (cpu1 - cpu0) / seconds;
+        }
+
+        double machineCores(double seconds) {
+            return (machine1 - machine0) / seconds;
+        }
+
+        double gcPercent(double seconds) {
+            return 100.0 * (gc1 - gc0) / seconds;
+        }
+
+        private static double max(double a, double b) {
+            return Double.isNaN(a) ? b : Math.max(a, b);
+        }
+    }
+}

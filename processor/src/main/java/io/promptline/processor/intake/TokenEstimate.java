@@ -1,0 +1,28 @@
+package io.promptline.processor.intake;
+
+import io.promptline.avro.ChatMessage;
+import io.promptline.avro.PromptRequest;
+
+/**
+ * A provider-independent estimate of a request's tokens before the call: about four characters
+ * per token plus a small per-message overhead, as OpenAI documents for English text. It only has
+ * to be close: rate limits are corrected with real usage after the call.
+ */
+public final class TokenEstimate {
+    private static final int PER_MESSAGE = 4;
+    private static final int PER_REQUEST = 3;
+
+    private TokenEstimate() {
+    }
+
+    public static long promptTokens(PromptRequest r) {
+        long chars = 0;
+        for (ChatMessage m : r.getMessages()) chars += m.getContent().length() + m.getRole().length();
+        return (chars + 3) / 4 + (long) PER_MESSAGE * r.getMessages().size() + PER_REQUEST;
+    }
+
+    /** Prompt plus the completion the request allows (max_tokens, else {@code defaultCompletion}). */
+    public static long totalTokens(PromptRequest r, int defaultCompletion) {
+        return promptTokens(r) + (r.getMaxTokens() != null ? r.getMaxTokens() : defaultCompletion);
+    }
+}

@@ -1,0 +1,151 @@
+package io.promptline.processor.provider;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
+import io.promptline.avro.ErrorCategory;
+import io.promptline.processor.dispatch.CallOutcome;
+import io.promptline.processor.dispatch.ChatCall;
+import io.promptline.processor.dispatch.ChatClient;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * One provider endpoint (a base URL) and its protection: a circuit breaker (resilience4j) that
+ * opens after consecutive provider failures and stops all calls until it half-opens; an
+ * {@link AdaptiveLimit} on concurrent calls that halves on 429; and a pause honouring the
+ * provider's Retry-After and exhausted {@code x-ratelimit-*} windows. Thread-safe.
+ */
+public final class Endpoint implements AutoCloseable {
+    /** Why a call could or could not start now. */
+    public enum Admission {
+        ACQUIRED,
+        /** The provider asked us to wait (Retry-After, exhausted rate-limit window). */
+        PAUSED,
+        /** The adaptive concurrency limit is reached. */
+        SATURATED,
+        /** The circuit breaker is open: the endpoint is treated as down. */
+        OPEN
+    }
+
+    private final String provider;
+    private final String baseUrl;
+    private final ChatClient client;
+    private final CircuitBreaker breaker;
+    private final AdaptiveLimit limit;
+    private final Clock clock;
+    private final long maxPauseMillis;
+    private volatile long pausedUntil;
+
+    public Endpoint(String provider, String baseUrl, ChatClient client, BreakerSettings breakerSettings, AdaptiveLimit limit,
+                    Duration maxPause, Clock clock) {
+        this.provider = provider;
+        this.baseUrl = baseUrl;
+        this.client = client;
+        this.limit = limit;
+        this.clock = clock;
+        this.maxPauseMillis = maxPause.toMillis();
+        this.breaker = CircuitBreaker.of(provider + "@" + baseUrl, CircuitBreakerConfig.custom()
+                .slidingWindowType(CircuitBreakerConfig.SlidingWindowType.COUNT_BASED)
+                .slidingWindowSize(breakerSettings.consecutiveFailures())
+                .minimumNumberOfCalls(breakerSettings.consecutiveFailures())
+                .failureRateThreshold(100)
+                .waitDurationInOpenState(breakerSettings.openFor())
+                .permittedNumberOfCallsInHalfOpenState(breakerSettings.halfOpenCalls())
+                .recordExceptions(ProviderFailure.class)
+                .clock(clock)
+                .build());
+    }
+
+    /**
+     * Circuit breaker settings: open after {@code consecutiveFailures} provider failures in a row
+     * (5xx, timeouts, network), stay open for {@code openFor}, then let {@code halfOpenCalls} probe.
+     */
+    public record BreakerSettings(int consecutiveFailures, Duration openFor, int halfOpenCalls) {
+        public BreakerSettings {
+            if (consecutiveFailures < 1) throw new IllegalArgumentException("breaker failure threshold must be >= 1, was " + consecutiveFailures);
+            if (openFor.isNegative() || openFor.isZero()) throw new IllegalArgumentException("breaker open time must be > 0, was " + openFor);
+            if (halfOpenCalls < 1) throw new IllegalArgumentException("breaker half-open calls must be >= 1, was " + halfOpenCalls);
+        }
+    }
+
+    public String provider() {
+        return provider;
+    }
+
+    public String baseUrl() {
+        return baseUrl;
+    }
+
+    /** Takes a slot for one call; unless ACQUIRED, nothing is held. */
+    public Admission tryAcquire() {
+        if (clock.millis() < pausedUntil) return Admission.PAUSED;
+        if (!limit.tryAcquire()) return Admission.SATURATED;
+        if (!breaker.tryAcquirePermission()) {
+            limit.cancel();
+            return Admission.OPEN;
+        }
+        return Admission.ACQUIRED;
+    }
+
+    /** Makes the call after {@link #tryAcquire()} returned ACQUIRED; {@link #release} must follow its outcome. */
+    public CompletionStage<CallOutcome> call(ChatCall call) {
+        return client.call(call);
+    }
+
+    /** Gives back a slot that was acquired but not used. */
+    public void cancel() {
+        limit.cancel();
+        breaker.releasePermission();
+    }
+
+    /** Accounts the outcome of a call made after ACQUIRED. */
+    public void release(CallOutcome outcome) {
+        long now = clock.millis();
+        boolean throttled = outcome instanceof CallOutcome.Failure f && f.category() == ErrorCategory.RATE_LIMIT;
+        limit.release(throttled, now);
+        if (outcome instanceof CallOutcome.Failure f && countsAgainstProvider(f.category())) {
+            breaker.onError(outcome.latencyMs(), TimeUnit.MILLISECONDS, new ProviderFailure(f.message()));
+        } else {
+            breaker.onSuccess(outcome.latencyMs(), TimeUnit.MILLISECONDS);
+        }
+        Duration holdOff = outcome.holdOff();
+        if (holdOff != null && !holdOff.isZero()) {
+            long until = now + Math.min(holdOff.toMillis(), maxPauseMillis);
+            synchronized (this) {
+                if (until > pausedUntil) pausedUntil = until;
+            }
+        }
+    }
+
+    /** 5xx, timeouts and failed connections say the endpoint is unwell; 4xx and 429 say it is up. */
+    static boolean countsAgainstProvider(ErrorCategory c) {
+        return c == ErrorCategory.PROVIDER_ERROR || c == ErrorCategory.TIMEOUT || c == ErrorCategory.NETWORK;
+    }
+
+    public CircuitBreaker.State breakerState() {
+        return breaker.getState();
+    }
+
+    public int concurrencyLimit() {
+        return limit.limit();
+    }
+
+    public long pausedUntil() {
+        return pausedUntil;
+    }
+
+    @Override
+    public void close() {
+        client.close();
+    }
+
+    /** What the breaker records as a failure. */
+    static final class ProviderFailure extends RuntimeException {
+        ProviderFailure(String message) {
+            super(message, null, false, false);
+        }
+    }
+}

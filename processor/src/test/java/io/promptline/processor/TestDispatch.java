@@ -1,0 +1,45 @@
+package io.promptline.processor;
+
+import io.promptline.avro.Priority;
+import io.promptline.processor.cost.PriceTable;
+import io.promptline.processor.dispatch.DispatchPermits;
+import io.promptline.processor.dispatch.Dispatcher;
+import io.promptline.processor.dispatch.TierSettings;
+import io.promptline.processor.dispatch.VertxChatClient;
+import io.promptline.processor.metrics.ProcessorMetrics;
+import io.promptline.processor.provider.AdaptiveLimit;
+import io.promptline.processor.provider.Endpoint;
+import io.promptline.processor.retry.RetryPolicy;
+import io.promptline.processor.routing.ContextRouting;
+import io.promptline.processor.routing.Router;
+import io.promptline.registry.SchemaRegistryClient;
+import io.vertx.core.Vertx;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/** Builds the dispatcher and tier settings of topology tests, against the simulator. */
+final class TestDispatch {
+    static final RetryPolicy NO_RETRIES = new RetryPolicy(List.of(Duration.ofSeconds(1)), 1, Duration.ZERO, 1, 0);
+    static final Endpoint.BreakerSettings LENIENT_BREAKER = new Endpoint.BreakerSettings(1000, Duration.ofSeconds(1), 1);
+
+    private TestDispatch() {
+    }
+
+    static Endpoint endpoint(Vertx vertx, String provider, String baseUrl, int maxInFlight, long timeoutMs,
+                             Endpoint.BreakerSettings breaker, Clock clock) {
+        return new Endpoint(provider, baseUrl, new VertxChatClient(vertx, provider, baseUrl, "test-key", timeoutMs, 1_000, maxInFlight, clock),
+                breaker, new AdaptiveLimit(maxInFlight, 1, 1_000), Duration.ofSeconds(30), clock);
+    }
+
+    static Dispatcher dispatcher(List<Endpoint> endpoints, int permits, Clock clock) {
+        return new Dispatcher(endpoints, new DispatchPermits(permits), PriceTable.builtIn(), clock, ProcessorMetrics.inMemory());
+    }
+
+    static TierSettings tier(SchemaRegistryClient registry, RetryPolicy retry, TierSettings.RateLimits limits, ContextRouting context) {
+        return new TierSettings(Priority.NORMAL, registry, new Router(Map.of("code", "deepseek-v3.2"), "gpt-4.1-mini"), context,
+                PriceTable.builtIn(), 100, Duration.ofMillis(5), Duration.ofSeconds(5), Duration.ofHours(1), retry, limits);
+    }
+}

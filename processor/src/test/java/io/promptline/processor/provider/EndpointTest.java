@@ -1,0 +1,107 @@
+package io.promptline.processor.provider;
+
+import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.promptline.avro.ErrorCategory;
+import io.promptline.avro.TokenUsage;
+import io.promptline.processor.dispatch.CallOutcome;
+import io.promptline.processor.dispatch.ChatCall;
+import io.promptline.processor.dispatch.ChatClient;
+import io.promptline.testkit.MutableClock;
+import org.junit.jupiter.api.Test;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class EndpointTest {
+    private final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:00Z"));
+    private final ChatClient unused = new ChatClient() {
+        @Override
+        public CompletionStage<CallOutcome> call(ChatCall call) {
+            return new CompletableFuture<>();
+        }
+
+        @Override
+        public String provider() {
+            return "test";
+        }
+
+        @Override
+        public void close() {
+        }
+    };
+    private final Endpoint endpoint = new Endpoint("test", "http://test/v1", unused,
+            new Endpoint.BreakerSettings(5, Duration.ofSeconds(60), 2), new AdaptiveLimit(100, 1, 1_000), Duration.ofSeconds(30), clock);
+
+    private static CallOutcome failure(ErrorCategory c, Integer status) {
+        return new CallOutcome.Failure(c, status, "boom", 10);
+    }
+
+    private static CallOutcome ok() {
+        return new CallOutcome.Success("m", "hi", "stop", new TokenUsage(1L, 1L, 0L, 0L), 10, null);
+    }
+
+    private void call(CallOutcome outcome) {
+        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Admission.ACQUIRED);
+        endpoint.release(outcome);
+    }
+
+    @Test
+    void shouldOpenAfterFiveConsecutiveProviderFailuresAndHalfOpenAfterTheWait() {
+        for (int i = 0; i < 4; i++) call(failure(ErrorCategory.PROVIDER_ERROR, 503));
+        call(ok());
+        for (int i = 0; i < 4; i++) call(failure(ErrorCategory.TIMEOUT, null));
+        assertThat(endpoint.breakerState()).as("a success in between resets the count").isEqualTo(CircuitBreaker.State.CLOSED);
+
+        call(failure(ErrorCategory.NETWORK, null));
+        assertThat(endpoint.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
+        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Admission.OPEN);
+
+        clock.advance(Duration.ofSeconds(59));
+        assertThat(endpoint.tryAcquire()).as("no call while open").isEqualTo(Endpoint.Admission.OPEN);
+        clock.advance(Duration.ofMillis(1_001)); // resilience4j half-opens strictly after the wait
+        call(ok());
+        assertThat(endpoint.breakerState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
+        call(ok());
+        assertThat(endpoint.breakerState()).as("both probes answered").isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    @Test
+    void shouldNotCountThrottlingOrClientErrorsAgainstTheProvider() {
+        for (int i = 0; i < 10; i++) call(failure(ErrorCategory.RATE_LIMIT, 429));
+        for (int i = 0; i < 10; i++) call(failure(ErrorCategory.INVALID_REQUEST, 400));
+        for (int i = 0; i < 10; i++) call(failure(ErrorCategory.AUTHENTICATION, 401));
+        assertThat(endpoint.breakerState()).isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    @Test
+    void shouldPauseWhileTheProviderAskedToWait() {
+        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Admission.ACQUIRED);
+        endpoint.release(new CallOutcome.Failure(ErrorCategory.RATE_LIMIT, 429, "slow down", Duration.ofSeconds(2), 5, Duration.ofSeconds(2)));
+        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Admission.PAUSED);
+        clock.advance(Duration.ofMillis(1999));
+        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Admission.PAUSED);
+        clock.advance(Duration.ofMillis(1));
+        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Admission.ACQUIRED);
+    }
+
+    @Test
+    void shouldHalveConcurrencyOnThrottlingOncePerIntervalAndRecoverOnSuccess() {
+        AdaptiveLimit limit = new AdaptiveLimit(64, 4, 1_000);
+        for (int i = 0; i < 10; i++) assertThat(limit.tryAcquire()).isTrue();
+        for (int i = 0; i < 10; i++) limit.release(true, 5_000);
+        assertThat(limit.limit()).as("one burst of 429s halves once").isEqualTo(32);
+        for (int step = 1; step <= 5; step++) {
+            assertThat(limit.tryAcquire()).isTrue();
+            limit.release(true, 5_000 + step * 1_000L);
+        }
+        assertThat(limit.limit()).as("never below the floor").isEqualTo(4);
+        for (int i = 0; i < 4; i++) assertThat(limit.tryAcquire()).isTrue();
+        assertThat(limit.tryAcquire()).as("at the limit").isFalse();
+        for (int i = 0; i < 4; i++) limit.release(false, 20_000);
+        assertThat(limit.limit()).isEqualTo(8);
+    }
+}
