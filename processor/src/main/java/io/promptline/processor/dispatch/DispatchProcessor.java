@@ -81,7 +81,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     private final Map<String, PendingCall> pending = new HashMap<>();
     /** Requests parked in the delay ladder; mirror of the store's markers. */
     private final Map<String, AwaitingMarker> awaiting = new HashMap<>();
-    private final TaskQueue queue = new TaskQueue();
+    private final TenantQueues queue = new TenantQueues();
     /** Stored entries that can no longer be decoded; dead-lettered on the first punctuation. */
     private final Map<String, byte[]> unreadable = new HashMap<>();
     private TaskCompletions completions;
@@ -145,8 +145,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
                     }
                     PendingCall pc = PendingCall.decode(kv.value, wire -> decoder.deserialize(settings.tier().name(), wire)).withNextAttempt();
                     store.put(kv.key, pc.encode());
-                    pending.put(kv.key, pc);
-                    queue.add(kv.key, now);
+                    enqueue(pc, now);
                 } catch (RegistryException e) {
                     if (!(e instanceof RegistryException.UnknownSchemaId)) throw e;
                     unreadable.put(kv.key, kv.value);
@@ -205,16 +204,20 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
                 : limiter.reserve(request.getTenant(), admit.estimatedTokens());
         PendingCall pc = new PendingCall(request, record.value(), admit.model(), origin, callsMade + 1, first, now.toEpochMilli(),
                 reservation, admit.fallbackReason());
-        long allowedAt = limiter.allowedAt(request.getTenant(), reservation);
-        if (allowedAt - now.toEpochMilli() > settings.rateLimits().maxHold().toMillis()) {
-            awaitTurnInLadder(pc, allowedAt, now.toEpochMilli());
+        long startsAt = limiter.estimatedStart(request.getTenant(), reservation);
+        if (startsAt - now.toEpochMilli() > settings.rateLimits().maxHold().toMillis()) {
+            awaitTurnInLadder(pc, startsAt, now.toEpochMilli());
             return;
         }
         awaitRoom();
         store.put(id, pc.encode());
-        pending.put(id, pc);
-        queue.add(id, allowedAt);
+        enqueue(pc, limiter.nextStart(request.getTenant()));
         pump();
+    }
+
+    private void enqueue(PendingCall pc, long readyAt) {
+        pending.put(pc.request().getRequestId(), pc);
+        queue.add(pc.request().getTenant(), pc.reservation().requestPosition(), pc.request().getRequestId(), readyAt);
     }
 
     /**
@@ -274,26 +277,39 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         }
     }
 
-    /** Applies finished calls and starts those whose turn has come while permits and endpoints allow. Stream thread only. */
+    /**
+     * Applies finished calls, then starts the next request of each tenant whose rate limit allows a
+     * start, while permits and endpoints allow. Stream thread only.
+     */
     private void pump() {
         Completion c;
         while ((c = completions.poll()) != null) apply(c);
         long now = dispatcher.clock().millis();
-        String id;
-        while ((id = queue.peekAllowed(now)) != null) {
+        String tenant;
+        while ((tenant = queue.dueTenant(now)) != null) {
+            String id = queue.head(tenant);
             PendingCall pc = pending.get(id);
             if (pc == null || expired(pc)) {
-                queue.poll();
+                queue.removeHead(tenant, now);
                 continue;
             }
+            long next = limiter.nextStart(tenant);
+            if (next > now) {
+                queue.reschedule(tenant, next);
+                continue;
+            }
+            Dispatcher.Start started;
             try {
-                if (dispatcher.tryStart(pc, settings.tier(), completions::offer) != Dispatcher.Start.STARTED) return;
+                started = dispatcher.tryStart(pc, settings.tier(), completions::offer);
             } catch (RuntimeException e) {
-                queue.poll();
+                queue.removeHead(tenant, now);
+                limiter.giveUp(tenant, pc.reservation());
                 finish(pc, ErrorCategory.INVALID_REQUEST, null, "cannot build the call: " + e.getMessage(), pc.attempts() - 1, null);
                 continue;
             }
-            queue.poll();
+            if (started != Dispatcher.Start.STARTED) return; // no permit or no endpoint: everything waits
+            limiter.tryStart(tenant, pc.reservation());
+            queue.removeHead(tenant, limiter.nextStart(tenant));
         }
     }
 
@@ -302,10 +318,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         long now = dispatcher.clock().millis();
         if (now - lastRetime >= RETIME_INTERVAL_MS && !queue.isEmpty()) {
             lastRetime = now;
-            queue.retime(id -> {
-                PendingCall pc = pending.get(id);
-                return pc == null ? now : limiter.allowedAt(pc.request().getTenant(), pc.reservation());
-            });
+            queue.retime(limiter::nextStart);
         }
         if (now - lastSweep >= SWEEP_INTERVAL_MS) {
             lastSweep = now;
@@ -324,6 +337,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         Instant deadline = pc.request().getDeadline();
         Instant now = dispatcher.clock().instant();
         if (deadline == null || deadline.isAfter(now)) return false;
+        limiter.giveUp(pc.request().getTenant(), pc.reservation());
         finish(pc, ErrorCategory.DEADLINE_EXCEEDED, null, "deadline " + deadline + " passed while waiting for a rate-limit turn, "
                 + "a dispatch permit or an endpoint (now " + now + ")", pc.attempts() - 1, null);
         return true;
@@ -346,11 +360,11 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         var larger = settings.context().fallback(pc.model());
         if (f.category() == ErrorCategory.CONTEXT_LENGTH && larger.isPresent()
                 && settings.prices().find(dispatcher.provider(), larger.get()).isPresent()) {
+            // Another call: it takes a new place in the tenant's line like any other.
             PendingCall next = pc.rerouted(larger.get(), "context_length_exceeded from " + c.provider() + " on " + pc.model()
-                    + "; routed to " + larger.get());
+                    + "; routed to " + larger.get()).withReservation(limiter.reserve(tenant, pc.reservation().tokens()));
             store.put(next.request().getRequestId(), next.encode());
-            pending.put(next.request().getRequestId(), next);
-            queue.add(next.request().getRequestId(), now.toEpochMilli());
+            enqueue(next, limiter.nextStart(tenant));
             return;
         }
         if (f.retryable() && settings.retry().mayRetry(pc.attempts())) {
@@ -383,9 +397,9 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     }
 
     /** The tenant's turn is further away than the hold: wait in the ladder, keeping the reservation. */
-    private void awaitTurnInLadder(PendingCall pc, long allowedAt, long now) {
+    private void awaitTurnInLadder(PendingCall pc, long startsAt, long now) {
         // Come back while the turn is still ahead, within the hold window: the rung not above half-way.
-        Duration rung = settings.retry().rungFor(Duration.ofMillis(allowedAt - now - settings.rateLimits().maxHold().toMillis() / 2));
+        Duration rung = settings.retry().rungFor(Duration.ofMillis(startsAt - now - settings.rateLimits().maxHold().toMillis() / 2));
         park(pc, pc.attempts() - 1, null, null, rung, now + rung.toMillis(), pc.reservation());
     }
 

@@ -43,6 +43,11 @@ public record PendingCall(PromptRequest request, byte[] requestWire, String mode
         return new PendingCall(request, requestWire, newModel, origin, attempts + 1, firstAttemptAt, admittedAt, reservation, reason);
     }
 
+    /** With a new place in its tenant's line. */
+    public PendingCall withReservation(Reservation r) {
+        return new PendingCall(request, requestWire, model, origin, attempts, firstAttemptAt, admittedAt, r, fallbackReason);
+    }
+
     /** With the first call's start time filled in, if it was not yet known. */
     public PendingCall withFirstAttemptAt(long startedAt) {
         return firstAttemptAt > 0 ? this : new PendingCall(request, requestWire, model, origin, attempts, startedAt, admittedAt,

@@ -4,13 +4,21 @@ import java.time.Clock;
 import java.util.function.Function;
 
 /**
- * Per-tenant request and token limits of one task (one partition of one tier). A request reserves
- * its places when admitted ({@link #reserve}); {@link #allowedAt} says when it may start under
- * the limits in force now (so a quota change re-times every waiting request); after the call the
- * token estimate is corrected with real usage ({@link #correct}).
+ * Per-tenant request and token limits of one task (one partition of one tier).
+ *
+ * <ul>
+ *   <li>{@link #reserve}: at admission, a request takes its place in its tenant's line;</li>
+ *   <li>{@link #estimatedStart}: when it will likely start, behind what was reserved before it
+ *       (decides whether it waits in the task or in the delay ladder);</li>
+ *   <li>{@link #nextStart} / {@link #tryStart}: the limit itself, a GCRA on actual starts: never
+ *       more than the burst above the rate, exactly the rate when saturated;</li>
+ *   <li>{@link #giveUp}: a reserved request ended without a call; {@link #correct}: after the
+ *       call, the token estimate is replaced by the real usage.</li>
+ * </ul>
+ * The limits are looked up on every use, so a quota change applies at once.
  *
  * <p>Bursts: a tenant may start {@code burstFraction} of its per-minute limit at once (at least
- * one request), never more; sustained, it starts exactly its limit per minute.
+ * one request).
  */
 public final class RateLimiter {
     private static final double MINUTE_MS = 60_000.0;
@@ -33,53 +41,75 @@ public final class RateLimiter {
         this.burstFraction = burstFraction;
     }
 
-    /** Takes the tenant's next places for one request of {@code estimatedTokens}. */
+    /** Takes the tenant's next place for one request of {@code estimatedTokens}. */
     public Reservation reserve(String tenant, long estimatedTokens) {
-        double now = clock.millis();
-        TenantBucket b = load(tenant, now).bucket;
-        Reservation r = new Reservation(b.requests.reserve(1, now), b.tokens.reserve(estimatedTokens, now), estimatedTokens);
+        TenantBucket b = load(tenant, clock.millis());
+        Reservation r = new Reservation(b.requests.reserve(1), b.tokens.reserve(estimatedTokens), estimatedTokens);
         store.put(tenant, b.encode());
         return r;
     }
 
-    /** When the request may start (epoch ms), under the tenant's limits now; "now" if it may start at once. */
-    public long allowedAt(String tenant, Reservation r) {
+    /** When the request will likely start (epoch ms), under the limits now; "now" if it may start at once. */
+    public long estimatedStart(String tenant, Reservation r) {
         long now = clock.millis();
-        Loaded l = load(tenant, now);
-        if (l.retuned) store.put(tenant, l.bucket.encode());
-        double at = Math.max(l.bucket.requests.allowedAt(r.requestPosition()), l.bucket.tokens.allowedAt(r.tokenPosition()));
-        return at <= now ? now : (long) Math.ceil(at);
+        TenantBucket b = load(tenant, now);
+        return (long) Math.ceil(Math.max(b.requests.estimatedStart(r.requestPosition(), now),
+                b.tokens.estimatedStart(r.tokenPosition(), now)));
     }
 
-    /** After the call: the tenant used {@code actualTokens} where {@code estimatedTokens} were reserved. */
+    /** When the tenant may next start a call (epoch ms); "now" if it may at once. */
+    public long nextStart(String tenant) {
+        long now = clock.millis();
+        TenantBucket b = load(tenant, now);
+        return (long) Math.ceil(Math.max(b.requests.nextStart(now), b.tokens.nextStart(now)));
+    }
+
+    /** Starts the request if the tenant's limits allow it now (and counts it); false means wait until {@link #nextStart}. */
+    public boolean tryStart(String tenant, Reservation r) {
+        long now = clock.millis();
+        TenantBucket b = load(tenant, now);
+        if (!b.requests.mayStart(now) || !b.tokens.mayStart(now)) return false;
+        b.requests.start(1, now);
+        b.tokens.start(r.tokens(), now);
+        store.put(tenant, b.encode());
+        return true;
+    }
+
+    /** The reserved request ends without a call (deadline, budget, bad data): it no longer counts as queued. */
+    public void giveUp(String tenant, Reservation r) {
+        TenantBucket b = load(tenant, clock.millis());
+        b.requests.giveUp(1);
+        b.tokens.giveUp(r.tokens());
+        store.put(tenant, b.encode());
+    }
+
+    /** After the call: the tenant used {@code actualTokens} where {@code estimatedTokens} were counted. */
     public void correct(String tenant, long estimatedTokens, long actualTokens) {
         if (actualTokens == estimatedTokens) return;
-        double now = clock.millis();
-        TenantBucket b = load(tenant, now).bucket;
+        long now = clock.millis();
+        TenantBucket b = load(tenant, now);
         b.tokens.correct(actualTokens - estimatedTokens, now);
         store.put(tenant, b.encode());
     }
 
-    private record Loaded(TenantBucket bucket, boolean retuned) {
-    }
-
-    private Loaded load(String tenant, double now) {
+    private TenantBucket load(String tenant, double now) {
         Limits limit = limits.apply(tenant);
         double requestInterval = interval(limit.requestsPerMinute());
         double tokenInterval = interval(limit.tokensPerMinute());
-        // The burst is counted beyond the first unit: floor(limit * fraction) requests may start at once.
+        // floor(limit * fraction) requests may start at once: the first, and a burst of the rest.
         double requestBurst = Math.max(0, Math.floor(limit.requestsPerMinute() * burstFraction) - 1);
-        // A request may start once its first token's turn comes, less the burst: one larger than the
-        // burst still goes (alone), and the tokens it takes push back the requests after it.
+        // A request may start while the tokens started before it are within the burst: one larger than
+        // the burst still goes (alone), and the tokens it takes push back the requests after it.
         double tokenBurst = Math.floor(limit.tokensPerMinute() * burstFraction);
         byte[] stored = store.get(tenant);
-        if (stored == null) {
-            return new Loaded(new TenantBucket(ScheduleLine.fresh(requestInterval, requestBurst, now),
-                    ScheduleLine.fresh(tokenInterval, tokenBurst, now)), false);
+        TenantBucket b = stored == null ? null : TenantBucket.decode(stored);
+        if (b == null) {
+            return new TenantBucket(RateLine.fresh(requestInterval, requestBurst, now), RateLine.fresh(tokenInterval, tokenBurst, now));
         }
-        TenantBucket b = TenantBucket.decode(stored);
-        boolean retuned = b.requests.retune(requestInterval, requestBurst, now) | b.tokens.retune(tokenInterval, tokenBurst, now);
-        return new Loaded(b, retuned);
+        if (b.requests.retune(requestInterval, requestBurst, now) | b.tokens.retune(tokenInterval, tokenBurst, now)) {
+            store.put(tenant, b.encode());
+        }
+        return b;
     }
 
     private static double interval(long perMinute) {

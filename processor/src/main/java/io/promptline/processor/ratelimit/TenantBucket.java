@@ -4,40 +4,38 @@ import java.nio.ByteBuffer;
 
 /**
  * A tenant's rate-limit state on one tier: its request line and its token line. Stored, keyed
- * by tenant, in the task's changelogged {@code rate-limits} store, so the schedule survives
- * crashes and moves with the partition (a tenant's records all land in one partition: exactly
- * one task owns its bucket, on any number of processor instances).
+ * by tenant, in the task's changelogged {@code rate-limits} store, so the state survives crashes
+ * and moves with the partition (a tenant's records all land in one partition: exactly one task
+ * owns its bucket, on any number of processor instances).
  */
 final class TenantBucket {
-    private static final byte VERSION = 1;
+    private static final byte VERSION = 2;
     private static final int SIZE = 1 + 10 * Double.BYTES;
 
-    final ScheduleLine requests;
-    final ScheduleLine tokens;
+    final RateLine requests;
+    final RateLine tokens;
 
-    TenantBucket(ScheduleLine requests, ScheduleLine tokens) {
+    TenantBucket(RateLine requests, RateLine tokens) {
         this.requests = requests;
         this.tokens = tokens;
     }
 
     byte[] encode() {
         ByteBuffer b = ByteBuffer.allocate(SIZE).put(VERSION);
-        for (ScheduleLine l : new ScheduleLine[]{requests, tokens}) {
-            b.putDouble(l.anchorUnits).putDouble(l.anchorMillis).putDouble(l.nextUnits).putDouble(l.millisPerUnit).putDouble(l.burstUnits);
+        for (RateLine l : new RateLine[]{requests, tokens}) {
+            b.putDouble(l.tatMillis).putDouble(l.millisPerUnit).putDouble(l.burstUnits).putDouble(l.reserved).putDouble(l.released);
         }
         return b.array();
     }
 
+    /** The stored state, or null when it is of an older format (the bucket then starts afresh). */
     static TenantBucket decode(byte[] bytes) {
         ByteBuffer b = ByteBuffer.wrap(bytes);
-        byte version = b.get();
-        if (version != VERSION || bytes.length != SIZE) {
-            throw new IllegalStateException("rate-limit state has unknown format version " + version);
-        }
+        if (bytes.length != SIZE || b.get() != VERSION) return null;
         return new TenantBucket(line(b), line(b));
     }
 
-    private static ScheduleLine line(ByteBuffer b) {
-        return new ScheduleLine(b.getDouble(), b.getDouble(), b.getDouble(), b.getDouble(), b.getDouble());
+    private static RateLine line(ByteBuffer b) {
+        return new RateLine(b.getDouble(), b.getDouble(), b.getDouble(), b.getDouble(), b.getDouble());
     }
 }
