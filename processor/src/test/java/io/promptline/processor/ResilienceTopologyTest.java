@@ -93,10 +93,13 @@ class ResilienceTopologyTest {
     }
 
     private void start(TierSettings.RateLimits limits) {
+        start(limits, List.of(TestDispatch.endpoint(vertx, "openai", SIM.baseUrl(), 64, 1_000, TestDispatch.LENIENT_BREAKER, clock)));
+    }
+
+    private void start(TierSettings.RateLimits limits, List<io.promptline.processor.provider.Endpoint> endpoints) {
         SIM.simulator().reset();
         serdes = REGISTRY.serdes();
-        dispatcher = TestDispatch.dispatcher(List.of(TestDispatch.endpoint(vertx, "openai", SIM.baseUrl(), 64, 1_000,
-                TestDispatch.LENIENT_BREAKER, clock)), 64, clock);
+        dispatcher = TestDispatch.dispatcher(endpoints, 64, clock);
         TierSettings tier = TestDispatch.tier(serdes.registry(), RETRY, limits, CONTEXT);
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "resilience-test");
@@ -323,6 +326,34 @@ class ResilienceTopologyTest {
         assertThat(dl.getMessage()).contains("has spent 5000 of its monthly budget of 5000 micro-USD (M:2026-11)");
         assertThat(results.readValue().getRequestId()).isEqualTo("fine");
         assertThat(SIM.simulator().stats().requestsReceived()).isEqualTo(1);
+    }
+
+    @Test
+    void shouldCallTheFallbackProviderWhileThePrimaryIsDownAndRecordIt() {
+        // Given a primary endpoint nobody listens on (its breaker opens after 2 failures) and a fallback provider
+        var breaker = new io.promptline.processor.provider.Endpoint.BreakerSettings(2, Duration.ofMinutes(1), 1);
+        start(TierSettings.RateLimits.unlimited(), List.of(
+                TestDispatch.endpoint(vertx, "openai", "http://127.0.0.1:9/v1", 64, 1_000, breaker, clock),
+                TestDispatch.endpoint(vertx, "holysheep", SIM.baseUrl(), 64, 1_000, breaker, clock)));
+
+        send(request("first", "hello").build());
+        send(request("second", "hello").build());
+        pumpUntil(() -> retry1s.getQueueSize() == 2);
+        assertThat(retry1s.readValuesToList()).hasSize(2);
+
+        // When the breaker is open, new and retried requests go to the fallback, and the result says so
+        send(request("third", "hello").build());
+        pumpUntil(() -> !results.isEmpty());
+        PromptResult result = results.readValue();
+        assertThat(result.getRequestId()).isEqualTo("third");
+        assertThat(result.getProvider()).isEqualTo("holysheep");
+        assertThat(result.getFallbackReason()).contains("provider openai (http://127.0.0.1:9/v1) unavailable: circuit breaker open")
+                .contains("called holysheep");
+        assertThat(dispatcher.endpoints().get(0).breakerState()).isEqualTo(io.github.resilience4j.circuitbreaker.CircuitBreaker.State.OPEN);
+        // And it is billed at the fallback provider's price (holysheep bills gpt-4.1 in CNY)
+        var cost = driver.createOutputTopic(topics.costs(), new StringDeserializer(), serdes.cost().deserializer()).readValue();
+        assertThat(cost.getProvider()).isEqualTo("holysheep");
+        assertThat(cost.getCurrency()).isEqualTo("CNY");
     }
 
     @Test
