@@ -43,12 +43,16 @@ public final class PromptlineTopology {
         Topology t = new Topology();
         t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.requests(tier.tier()));
         t.addProcessor(DISPATCH, () -> new DispatchProcessor(dispatcher, tier), SOURCE);
+        // The rate-limit store is cached: a limited tenant's bucket is rewritten on every admission, start
+        // and correction, and only its last state per commit needs to reach the changelog (inside the same
+        // exactly-once transaction). The pending and completed stores are not: an entry is written once
+        // and deleted once, and the benchmark measured caching them at 25% more CPU per request.
         t.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(DispatchProcessor.PENDING_STORE), Serdes.String(), Serdes.ByteArray()), DISPATCH);
         t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(DispatchProcessor.COMPLETED_STORE,
                 tier.dedupeRetention(), tier.dedupeRetention(), false), Serdes.String(), Serdes.Long()), DISPATCH);
         t.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(DispatchProcessor.RATE_STORE), Serdes.String(), Serdes.ByteArray()), DISPATCH);
+                Stores.persistentKeyValueStore(DispatchProcessor.RATE_STORE), Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), DISPATCH);
         addGlobalBytes(t, DispatchProcessor.QUOTAS_STORE, topics.quotas());
         addGlobalBytes(t, DispatchProcessor.SPEND_STORE, topics.spend());
         t.addSink(DispatchProcessor.RESULTS_SINK, topics.results(), new StringSerializer(), serdes.result().serializer(), DISPATCH);

@@ -14,7 +14,7 @@ import io.promptline.ops.simulator.SimulatorConfig;
 import io.promptline.processor.dispatch.DispatchProcessor;
 import io.promptline.processor.dispatch.Dispatcher;
 import io.promptline.processor.dispatch.TierSettings;
-import io.promptline.processor.quota.Budgets;
+import io.promptline.quota.SpendKeys;
 import io.promptline.processor.ratelimit.Limits;
 import io.promptline.processor.retry.RetryHeaders;
 import io.promptline.processor.retry.RetryPolicy;
@@ -312,7 +312,7 @@ class ResilienceTopologyTest {
         start(TierSettings.RateLimits.unlimited());
         quotas.pipeInput("spender", serdes.quota().serializer().serialize(topics.quotas(), Quota.newBuilder().setTenant("spender")
                 .setBudgetMicros(5_000L).setBudgetCurrency("USD").setBudgetPeriod(BudgetPeriod.MONTHLY).setUpdatedAt(clock.instant()).build()));
-        String key = Budgets.key("spender", "USD", BudgetPeriod.MONTHLY, clock.instant());
+        String key = SpendKeys.key("spender", "USD", BudgetPeriod.MONTHLY, clock.instant());
         spend.pipeInput(key, serdes.spend().serializer().serialize(topics.spend(), SpendTotal.newBuilder().setTenant("spender")
                 .setCurrency("USD").setPeriod("M:2026-11").setCalls(12).setCostMicros(5_000).setUpdatedAt(clock.instant()).build()));
 

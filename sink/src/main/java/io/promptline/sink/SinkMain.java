@@ -6,6 +6,7 @@ import io.promptline.registry.RestSchemaRegistryClient;
 import io.promptline.sink.config.SinkConfig;
 import io.promptline.sink.postgres.PostgresSink;
 import io.promptline.sink.postgres.PostgresWriter;
+import io.promptline.sink.rollup.CostRollupApp;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigException;
 
@@ -49,8 +50,10 @@ public final class SinkMain {
         }
         HikariDataSource ds = dataSource(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword().value());
         PostgresSink sink = create(config, ds);
+        CostRollupApp rollup = config.rollupEnabled() ? new CostRollupApp(config) : null;
         Thread worker = new Thread(sink, "promptline-sink");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (rollup != null) rollup.close();
             sink.close();
             try {
                 worker.join(15_000);
@@ -59,6 +62,7 @@ public final class SinkMain {
             }
             ds.close();
         }, "promptline-sink-shutdown"));
+        if (rollup != null) rollup.start();
         worker.start();
         worker.join();
     }

@@ -114,7 +114,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         this.completions = new TaskCompletions(dispatcher);
         this.out = new TaskOutputs(context, settings, dispatcher.metrics());
         QuotaView quotas = new QuotaView(context.getStateStore(QUOTAS_STORE), new AvroDeserializer<>(settings.registry(), Quota.class),
-                QUOTAS_STORE, Map.of(settings.tier(), settings.rateLimits().defaults()));
+                QUOTAS_STORE, Map.of(settings.tier(), settings.rateLimits().defaults()), dispatcher.clock());
         this.limiter = new RateLimiter(BucketStore.of(context.getStateStore(RATE_STORE)), tenant -> quotas.limits(tenant, settings.tier()),
                 dispatcher.clock(), settings.rateLimits().burstFraction());
         this.admission = new Admission(settings, dispatcher.provider(), new Budgets(quotas, context.getStateStore(SPEND_STORE),

@@ -1,15 +1,13 @@
 package io.promptline.processor.quota;
 
-import io.promptline.avro.BudgetPeriod;
 import io.promptline.avro.SpendTotal;
+import io.promptline.quota.SpendKeys;
 import io.promptline.serde.AvroDeserializer;
 import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
 import java.util.Optional;
 
 /**
@@ -20,8 +18,6 @@ import java.util.Optional;
  */
 public final class Budgets {
     private static final Logger log = LoggerFactory.getLogger(Budgets.class);
-    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyy-MM-dd").withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter MONTH = DateTimeFormatter.ofPattern("yyyy-MM").withZone(ZoneOffset.UTC);
 
     private final QuotaView quotas;
     private final ReadOnlyKeyValueStore<String, byte[]> spend;
@@ -35,26 +31,16 @@ public final class Budgets {
         this.topic = topic;
     }
 
-    /** The key of a tenant's spend in a currency over the period that contains {@code at}. */
-    public static String key(String tenant, String currency, BudgetPeriod period, Instant at) {
-        return tenant + "|" + currency + "|" + periodKey(period, at);
-    }
-
-    /** {@code D:2026-11-22} or {@code M:2026-11} (UTC). */
-    public static String periodKey(BudgetPeriod period, Instant at) {
-        return period == BudgetPeriod.DAILY ? "D:" + DAY.format(at) : "M:" + MONTH.format(at);
-    }
-
     /** Why the tenant may not spend more now, or empty. */
     public Optional<String> exceeded(String tenant, Instant now) {
         Optional<QuotaView.Budget> budget = quotas.budget(tenant);
         if (budget.isEmpty()) return Optional.empty();
         QuotaView.Budget b = budget.get();
-        String key = key(tenant, b.currency(), b.period(), now);
+        String key = SpendKeys.key(tenant, b.currency(), b.period(), now);
         long spent = spent(key);
         if (spent < b.micros()) return Optional.empty();
         return Optional.of("tenant '" + tenant + "' has spent " + spent + " of its " + b.period().name().toLowerCase()
-                + " budget of " + b.micros() + " micro-" + b.currency() + " (" + periodKey(b.period(), now) + ")");
+                + " budget of " + b.micros() + " micro-" + b.currency() + " (" + SpendKeys.period(b.period(), now) + ")");
     }
 
     private long spent(String key) {

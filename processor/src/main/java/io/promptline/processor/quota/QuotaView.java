@@ -10,6 +10,7 @@ import org.apache.kafka.streams.state.ReadOnlyKeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.time.Clock;
 import java.util.Arrays;
 import java.util.HashMap;
 import java.util.Map;
@@ -17,7 +18,8 @@ import java.util.Optional;
 
 /**
  * A task's view of the live quotas: the global store fed by the compacted quotas topic (key
- * tenant, value Quota), decoded once per change. A tenant's limits per tier come from its Quota
+ * tenant, value Quota), decoded once per change and looked up at most once a second per tenant
+ * (a quota change applies within a second). A tenant's limits per tier come from its Quota
  * where set, else from the configured defaults; a record that cannot be decoded is logged once and
  * the defaults apply. Stream thread only.
  */
@@ -28,18 +30,24 @@ public final class QuotaView {
     public record Budget(long micros, String currency, BudgetPeriod period) {
     }
 
-    private record Cached(byte[] raw, Quota quota) {
+    private record Cached(byte[] raw, Quota quota, long checkedAt) {
     }
+
+    /** How long a tenant's quota is used without looking at the store again. */
+    static final long RECHECK_MS = 1_000;
+    private static final int MAX_CACHED = 100_000;
 
     private final ReadOnlyKeyValueStore<String, byte[]> store;
     private final AvroDeserializer<Quota> decoder;
     private final String topic;
     private final Map<Priority, Limits> defaults;
     private final Map<String, Cached> cache = new HashMap<>();
+    private final Clock clock;
 
     public QuotaView(ReadOnlyKeyValueStore<String, byte[]> store, AvroDeserializer<Quota> decoder, String topic,
-                     Map<Priority, Limits> defaults) {
+                     Map<Priority, Limits> defaults, Clock clock) {
         this.store = store;
+        this.clock = clock;
         this.decoder = decoder;
         this.topic = topic;
         this.defaults = Map.copyOf(defaults);
@@ -65,13 +73,19 @@ public final class QuotaView {
     }
 
     private Quota quota(String tenant) {
+        long now = clock.millis();
+        if (cache.size() > MAX_CACHED) cache.clear(); // a task that has seen a great many tenants starts over
+        Cached c = cache.get(tenant);
+        if (c != null && now - c.checkedAt < RECHECK_MS) return c.quota;
         byte[] raw = store.get(tenant);
         if (raw == null) {
-            cache.remove(tenant);
+            cache.put(tenant, new Cached(null, null, now));
             return null;
         }
-        Cached c = cache.get(tenant);
-        if (c != null && Arrays.equals(c.raw, raw)) return c.quota;
+        if (c != null && Arrays.equals(c.raw, raw)) {
+            cache.put(tenant, new Cached(raw, c.quota, now));
+            return c.quota;
+        }
         Quota q;
         try {
             q = decoder.deserialize(topic, raw);
@@ -81,7 +95,7 @@ public final class QuotaView {
                     tenant, topic, e.getMessage());
             q = null;
         }
-        cache.put(tenant, new Cached(raw, q));
+        cache.put(tenant, new Cached(raw, q, now));
         return q;
     }
 

@@ -43,6 +43,7 @@ public final class RateLimiter {
 
     /** Takes the tenant's next place for one request of {@code estimatedTokens}. */
     public Reservation reserve(String tenant, long estimatedTokens) {
+        if (unlimited(tenant)) return new Reservation(0, 0, estimatedTokens);
         TenantBucket b = load(tenant, clock.millis());
         Reservation r = new Reservation(b.requests.reserve(1), b.tokens.reserve(estimatedTokens), estimatedTokens);
         store.put(tenant, b.encode());
@@ -52,6 +53,7 @@ public final class RateLimiter {
     /** When the request will likely start (epoch ms), under the limits now; "now" if it may start at once. */
     public long estimatedStart(String tenant, Reservation r) {
         long now = clock.millis();
+        if (unlimited(tenant)) return now;
         TenantBucket b = load(tenant, now);
         return (long) Math.ceil(Math.max(b.requests.estimatedStart(r.requestPosition(), now),
                 b.tokens.estimatedStart(r.tokenPosition(), now)));
@@ -60,12 +62,14 @@ public final class RateLimiter {
     /** When the tenant may next start a call (epoch ms); "now" if it may at once. */
     public long nextStart(String tenant) {
         long now = clock.millis();
+        if (unlimited(tenant)) return now;
         TenantBucket b = load(tenant, now);
         return (long) Math.ceil(Math.max(b.requests.nextStart(now), b.tokens.nextStart(now)));
     }
 
     /** Starts the request if the tenant's limits allow it now (and counts it); false means wait until {@link #nextStart}. */
     public boolean tryStart(String tenant, Reservation r) {
+        if (unlimited(tenant)) return true;
         long now = clock.millis();
         TenantBucket b = load(tenant, now);
         if (!b.requests.mayStart(now) || !b.tokens.mayStart(now)) return false;
@@ -77,6 +81,7 @@ public final class RateLimiter {
 
     /** The reserved request ends without a call (deadline, budget, bad data): it no longer counts as queued. */
     public void giveUp(String tenant, Reservation r) {
+        if (unlimited(tenant)) return;
         TenantBucket b = load(tenant, clock.millis());
         b.requests.giveUp(1);
         b.tokens.giveUp(r.tokens());
@@ -85,11 +90,20 @@ public final class RateLimiter {
 
     /** After the call: the tenant used {@code actualTokens} where {@code estimatedTokens} were counted. */
     public void correct(String tenant, long estimatedTokens, long actualTokens) {
-        if (actualTokens == estimatedTokens) return;
+        if (actualTokens == estimatedTokens || unlimited(tenant)) return;
         long now = clock.millis();
         TenantBucket b = load(tenant, now);
         b.tokens.correct(actualTokens - estimatedTokens, now);
         store.put(tenant, b.encode());
+    }
+
+    /**
+     * A tenant with neither limit keeps no state (its bucket, if any from before, is left as it
+     * is and retuned when a limit comes back).
+     */
+    private boolean unlimited(String tenant) {
+        Limits l = limits.apply(tenant);
+        return l.requestsPerMinute() <= 0 && l.tokensPerMinute() <= 0;
     }
 
     private TenantBucket load(String tenant, double now) {

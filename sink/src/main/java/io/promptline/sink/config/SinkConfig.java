@@ -20,6 +20,9 @@ public final class SinkConfig extends PromptlineConfig {
     public static final String JDBC_PASSWORD_CONFIG = "promptline.sink.jdbc.password";
     public static final String MAX_POLL_RECORDS_CONFIG = "promptline.sink.max.poll.records";
     public static final String POLL_TIMEOUT_MS_CONFIG = "promptline.sink.poll.timeout.ms";
+    public static final String ROLLUP_APPLICATION_ID_CONFIG = "promptline.sink.rollup.application.id";
+    public static final String ROLLUP_STATE_DIR_CONFIG = "promptline.sink.rollup.state.dir";
+    public static final String ROLLUP_ENABLED_CONFIG = "promptline.sink.rollup.enabled";
 
     public static final ConfigDef CONFIG = withMetrics(common(), 9401)
             .define(GROUP_ID_CONFIG, Type.STRING, "promptline-sink-postgres", new ConfigDef.NonEmptyString(), Importance.MEDIUM, "Consumer group of the sink.")
@@ -27,7 +30,10 @@ public final class SinkConfig extends PromptlineConfig {
             .define(JDBC_USER_CONFIG, Type.STRING, "postgres", Importance.HIGH, "Database user.")
             .define(JDBC_PASSWORD_CONFIG, Type.PASSWORD, "", Importance.HIGH, "Database password. Secret: PROMPTLINE_SINK_JDBC_PASSWORD or PROMPTLINE_SINK_JDBC_PASSWORD_FILE; never logged.")
             .define(MAX_POLL_RECORDS_CONFIG, Type.INT, 1000, Range.between(1, 100_000), Importance.LOW, "Records per poll; each poll is written in one database transaction.")
-            .define(POLL_TIMEOUT_MS_CONFIG, Type.LONG, 200L, Range.between(1, 60_000), Importance.LOW, "Consumer poll timeout.");
+            .define(POLL_TIMEOUT_MS_CONFIG, Type.LONG, 200L, Range.between(1, 60_000), Importance.LOW, "Consumer poll timeout.")
+            .define(ROLLUP_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, "Run the cost roll-up (llm.costs to llm.costs.hourly and llm.spend, which budgets read) in this process.")
+            .define(ROLLUP_APPLICATION_ID_CONFIG, Type.STRING, "promptline-cost-rollup", new ConfigDef.NonEmptyString(), Importance.MEDIUM, "Kafka Streams application.id of the cost roll-up.")
+            .define(ROLLUP_STATE_DIR_CONFIG, Type.STRING, System.getProperty("java.io.tmpdir") + "/promptline-rollup", Importance.MEDIUM, "State directory of the cost roll-up.");
 
     public SinkConfig(Map<?, ?> values) {
         super(CONFIG, values);
@@ -55,6 +61,18 @@ public final class SinkConfig extends PromptlineConfig {
 
     public int maxPollRecords() {
         return getInt(MAX_POLL_RECORDS_CONFIG);
+    }
+
+    public boolean rollupEnabled() {
+        return getBoolean(ROLLUP_ENABLED_CONFIG);
+    }
+
+    public String rollupApplicationId() {
+        return getString(ROLLUP_APPLICATION_ID_CONFIG);
+    }
+
+    public String rollupStateDir() {
+        return getString(ROLLUP_STATE_DIR_CONFIG);
     }
 
     public Duration pollTimeout() {

@@ -1,6 +1,7 @@
 package io.promptline.sink.postgres;
 
 import io.promptline.avro.CostEvent;
+import io.promptline.avro.CostRollup;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.PromptResult;
 import io.promptline.registry.RegistryException;
@@ -26,7 +27,7 @@ import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * Consumes results, cost events and dead letters (read_committed) and writes them to
+ * Consumes results, cost events, dead letters and hourly cost roll-ups (read_committed) and writes them to
  * PostgreSQL. Each poll is one database transaction; offsets are committed only after it, so a
  * crash replays records into idempotent upserts: no row and no cent is doubled or lost.
  */
@@ -40,6 +41,7 @@ public final class PostgresSink implements Runnable, AutoCloseable {
     private final AvroDeserializer<PromptResult> results;
     private final AvroDeserializer<CostEvent> costs;
     private final AvroDeserializer<DeadLetter> deadLetters;
+    private final AvroDeserializer<CostRollup> rollups;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong written = new AtomicLong();
 
@@ -56,12 +58,13 @@ public final class PostgresSink implements Runnable, AutoCloseable {
         this.results = new AvroDeserializer<>(registry, PromptResult.class);
         this.costs = new AvroDeserializer<>(registry, CostEvent.class);
         this.deadLetters = new AvroDeserializer<>(registry, DeadLetter.class);
+        this.rollups = new AvroDeserializer<>(registry, CostRollup.class);
     }
 
     @Override
     public void run() {
         try {
-            consumer.subscribe(List.of(topics.results(), topics.costs(), topics.dlq()));
+            consumer.subscribe(List.of(topics.results(), topics.costs(), topics.dlq(), topics.costsHourly()));
             while (running.get()) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout);
                 if (records.isEmpty()) continue;
@@ -89,6 +92,8 @@ public final class PostgresSink implements Runnable, AutoCloseable {
                     batch.addResult(r.topic(), r.partition(), r.offset(), r.value(), results.deserialize(r.topic(), r.value()));
                 } else if (r.topic().equals(topics.costs())) {
                     batch.addCost(r.topic(), r.partition(), r.offset(), r.value(), costs.deserialize(r.topic(), r.value()));
+                } else if (r.topic().equals(topics.costsHourly())) {
+                    batch.addRollup(r.topic(), r.partition(), r.offset(), r.value(), rollups.deserialize(r.topic(), r.value()));
                 } else {
                     batch.addDeadLetter(r.topic(), r.partition(), r.offset(), r.value(), deadLetters.deserialize(r.topic(), r.value()));
                 }

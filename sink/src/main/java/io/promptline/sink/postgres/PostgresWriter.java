@@ -3,6 +3,7 @@ package io.promptline.sink.postgres;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.promptline.avro.CostEvent;
+import io.promptline.avro.CostRollup;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.PromptResult;
 import io.promptline.avro.PromptRequest;
@@ -44,6 +45,15 @@ public final class PostgresWriter {
               attempts, first_attempt_at, last_attempt_at, origin_topic, origin_partition, origin_offset, failed_at,
               request_avro, raw_value)
             VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING""";
+    private static final String UPSERT_ROLLUP = """
+            INSERT INTO cost_rollups_hourly (tenant, model, currency, window_start, window_end, calls, prompt_tokens, cached_tokens,
+              completion_tokens, reasoning_tokens, cost_micros, updated_at)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+            ON CONFLICT (tenant, model, currency, window_start) DO UPDATE SET window_end = EXCLUDED.window_end,
+              calls = EXCLUDED.calls, prompt_tokens = EXCLUDED.prompt_tokens, cached_tokens = EXCLUDED.cached_tokens,
+              completion_tokens = EXCLUDED.completion_tokens, reasoning_tokens = EXCLUDED.reasoning_tokens,
+              cost_micros = EXCLUDED.cost_micros, updated_at = EXCLUDED.updated_at
+            WHERE cost_rollups_hourly.calls <= EXCLUDED.calls""";
     private static final String INSERT_REJECT = """
             INSERT INTO sink_rejects (topic, partition, "offset", reason, raw_value) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING""";
 
@@ -103,6 +113,7 @@ public final class PostgresWriter {
                 writeResults(c, batch);
                 writeCosts(c, batch);
                 writeDeadLetters(c, batch);
+                writeRollups(c, batch);
                 writeRejects(c, batch);
                 c.commit();
             } catch (SQLException | RuntimeException e) {
@@ -191,6 +202,31 @@ public final class PostgresWriter {
                 ps.setTimestamp(i++, ts(d.getFailedAt()));
                 ps.setBytes(i++, d.getRequest() == null ? null : avro(d.getRequest()));
                 ps.setBytes(i, bytes(d.getRawValue()));
+                ps.addBatch();
+            }
+            ps.executeBatch();
+        }
+    }
+
+    /** Latest total wins; a replayed older total (fewer calls) changes nothing. */
+    private static void writeRollups(Connection c, SinkBatch batch) throws SQLException {
+        if (batch.rollups.isEmpty()) return;
+        try (PreparedStatement ps = c.prepareStatement(UPSERT_ROLLUP)) {
+            for (SinkBatch.Located<CostRollup> l : batch.rollups) {
+                CostRollup r = l.value();
+                int i = 1;
+                ps.setString(i++, r.getTenant());
+                ps.setString(i++, r.getModel());
+                ps.setString(i++, r.getCurrency());
+                ps.setTimestamp(i++, ts(r.getWindowStart()));
+                ps.setTimestamp(i++, ts(r.getWindowEnd()));
+                ps.setLong(i++, r.getCalls());
+                ps.setLong(i++, r.getPromptTokens());
+                ps.setLong(i++, r.getCachedTokens());
+                ps.setLong(i++, r.getCompletionTokens());
+                ps.setLong(i++, r.getReasoningTokens());
+                ps.setLong(i++, r.getCostMicros());
+                ps.setTimestamp(i, ts(r.getUpdatedAt()));
                 ps.addBatch();
             }
             ps.executeBatch();

@@ -1,6 +1,7 @@
 package io.promptline.sink.postgres;
 
 import io.promptline.avro.CostEvent;
+import io.promptline.avro.CostRollup;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.PromptResult;
 
@@ -12,6 +13,7 @@ public final class SinkBatch {
     final List<Located<PromptResult>> results = new ArrayList<>();
     final List<Located<CostEvent>> costs = new ArrayList<>();
     final List<Located<DeadLetter>> deadLetters = new ArrayList<>();
+    final List<Located<CostRollup>> rollups = new ArrayList<>();
     final List<Reject> rejects = new ArrayList<>();
 
     /** A value with the coordinates and bytes of the Kafka record it came from. */
@@ -33,6 +35,10 @@ public final class SinkBatch {
         costs.add(new Located<>(topic, partition, offset, raw, c));
     }
 
+    public void addRollup(String topic, int partition, long offset, byte[] raw, CostRollup r) {
+        rollups.add(new Located<>(topic, partition, offset, raw, r));
+    }
+
     public void addDeadLetter(String topic, int partition, long offset, byte[] raw, DeadLetter d) {
         deadLetters.add(new Located<>(topic, partition, offset, raw, d));
     }
@@ -43,6 +49,7 @@ public final class SinkBatch {
         for (var l : results) out.add(single(l, b -> b.results.add(l)));
         for (var l : costs) out.add(single(l, b -> b.costs.add(l)));
         for (var l : deadLetters) out.add(single(l, b -> b.deadLetters.add(l)));
+        for (var l : rollups) out.add(single(l, b -> b.rollups.add(l)));
         for (var r : rejects) out.add(new Single(one(b -> b.rejects.add(r)), null));
         return out;
     }
@@ -65,6 +72,6 @@ public final class SinkBatch {
     }
 
     public int size() {
-        return results.size() + costs.size() + deadLetters.size() + rejects.size();
+        return results.size() + costs.size() + deadLetters.size() + rollups.size() + rejects.size();
     }
 }

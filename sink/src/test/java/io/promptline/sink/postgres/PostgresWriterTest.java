@@ -119,4 +119,30 @@ class PostgresWriterTest {
         assertThat(count("SELECT count(*) FROM sink_rejects WHERE topic = 'llm.results' AND \"offset\" = 3 "
                 + "AND raw_value = '\\x03'::bytea AND reason LIKE 'PostgreSQL refused the record:%'")).isEqualTo(1);
     }
+
+    @Test
+    void shouldKeepTheLatestHourlyRollupAndNeverLetAReplayLowerIt() throws Exception {
+        Instant hour = Instant.parse("2026-11-22T10:00:00Z");
+        java.util.function.BiFunction<Long, Long, io.promptline.avro.CostRollup> rollup = (calls, micros) ->
+                io.promptline.avro.CostRollup.newBuilder().setTenant("acme").setModel("gpt-4.1").setCurrency("USD").setWindowStart(hour)
+                        .setWindowEnd(hour.plusSeconds(3600)).setCalls(calls).setPromptTokens(calls * 100).setCachedTokens(0)
+                        .setCompletionTokens(calls * 10).setReasoningTokens(0).setCostMicros(micros).setUpdatedAt(hour.plusSeconds(calls)).build();
+        SinkBatch first = new SinkBatch();
+        first.addRollup("llm.costs.hourly", 0, 0, new byte[0], rollup.apply(1L, 1_000L));
+        first.addRollup("llm.costs.hourly", 0, 1, new byte[0], rollup.apply(3L, 3_500L));
+        writer.write(first);
+        // A replay of the older total (as after a sink crash before its offsets were committed)
+        SinkBatch replay = new SinkBatch();
+        replay.addRollup("llm.costs.hourly", 0, 0, new byte[0], rollup.apply(1L, 1_000L));
+        writer.write(replay);
+
+        try (Connection c = db.getConnection(); Statement st = c.createStatement();
+             ResultSet rs = st.executeQuery("SELECT count(*), sum(calls), sum(cost_micros), sum(prompt_tokens) FROM cost_rollups_hourly")) {
+            rs.next();
+            assertThat(rs.getLong(1)).isEqualTo(1);
+            assertThat(rs.getLong(2)).isEqualTo(3);
+            assertThat(rs.getLong(3)).isEqualTo(3_500);
+            assertThat(rs.getLong(4)).isEqualTo(300);
+        }
+    }
 }

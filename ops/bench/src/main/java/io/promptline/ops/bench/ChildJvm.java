@@ -31,11 +31,17 @@ final class ChildJvm implements AutoCloseable {
 
     static ChildJvm start(String name, Class<?> mainClass, Map<String, String> env, Path log, List<String> jvmArgs,
                           String... args) {
+        return start(name, mainClass, System.getProperty("java.class.path"), env, log, jvmArgs, args);
+    }
+
+    /** As {@link #start(String, Class, Map, Path, List, String...)} with another classpath (e.g. another build to compare). */
+    static ChildJvm start(String name, Class<?> mainClass, String classpath, Map<String, String> env, Path log, List<String> jvmArgs,
+                          String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         cmd.addAll(jvmArgs);
         cmd.add("-cp");
-        cmd.add(System.getProperty("java.class.path"));
+        cmd.add(classpath);
         cmd.add(mainClass.getName());
         cmd.addAll(List.of(args));
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true)

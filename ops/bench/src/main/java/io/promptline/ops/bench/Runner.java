@@ -52,7 +52,7 @@ final class Runner {
         try (ResultMeter meter = new ResultMeter(infra.bootstrap(), topics.results(), ledger)) {
             // Deep enough that the load generator never limits the run: by Little's law a closed loop of
             // depth D and end-to-end latency E caps throughput at D / E.
-            int depth = spec.kind() == Kind.CEILING ? 60_000 : 20_000 + 4 * spec.concurrency();
+            int depth = 20_000 + 4 * spec.concurrency();
             open.add(Load.backlog(infra.bootstrap(), infra.registryUrl(), topics, ledger, topics.base(), backlogTier, depth,
                     () -> meter.received(backlogTier)));
             int metricsPort = spec.system() == SystemUnderTest.PROMPTLINE ? freePort() : -1;
@@ -124,7 +124,10 @@ final class Runner {
     private ChildJvm launch(RunSpec spec, Topics topics, String app, String llmUrl, int metricsPort) {
         Path log = dir.resolve(spec.label() + ".log");
         Path state = dir.resolve("state").resolve(spec.label());
-        List<String> jvmArgs = List.of(PROCESSOR_HEAP, "-XX:+UseG1GC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn");
+        List<String> jvmArgs = new ArrayList<>(List.of(PROCESSOR_HEAP, "-XX:+UseG1GC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        // e.g. BENCH_JVM_ARGS="-XX:StartFlightRecording=filename=/tmp/p.jfr,settings=profile" to profile the system under test
+        String extra = System.getenv("BENCH_JVM_ARGS");
+        if (extra != null && !extra.isBlank()) jvmArgs.addAll(List.of(extra.trim().split("\\s+")));
         return switch (spec.system()) {
             case PROMPTLINE -> {
                 Map<String, String> env = new HashMap<>();
@@ -152,7 +155,9 @@ final class Runner {
                     env.put("PROMPTLINE_PROCESSOR_NORMAL_SHARE", "1.0");
                     env.put("PROMPTLINE_PROCESSOR_BATCH_SHARE", "1.0");
                 }
-                yield ChildJvm.start("processor", ProcessorMain.class, env, log, jvmArgs);
+                // BENCH_PROCESSOR_CLASSPATH runs another build of the processor against the same harness (A/B).
+                String cp = System.getenv().getOrDefault("BENCH_PROCESSOR_CLASSPATH", System.getProperty("java.class.path"));
+                yield ChildJvm.start("processor", ProcessorMain.class, cp, env, log, jvmArgs);
             }
             case SYNC_STREAMS -> ChildJvm.start("sync baseline", SyncStreamsBaseline.class, baseline(topics, app, llmUrl,
                     spec.concurrency(), state).toEnv(), log, jvmArgs);

@@ -12,6 +12,7 @@ import io.promptline.producer.PromptlineProducer;
 import io.promptline.sink.SinkMain;
 import io.promptline.sink.config.SinkConfig;
 import io.promptline.sink.postgres.PostgresSink;
+import io.promptline.sink.rollup.CostRollupApp;
 import io.promptline.topics.TopicLayout;
 import io.promptline.topics.Topics;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -130,16 +131,21 @@ public final class LocalStack implements AutoCloseable {
             return "max " + s.maxInFlight() + " calls in flight, metrics http://127.0.0.1:" + app.metricsPort() + "/metrics";
         });
         out.step("PostgreSQL sink", () -> {
-            PostgresSink sink = SinkMain.create(new SinkConfig(Map.of(
+            SinkConfig config = new SinkConfig(Map.of(
                     SinkConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, SinkConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl,
-                    SinkConfig.JDBC_URL_CONFIG, "unused-here")), db);
+                    SinkConfig.JDBC_URL_CONFIG, "unused-here",
+                    SinkConfig.ROLLUP_STATE_DIR_CONFIG, s.dir().resolve("rollup").toString()));
+            PostgresSink sink = SinkMain.create(config, db);
+            CostRollupApp rollup = new CostRollupApp(config);
             Thread t = new Thread(sink, "promptline-sink");
             started.add(() -> {
                 sink.close();
                 t.join(15_000);
             });
+            started.add(rollup);
             t.start();
-            return "writing llm.results, llm.costs, llm.dlq";
+            rollup.start();
+            return "writing llm.results, llm.costs, llm.dlq, llm.costs.hourly; cost roll-up to llm.spend";
         });
     }
 

@@ -1,0 +1,51 @@
+package io.promptline.sink.rollup;
+
+import io.promptline.registry.RestSchemaRegistryClient;
+import io.promptline.serde.PromptlineSerdes;
+import io.promptline.sink.config.SinkConfig;
+import org.apache.kafka.streams.CloseOptions;
+import org.apache.kafka.streams.KafkaStreams;
+import org.apache.kafka.streams.StreamsConfig;
+import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.Properties;
+
+/** Runs the {@link CostRollupTopology} as its own Kafka Streams application, exactly once. */
+public final class CostRollupApp implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(CostRollupApp.class);
+    private final KafkaStreams streams;
+
+    public CostRollupApp(SinkConfig config) {
+        PromptlineSerdes serdes = PromptlineSerdes.create(new RestSchemaRegistryClient(config.schemaRegistryUrl()), true);
+        Properties p = new Properties();
+        p.putAll(config.kafkaOverrides());
+        p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.rollupApplicationId());
+        p.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        p.put(StreamsConfig.PROCESSING_GUARANTEE_CONFIG, StreamsConfig.EXACTLY_ONCE_V2);
+        p.put(StreamsConfig.STATE_DIR_CONFIG, config.rollupStateDir());
+        // Budgets read llm.spend: a short commit interval keeps it close behind the cost events.
+        p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
+        this.streams = new KafkaStreams(CostRollupTopology.build(config.topics(), serdes), p);
+        streams.setUncaughtExceptionHandler(e -> {
+            log.error("Cost roll-up stream thread failed; replacing it: {}", e.toString(), e);
+            return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
+        });
+    }
+
+    public void start() {
+        streams.start();
+    }
+
+    public boolean isRunning() {
+        return streams.state() == KafkaStreams.State.RUNNING;
+    }
+
+    @Override
+    public void close() {
+        streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
+                .withTimeout(Duration.ofSeconds(30)));
+    }
+}
