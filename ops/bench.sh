@@ -13,5 +13,5 @@ if ! mvn -B -DskipTests package -pl ops/bench -am >.bench/build.log 2>&1; then
   echo "Build failed; see .bench/build.log" >&2
   exit 1
 fi
-exec java -Xmx2g -Djava.awt.headless=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.apache.kafka=error \
+exec java -Xmx2g ${BENCH_HARNESS_JAVA_OPTS:-} -Djava.awt.headless=true -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -Dorg.slf4j.simpleLogger.log.org.apache.kafka=error \
   -cp "ops/bench/target/classes:$(cat ops/bench/target/classpath.txt)" io.promptline.ops.bench.Benchmark "$@"

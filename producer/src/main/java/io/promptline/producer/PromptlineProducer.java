@@ -16,6 +16,7 @@ import java.util.HashMap;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 
 /**
  * Publishes prompts to Promptline's tier topics, keyed by tenant, with an idempotent producer
@@ -32,6 +33,11 @@ public final class PromptlineProducer implements AutoCloseable {
     private final KafkaProducer<String, PromptRequest> producer;
     private final Topics topics;
     private final Clock clock;
+    private final String bootstrapServers;
+    private final Map<String, Object> kafka;
+    private final SchemaRegistryClient registry;
+    private final Duration maxBlock;
+    private volatile ResultListener listener;
 
     private PromptlineProducer(Builder b) {
         Map<String, Object> cfg = new HashMap<>(b.kafka);
@@ -45,6 +51,10 @@ public final class PromptlineProducer implements AutoCloseable {
         this.producer = new KafkaProducer<>(cfg, new StringSerializer(), new AvroSerializer<>(registry, b.autoRegister));
         this.topics = b.topics;
         this.clock = b.clock;
+        this.bootstrapServers = b.bootstrapServers;
+        this.kafka = Map.copyOf(b.kafka);
+        this.registry = registry;
+        this.maxBlock = b.maxBlock;
     }
 
     public static Builder builder() {
@@ -72,6 +82,56 @@ public final class PromptlineProducer implements AutoCloseable {
         return done;
     }
 
+    /**
+     * Publishes the prompt and completes with its outcome — the result, or the dead letter — read
+     * from llm.results / llm.dlq; fails with a {@link java.util.concurrent.TimeoutException} naming
+     * the request after {@code timeout}. Every await of this producer shares one consumer, started
+     * on the first call.
+     */
+    public CompletableFuture<Outcome> submitAndAwait(Prompt prompt, Duration timeout) {
+        ResultListener l;
+        try {
+            l = listener();
+        } catch (RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
+        CompletableFuture<Outcome> outcome = l.register(prompt.requestId());
+        submit(prompt).whenComplete((id, e) -> {
+            if (e != null) outcome.completeExceptionally(e);
+        });
+        return outcome.orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS).exceptionallyCompose(e -> {
+            Throwable cause = e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
+            if (cause instanceof java.util.concurrent.TimeoutException) {
+                return CompletableFuture.failedFuture(new java.util.concurrent.TimeoutException("no result or dead letter for request "
+                        + prompt.requestId() + " within " + timeout.toMillis() + " ms (is a processor running on "
+                        + topics.requests(prompt.priority()) + "?)"));
+            }
+            return CompletableFuture.failedFuture(cause);
+        });
+    }
+
+    private ResultListener listener() {
+        ResultListener l = listener;
+        if (l != null) return l;
+        synchronized (this) {
+            if (listener == null) {
+                ResultListener created = new ResultListener(bootstrapServers, kafka, registry, topics);
+                try {
+                    created.awaitReady(maxBlock);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    created.close();
+                    throw new IllegalStateException("interrupted while starting the result listener", e);
+                } catch (java.util.concurrent.TimeoutException e) {
+                    created.close();
+                    throw new IllegalStateException(e.getMessage(), e);
+                }
+                listener = created;
+            }
+            return listener;
+        }
+    }
+
     public void flush() {
         producer.flush();
     }
@@ -79,6 +139,8 @@ public final class PromptlineProducer implements AutoCloseable {
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(10));
+        ResultListener l = listener;
+        if (l != null) l.close();
     }
 
     /** Publishing failed; the message names the topic, the request and the cause (broker or registry). */

@@ -40,6 +40,7 @@ public final class TopicLayout {
         out.add(compacted(topics.quotas(), partitions, replicas));
         out.add(compacted(topics.spend(), partitions, replicas));
         out.add(compacted(topics.costsHourly(), partitions, replicas));
+        out.add(compacted(topics.imports(), 1, replicas));
         return out;
     }
 

@@ -67,6 +67,11 @@ public record Topics(String base) {
         return base + ".spend";
     }
 
+    /** Checkpoints of the CLI's imports (internal, compacted: import id → last line committed). */
+    public String imports() {
+        return base + ".imports";
+    }
+
     /** A rung of the retry delay ladder, e.g. {@code llm.retry.10s}. */
     public String retry(Duration delay) {
         return base + ".retry." + DurationFormat.compact(delay);

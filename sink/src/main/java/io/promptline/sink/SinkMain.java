@@ -6,7 +6,13 @@ import io.promptline.registry.RestSchemaRegistryClient;
 import io.promptline.sink.config.SinkConfig;
 import io.promptline.sink.postgres.PostgresSink;
 import io.promptline.sink.postgres.PostgresWriter;
+import io.promptline.metrics.MetricsEndpoint;
+import io.promptline.sink.alerts.AlertSink;
 import io.promptline.sink.rollup.CostRollupApp;
+import org.apache.kafka.common.config.types.Password;
+
+import java.net.URI;
+import java.time.Clock;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.common.config.ConfigException;
 
@@ -39,6 +45,16 @@ public final class SinkMain {
                 new PostgresWriter(ds), config.pollTimeout());
     }
 
+    /** The alert sink, or null when no webhook is configured. */
+    public static AlertSink alertSink(SinkConfig config) {
+        Password hook = config.alertsWebhook();
+        if (hook == null || hook.value().isBlank()) return null;
+        Map<String, Object> kafka = new HashMap<>(config.kafkaOverrides());
+        kafka.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        return new AlertSink(kafka, config.alertsGroupId(), config.topics().dlq(), new RestSchemaRegistryClient(config.schemaRegistryUrl()),
+                config.alertPolicy(Clock.systemUTC()), URI.create(hook.value()));
+    }
+
     public static void main(String[] args) throws InterruptedException {
         SinkConfig config;
         try {
@@ -51,8 +67,14 @@ public final class SinkMain {
         HikariDataSource ds = dataSource(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword().value());
         PostgresSink sink = create(config, ds);
         CostRollupApp rollup = config.rollupEnabled() ? new CostRollupApp(config) : null;
+        AlertSink alerts = alertSink(config);
+        MetricsEndpoint endpoint = config.metricsPort() < 0 ? null : MetricsEndpoint.start(sink.meters(), config.metricsHost(),
+                config.metricsPort(), () -> rollup == null || rollup.isRunning());
         Thread worker = new Thread(sink, "promptline-sink");
+        Thread alerter = alerts == null ? null : new Thread(alerts, "promptline-alerts");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            if (alerts != null) alerts.close();
+            if (endpoint != null) endpoint.close();
             if (rollup != null) rollup.close();
             sink.close();
             try {
@@ -63,6 +85,7 @@ public final class SinkMain {
             ds.close();
         }, "promptline-sink-shutdown"));
         if (rollup != null) rollup.start();
+        if (alerter != null) alerter.start();
         worker.start();
         worker.join();
     }

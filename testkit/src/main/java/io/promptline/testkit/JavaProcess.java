@@ -23,12 +23,18 @@ public final class JavaProcess implements AutoCloseable {
     }
 
     public static JavaProcess start(Class<?> mainClass, Map<String, String> env, Path log, String... jvmArgs) {
+        return startWithArgs(mainClass, env, log, List.of(jvmArgs), List.of());
+    }
+
+    /** As {@link #start}, with program arguments after the main class. */
+    public static JavaProcess startWithArgs(Class<?> mainClass, Map<String, String> env, Path log, List<String> jvmArgs, List<String> args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        cmd.addAll(List.of(jvmArgs));
+        cmd.addAll(jvmArgs);
         cmd.add("-cp");
         cmd.add(System.getProperty("java.class.path"));
         cmd.add(mainClass.getName());
+        cmd.addAll(args);
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()));
         pb.environment().putAll(env);
         try {

@@ -45,6 +45,10 @@ public final class ProcessorConfig extends PromptlineConfig {
     private static final String MAX_PENDING_PER_TASK_DOC = "Requests admitted but not completed per task; above it the task waits in short slices, and Kafka holds the backlog.";
     public static final String DRAIN_INTERVAL_MS_CONFIG = "promptline.processor.drain.interval.ms";
     private static final String DRAIN_INTERVAL_MS_DOC = "Wall-clock period of the punctuator that applies completed calls on the stream thread.";
+    public static final String COMMIT_INTERVAL_MS_CONFIG = "promptline.processor.commit.interval.ms";
+    private static final String COMMIT_INTERVAL_MS_DOC = "How often the normal and batch tiers commit (exactly-once transactions): results become readable (read_committed) at commits.";
+    public static final String URGENT_COMMIT_INTERVAL_MS_CONFIG = "promptline.processor.urgent.commit.interval.ms";
+    private static final String URGENT_COMMIT_INTERVAL_MS_DOC = "How often the urgent tier commits: shorter than the others, since its results are waited for.";
     public static final String STREAM_THREADS_CONFIG = "promptline.processor.stream.threads";
     private static final String STREAM_THREADS_DOC = "Stream threads per tier.";
     public static final String STATE_DIR_CONFIG = "promptline.processor.state.dir";
@@ -112,6 +116,8 @@ public final class ProcessorConfig extends PromptlineConfig {
             .define(DEDUPE_RETENTION_MS_CONFIG, Type.LONG, 24 * 3_600_000L, Range.between(60_000, 90L * 24 * 3_600_000), Importance.MEDIUM, DEDUPE_RETENTION_MS_DOC)
             .define(MAX_PENDING_PER_TASK_CONFIG, Type.INT, 1024, Range.between(1, 1_000_000), Importance.MEDIUM, MAX_PENDING_PER_TASK_DOC)
             .define(DRAIN_INTERVAL_MS_CONFIG, Type.LONG, 5L, Range.between(1, 1000), Importance.LOW, DRAIN_INTERVAL_MS_DOC)
+            .define(COMMIT_INTERVAL_MS_CONFIG, Type.LONG, 50L, Range.between(5, 60_000), Importance.LOW, COMMIT_INTERVAL_MS_DOC)
+            .define(URGENT_COMMIT_INTERVAL_MS_CONFIG, Type.LONG, 25L, Range.between(5, 60_000), Importance.LOW, URGENT_COMMIT_INTERVAL_MS_DOC)
             .define(STREAM_THREADS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, STREAM_THREADS_DOC)
             .define(STATE_DIR_CONFIG, Type.STRING, System.getProperty("java.io.tmpdir") + "/promptline-streams", Importance.MEDIUM, STATE_DIR_DOC)
             .define(LLM_BASE_URL_CONFIG, Type.STRING, "http://127.0.0.1:8000/v1", urlValidator(), Importance.HIGH, LLM_BASE_URL_DOC)
@@ -227,6 +233,11 @@ public final class ProcessorConfig extends PromptlineConfig {
 
     public Duration drainInterval() {
         return Duration.ofMillis(getLong(DRAIN_INTERVAL_MS_CONFIG));
+    }
+
+    /** The commit interval of a tier's Streams application. */
+    public long commitIntervalMs(Priority tier) {
+        return getLong(tier == Priority.URGENT ? URGENT_COMMIT_INTERVAL_MS_CONFIG : COMMIT_INTERVAL_MS_CONFIG);
     }
 
     public int streamThreads() {

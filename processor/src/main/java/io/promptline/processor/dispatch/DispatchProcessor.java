@@ -46,10 +46,10 @@ import java.util.Random;
  *       delay ladder instead, keeping the turn;</li>
  *   <li>when its turn comes and a permit and an endpoint are free, the call runs on Vert.x and
  *       its completion is queued;</li>
- *   <li>completions are applied on the stream thread, in process() and in a wall-clock
- *       punctuator: a result and cost event, a retry through the ladder, a context fallback, or a
- *       dead letter; the pending entry goes. Under exactly_once_v2 that commits atomically with
- *       the input offsets.</li>
+ *   <li>completions are applied on the stream thread, in a wall-clock punctuator (every few ms, just
+ *       before the commit check): a result and cost event, a retry through the ladder, a context
+ *       fallback, or a dead letter; the pending entry goes. Under exactly_once_v2 that commits
+ *       atomically with the input offsets.</li>
  * </ol>
  * On (re)assignment, init() finds whatever a previous owner left pending and calls again; a
  * request parked in the ladder is only marked, and comes back through the relay.
@@ -69,6 +69,8 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     public static final String DLQ_SINK = TaskOutputs.DLQ_SINK;
     private static final Logger log = LoggerFactory.getLogger(DispatchProcessor.class);
     private static final long RETIME_INTERVAL_MS = 1_000;
+    /** A tier whose tasks waited for room this recently is treated as saturated. */
+    private static final Duration SATURATED_WINDOW = Duration.ofSeconds(1);
     private static final long SWEEP_INTERVAL_MS = 60_000;
     /** A marker whose record has not come back this long after it was due is forgotten. */
     private static final long MARKER_GRACE_MS = Duration.ofHours(1).toMillis();
@@ -129,7 +131,12 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
             blockedNanos = 0;
             deadLetterUnreadable();
             housekeeping();
-            pump();
+            // While the tier is saturated its tasks wait for room in process(); one stream thread's tasks
+            // share one transaction, so what is written here would stay uncommitted through those waits,
+            // and an open transaction on the results topic hides every other tier's results from
+            // read_committed readers (the last stable offset). So commit at once (Kafka Streams does, right
+            // after this punctuation) whenever the tier has waited lately.
+            if (pump() > 0 && dispatcher.waitedWithin(settings.tier(), SATURATED_WINDOW)) context.commit();
         });
     }
 
@@ -212,7 +219,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         awaitRoom();
         store.put(id, pc.encode());
         enqueue(pc, limiter.nextStart(request.getTenant()));
-        pump();
+        startDue();
     }
 
     private void enqueue(PendingCall pc, long readyAt) {
@@ -254,20 +261,22 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     }
 
     /**
-     * Backpressure: while this task holds too many pending entries, drain completions in short
-     * slices. The time spent waiting between two punctuations (i.e. two turns of the stream
-     * thread's loop, where commits happen) is capped by {@code maxBlock}, far below the exactly-once
-     * transaction timeout and max.poll.interval.ms; past it the record is admitted anyway.
+     * Backpressure: while this task holds too many requests (calls that finished count as room
+     * already), wait in short slices for calls to finish. Nothing is applied here: results are
+     * written only in the punctuator, just before the commit, so a task that waits never holds an
+     * open transaction on the results, costs and DLQ topics — which would hide every other tier's
+     * results from read_committed consumers until it commits (the last stable offset). The time
+     * spent waiting between two punctuations is capped by {@code maxBlock}, far below the
+     * exactly-once transaction timeout and max.poll.interval.ms; past it the record is admitted anyway.
      */
     private void awaitRoom() {
-        while (pending.size() >= settings.maxPending()) {
-            pump();
-            if (pending.size() < settings.maxPending()) return;
+        while (pending.size() - completions.size() >= settings.maxPending()) {
+            startDue();
             if (!dispatcher.isStarting() || blockedNanos >= settings.maxBlock().toNanos()) return;
+            dispatcher.waiting(settings.tier());
             long t0 = System.nanoTime();
             try {
-                Completion c = completions.poll(settings.drainInterval().toMillis());
-                if (c != null) apply(c);
+                completions.awaitMoreThan(completions.size(), settings.drainInterval().toMillis());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
@@ -277,13 +286,23 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         }
     }
 
-    /**
-     * Applies finished calls, then starts the next request of each tenant whose rate limit allows a
-     * start, while permits and endpoints allow. Stream thread only.
-     */
-    private void pump() {
+    /** Applies finished calls, then starts what is due; returns how many were applied. Punctuator only (see {@link #awaitRoom()}). */
+    private int pump() {
+        int applied = 0;
         Completion c;
-        while ((c = completions.poll()) != null) apply(c);
+        while ((c = completions.poll()) != null) {
+            apply(c);
+            applied++;
+        }
+        startDue();
+        return applied;
+    }
+
+    /**
+     * Starts the next request of each tenant whose rate limit allows a start, while permits and
+     * endpoints allow. Stream thread only.
+     */
+    private void startDue() {
         long now = dispatcher.clock().millis();
         String tenant;
         while ((tenant = queue.dueTenant(now)) != null) {

@@ -34,6 +34,8 @@ public final class Dispatcher implements AutoCloseable {
     /** Calls started whose completion has not yet been applied (or dropped) by a task. */
     private final AtomicInteger unapplied = new AtomicInteger();
     private volatile boolean starting = true;
+    /** Per tier, when one of its tasks last had to wait for room (System.nanoTime; 0: never). */
+    private final java.util.Map<Priority, java.util.concurrent.atomic.AtomicLong> lastWait = new java.util.EnumMap<>(Priority.class);
 
     /** @param endpoints the primary first, then the fallbacks in order */
     public Dispatcher(List<Endpoint> endpoints, DispatchPermits permits, PriceTable prices, Clock clock, ProcessorMetrics metrics) {
@@ -45,6 +47,18 @@ public final class Dispatcher implements AutoCloseable {
         this.metrics = metrics;
         metrics.bindPermits(permits);
         metrics.bindEndpoints(this.endpoints);
+        for (Priority p : Priority.values()) lastWait.put(p, new java.util.concurrent.atomic.AtomicLong());
+    }
+
+    /** A task of {@code tier} is waiting for room (backpressure). */
+    public void waiting(Priority tier) {
+        lastWait.get(tier).set(System.nanoTime());
+    }
+
+    /** Whether a task of {@code tier} waited for room within {@code window}. */
+    public boolean waitedWithin(Priority tier, Duration window) {
+        long at = lastWait.get(tier).get();
+        return at != 0 && System.nanoTime() - at < window.toNanos();
     }
 
     public Clock clock() {

@@ -18,19 +18,37 @@ final class TaskCompletions {
         this.dispatcher = dispatcher;
     }
 
+    private final Object arrivals = new Object();
+
     /** Called on a Vert.x thread. */
     void offer(Completion c) {
         queue.add(c);
         if (closed) discardQueued(); // closed meanwhile: whoever loses the race still discards
+        synchronized (arrivals) {
+            arrivals.notifyAll();
+        }
+    }
+
+    /** Calls finished and not yet applied. */
+    int size() {
+        return queue.size();
+    }
+
+    /** Waits at most {@code millis} for more than {@code seen} finished calls, without taking any. */
+    void awaitMoreThan(int seen, long millis) throws InterruptedException {
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(millis);
+        synchronized (arrivals) {
+            while (!closed && queue.size() <= seen) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) return;
+                arrivals.wait(left);
+            }
+        }
     }
 
     /** Stream thread: the next completion, or null. The caller must report it handled. */
     Completion poll() {
         return closed ? null : queue.poll();
-    }
-
-    Completion poll(long millis) throws InterruptedException {
-        return closed ? null : queue.poll(millis, TimeUnit.MILLISECONDS);
     }
 
     void close() {

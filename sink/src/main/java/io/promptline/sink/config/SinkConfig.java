@@ -8,7 +8,14 @@ import org.apache.kafka.common.config.ConfigDef.Range;
 import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.types.Password;
 
+import io.promptline.avro.ErrorCategory;
+import io.promptline.sink.alerts.AlertPolicy;
+import org.apache.kafka.common.config.ConfigException;
+
 import java.nio.file.Path;
+import java.time.Clock;
+import java.util.EnumSet;
+import java.util.Set;
 import java.time.Duration;
 import java.util.Map;
 
@@ -23,6 +30,13 @@ public final class SinkConfig extends PromptlineConfig {
     public static final String ROLLUP_APPLICATION_ID_CONFIG = "promptline.sink.rollup.application.id";
     public static final String ROLLUP_STATE_DIR_CONFIG = "promptline.sink.rollup.state.dir";
     public static final String ROLLUP_ENABLED_CONFIG = "promptline.sink.rollup.enabled";
+    public static final String ALERTS_WEBHOOK_URL_CONFIG = "promptline.alerts.webhook.url";
+    public static final String ALERTS_CATEGORIES_CONFIG = "promptline.alerts.categories";
+    public static final String ALERTS_SUSTAINED_COUNT_CONFIG = "promptline.alerts.provider.error.count";
+    public static final String ALERTS_SUSTAINED_WINDOW_MS_CONFIG = "promptline.alerts.provider.error.window.ms";
+    public static final String ALERTS_DEDUPE_MS_CONFIG = "promptline.alerts.dedupe.ms";
+    public static final String ALERTS_MAX_PER_MINUTE_CONFIG = "promptline.alerts.max.per.minute";
+    public static final String ALERTS_GROUP_ID_CONFIG = "promptline.alerts.group.id";
 
     public static final ConfigDef CONFIG = withMetrics(common(), 9401)
             .define(GROUP_ID_CONFIG, Type.STRING, "promptline-sink-postgres", new ConfigDef.NonEmptyString(), Importance.MEDIUM, "Consumer group of the sink.")
@@ -33,10 +47,28 @@ public final class SinkConfig extends PromptlineConfig {
             .define(POLL_TIMEOUT_MS_CONFIG, Type.LONG, 200L, Range.between(1, 60_000), Importance.LOW, "Consumer poll timeout.")
             .define(ROLLUP_ENABLED_CONFIG, Type.BOOLEAN, true, Importance.MEDIUM, "Run the cost roll-up (llm.costs to llm.costs.hourly and llm.spend, which budgets read) in this process.")
             .define(ROLLUP_APPLICATION_ID_CONFIG, Type.STRING, "promptline-cost-rollup", new ConfigDef.NonEmptyString(), Importance.MEDIUM, "Kafka Streams application.id of the cost roll-up.")
+            .define(ALERTS_WEBHOOK_URL_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, "Slack-compatible incoming webhook for alerts on critical dead letters; unset: no alerts. Secret (the URL is the credential): PROMPTLINE_ALERTS_WEBHOOK_URL or ..._FILE; never logged.")
+            .define(ALERTS_CATEGORIES_CONFIG, Type.LIST, "AUTHENTICATION,BUDGET_EXCEEDED,PROVIDER_ERROR", Importance.MEDIUM, "Dead-letter categories that alert.")
+            .define(ALERTS_SUSTAINED_COUNT_CONFIG, Type.INT, 20, Range.atLeast(1), Importance.LOW, "PROVIDER_ERROR alerts only when this many arrive within the window (a sustained outage, not a blip).")
+            .define(ALERTS_SUSTAINED_WINDOW_MS_CONFIG, Type.LONG, 300_000L, Range.atLeast(1000), Importance.LOW, "The window of " + ALERTS_SUSTAINED_COUNT_CONFIG + ".")
+            .define(ALERTS_DEDUPE_MS_CONFIG, Type.LONG, 3_600_000L, Range.atLeast(1000), Importance.MEDIUM, "One alert per category (per tenant for BUDGET_EXCEEDED) per this window; what is held back is reported in a summary after it.")
+            .define(ALERTS_MAX_PER_MINUTE_CONFIG, Type.INT, 10, Range.atLeast(1), Importance.LOW, "Alerts per minute in all, at most.")
+            .define(ALERTS_GROUP_ID_CONFIG, Type.STRING, "promptline-alerts", new ConfigDef.NonEmptyString(), Importance.LOW, "Consumer group of the alert sink.")
             .define(ROLLUP_STATE_DIR_CONFIG, Type.STRING, System.getProperty("java.io.tmpdir") + "/promptline-rollup", Importance.MEDIUM, "State directory of the cost roll-up.");
 
     public SinkConfig(Map<?, ?> values) {
         super(CONFIG, values);
+        for (String c : getList(ALERTS_CATEGORIES_CONFIG)) {
+            try {
+                ErrorCategory.valueOf(c.trim().toUpperCase(java.util.Locale.ROOT));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(ALERTS_CATEGORIES_CONFIG, getList(ALERTS_CATEGORIES_CONFIG), "unknown category '" + c + "'");
+            }
+        }
+        Password hook = alertsWebhook();
+        if (hook != null && !hook.value().isBlank() && !hook.value().startsWith("http://") && !hook.value().startsWith("https://")) {
+            throw new ConfigException(ALERTS_WEBHOOK_URL_CONFIG, "[hidden]", "must be an http:// or https:// URL");
+        }
     }
 
     public static SinkConfig load(Path file, Map<String, String> env) {
@@ -61,6 +93,22 @@ public final class SinkConfig extends PromptlineConfig {
 
     public int maxPollRecords() {
         return getInt(MAX_POLL_RECORDS_CONFIG);
+    }
+
+    /** The webhook, or null when alerts are off. */
+    public Password alertsWebhook() {
+        return getPassword(ALERTS_WEBHOOK_URL_CONFIG);
+    }
+
+    public AlertPolicy alertPolicy(Clock clock) {
+        Set<ErrorCategory> categories = EnumSet.noneOf(ErrorCategory.class);
+        for (String c : getList(ALERTS_CATEGORIES_CONFIG)) categories.add(ErrorCategory.valueOf(c.trim().toUpperCase(java.util.Locale.ROOT)));
+        return new AlertPolicy(categories, getInt(ALERTS_SUSTAINED_COUNT_CONFIG), Duration.ofMillis(getLong(ALERTS_SUSTAINED_WINDOW_MS_CONFIG)),
+                Duration.ofMillis(getLong(ALERTS_DEDUPE_MS_CONFIG)), getInt(ALERTS_MAX_PER_MINUTE_CONFIG), clock);
+    }
+
+    public String alertsGroupId() {
+        return getString(ALERTS_GROUP_ID_CONFIG);
     }
 
     public boolean rollupEnabled() {

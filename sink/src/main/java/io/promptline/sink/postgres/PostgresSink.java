@@ -1,5 +1,10 @@
 package io.promptline.sink.postgres;
 
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
+import io.micrometer.core.instrument.binder.kafka.KafkaClientMetrics;
+import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.promptline.metrics.MetricsEndpoint;
 import io.promptline.avro.CostEvent;
 import io.promptline.avro.CostRollup;
 import io.promptline.avro.DeadLetter;
@@ -44,6 +49,9 @@ public final class PostgresSink implements Runnable, AutoCloseable {
     private final AvroDeserializer<CostRollup> rollups;
     private final AtomicBoolean running = new AtomicBoolean(true);
     private final AtomicLong written = new AtomicLong();
+    private final PrometheusMeterRegistry meters = MetricsEndpoint.newRegistry("promptline-sink");
+    private final KafkaClientMetrics consumerMetrics;
+    private final Timer batchTimer;
 
     public PostgresSink(Map<String, Object> consumerConfig, SchemaRegistryClient registry, Topics topics,
                         PostgresWriter writer, Duration pollTimeout) {
@@ -59,6 +67,15 @@ public final class PostgresSink implements Runnable, AutoCloseable {
         this.costs = new AvroDeserializer<>(registry, CostEvent.class);
         this.deadLetters = new AvroDeserializer<>(registry, DeadLetter.class);
         this.rollups = new AvroDeserializer<>(registry, CostRollup.class);
+        this.consumerMetrics = new KafkaClientMetrics(consumer);
+        consumerMetrics.bindTo(meters);
+        this.batchTimer = Timer.builder("promptline.sink.batch").description("Writing one poll's records to PostgreSQL, retries included")
+                .publishPercentileHistogram().register(meters);
+    }
+
+    /** The sink's meters: records written per topic, rejects, batch time, and the consumer's own (lag among them). */
+    public PrometheusMeterRegistry meters() {
+        return meters;
     }
 
     @Override
@@ -69,14 +86,25 @@ public final class PostgresSink implements Runnable, AutoCloseable {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout);
                 if (records.isEmpty()) continue;
                 SinkBatch batch = decode(records);
-                writeWithRetry(batch);
+                batchTimer.record(() -> writeWithRetry(batch));
                 consumer.commitSync();
                 written.addAndGet(batch.size());
+                count(batch);
             }
         } catch (WakeupException e) {
             if (running.get()) throw e;
         } finally {
+            consumerMetrics.close();
             consumer.close(Duration.ofSeconds(10));
+        }
+    }
+
+    private void count(SinkBatch batch) {
+        batch.countsByTopic().forEach((topic, n) -> Counter.builder("promptline.sink.records").tag("topic", topic)
+                .description("Records written to PostgreSQL (upserts: a replay writes again, changes nothing)").register(meters).increment(n));
+        if (batch.rejectCount() > 0) {
+            Counter.builder("promptline.sink.rejects").description("Records kept in sink_rejects instead of their table")
+                    .register(meters).increment(batch.rejectCount());
         }
     }
 

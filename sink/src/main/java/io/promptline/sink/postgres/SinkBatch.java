@@ -71,6 +71,19 @@ public final class SinkBatch {
         rejects.add(r);
     }
 
+    /** Records per source topic (rejects not included). */
+    public java.util.Map<String, Integer> countsByTopic() {
+        java.util.Map<String, Integer> out = new java.util.TreeMap<>();
+        for (List<? extends Located<?>> l : List.of(results, costs, deadLetters, rollups)) {
+            for (Located<?> r : l) out.merge(r.topic(), 1, Integer::sum);
+        }
+        return out;
+    }
+
+    public int rejectCount() {
+        return rejects.size();
+    }
+
     public int size() {
         return results.size() + costs.size() + deadLetters.size() + rollups.size() + rejects.size();
     }

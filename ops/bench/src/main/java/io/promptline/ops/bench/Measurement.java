@@ -17,10 +17,11 @@ import java.util.Map;
  * @param oldGenMaxMb   the largest G1 old generation seen: promoted state plus garbage not yet collected (Promptline only)
  * @param gcPercent     share of the window spent in GC pauses (Promptline only)
  * @param latencies     end-to-end latency (ms) per tier, from publish to the committed result
+ * @param urgentStages  where urgent requests' time went: queued in the processor, the call, applying, becoming visible
  */
 record Measurement(RunSpec spec, double windowSeconds, double resultsPerSec, double boundPerSec, String boundReason,
                    double cpuCores, double machineCores, double rssMaxMb, double heapMaxMb, double oldGenMaxMb, double gcPercent,
-                   Map<Priority, Histogram> latencies, long unmatched) {
+                   Map<Priority, Histogram> latencies, Map<ResultMeter.Stage, Histogram> urgentStages, long unmatched) {
 
     double ratioToBound() {
         return resultsPerSec / boundPerSec;

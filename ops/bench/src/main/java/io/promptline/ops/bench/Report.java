@@ -83,6 +83,11 @@ final class Report {
                         m.latencyMs(tier, 50), m.latencyMs(tier, 99), m.latencyMs(tier, 100),
                         tier == Priority.URGENT ? Long.toString(m.spec().latencyMs() + URGENT_SLACK_MS) : "-"));
             }
+            t.append("\nWhere the urgent requests' time went (ms): queued = created to call start (permits, rate limit), "
+                    + "call = provider, apply = call end to result written, visible = written to readable (commit, read_committed).\n\n");
+            t.append("| stage | p50 | p99 | max |\n|---|---:|---:|---:|\n");
+            m.urgentStages().forEach((stage, h) -> t.append(String.format(Locale.ROOT, "| %s | %d | %d | %d |%n", stage.name().toLowerCase(Locale.ROOT),
+                    h.getValueAtPercentile(50), h.getValueAtPercentile(99), h.getMaxValue())));
             t.append(String.format(Locale.ROOT, "%nBatch drained at %.0f/s against a bound of %.0f/s (%s): %s.%n",
                     m.resultsPerSec(), m.boundPerSec(), m.boundReason(), pct(m.ratioToBound())));
         }
@@ -94,7 +99,7 @@ final class Report {
         for (Measurement m : runs) {
             if (m.spec().system() != SystemUnderTest.PROMPTLINE) continue;
             switch (m.spec().kind()) {
-                case CEILING -> lines.add(String.format(Locale.ROOT, "CPU ceiling: %.0f results/s at C=%d with no simulator latency "
+                case CEILING -> lines.add(String.format(Locale.ROOT, "CPU ceiling: %.0f results/s at C=%d with 20 ms simulator latency "
                         + "(processor %.2f cores, machine %.2f of %d cores)", m.resultsPerSec(), m.spec().concurrency(), m.cpuCores(),
                         m.machineCores(), MachineCpu.cores()));
                 case THROUGHPUT -> lines.add(verdict(m.ratioToBound() >= THROUGHPUT_TARGET, String.format(Locale.ROOT,

@@ -1,6 +1,9 @@
 package io.promptline.ops.bench;
 
 import io.promptline.avro.Priority;
+import io.promptline.avro.PromptResult;
+import io.promptline.registry.RestSchemaRegistryClient;
+import io.promptline.serde.AvroDeserializer;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -41,15 +44,27 @@ final class ResultMeter implements AutoCloseable {
     private volatile boolean running = true;
     private volatile RuntimeException failure;
 
+    /** Where an urgent request's end-to-end time went (ms), from the result's own timings. */
+    enum Stage { QUEUED, CALL, APPLY, VISIBLE }
+
+    private final Map<Stage, Recorder> urgentStages = new EnumMap<>(Stage.class);
+    private AvroDeserializer<PromptResult> results;
+
+    ResultMeter(String bootstrap, String registryUrl, String resultsTopic, Load.Ledger ledger) {
+        this(bootstrap, resultsTopic, ledger);
+        this.results = new AvroDeserializer<>(new RestSchemaRegistryClient(registryUrl), PromptResult.class);
+    }
+
     ResultMeter(String bootstrap, String resultsTopic, Load.Ledger ledger) {
         this.consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "bench-meter-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed",
+                ConsumerConfig.ISOLATION_LEVEL_CONFIG, System.getenv().getOrDefault("BENCH_METER_ISOLATION", "read_committed"),
                 ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 5000),
                 new StringDeserializer(), new ByteArrayDeserializer());
         this.ledger = ledger;
+        for (Stage st : Stage.values()) urgentStages.put(st, new Recorder(MAX_LATENCY_MS, 3));
         for (Priority p : Priority.values()) {
             latencies.put(p, new Recorder(MAX_LATENCY_MS, 3));
             receivedByTier.put(p, new AtomicLong());
@@ -76,6 +91,7 @@ final class ResultMeter implements AutoCloseable {
                     producedBySlot.get(sent.tier()).computeIfAbsent(r.timestamp() / SLOT_MS, k -> new LongAdder()).increment();
                     latestTimestamp = Math.max(latestTimestamp, r.timestamp());
                     latencies.get(sent.tier()).recordValue(Math.min(MAX_LATENCY_MS, Math.max(0, now - sent.createdAtMillis())));
+                    if (sent.tier() == Priority.URGENT && results != null) stages(r, sent, now);
                 }
             }
         } catch (WakeupException e) {
@@ -91,6 +107,26 @@ final class ResultMeter implements AutoCloseable {
     long received() {
         requireHealthy();
         return received.get();
+    }
+
+    private void stages(ConsumerRecord<String, byte[]> r, Load.Sent sent, long now) {
+        PromptResult p = results.deserialize(r.topic(), r.value());
+        long completed = p.getCompletedAt().toEpochMilli();
+        record(Stage.QUEUED, p.getQueueTimeMs());
+        record(Stage.CALL, p.getCallLatencyMs());
+        record(Stage.APPLY, completed - sent.createdAtMillis() - p.getQueueTimeMs() - p.getCallLatencyMs());
+        record(Stage.VISIBLE, now - completed);
+    }
+
+    private void record(Stage stage, long ms) {
+        urgentStages.get(stage).recordValue(Math.min(MAX_LATENCY_MS, Math.max(0, ms)));
+    }
+
+    /** The urgent requests' stage times (ms) since {@link #startWindow()}. */
+    Map<Stage, Histogram> urgentStages() {
+        Map<Stage, Histogram> out = new EnumMap<>(Stage.class);
+        urgentStages.forEach((st, rec) -> out.put(st, rec.getIntervalHistogram()));
+        return out;
     }
 
     /** Results of this run's requests to {@code tier} seen so far. */
@@ -131,6 +167,7 @@ final class ResultMeter implements AutoCloseable {
     /** Forgets the latencies recorded so far: the measurement window starts. */
     void startWindow() {
         latencies.values().forEach(Recorder::reset);
+        urgentStages.values().forEach(Recorder::reset);
     }
 
     /** The end-to-end latencies (ms) of each tier since {@link #startWindow()}. */

@@ -49,7 +49,7 @@ final class Runner {
         Priority backlogTier = spec.kind() == Kind.PRIORITY ? Priority.BATCH : Priority.NORMAL;
         Load.Ledger ledger = new Load.Ledger();
         List<AutoCloseable> open = new ArrayList<>();
-        try (ResultMeter meter = new ResultMeter(infra.bootstrap(), topics.results(), ledger)) {
+        try (ResultMeter meter = new ResultMeter(infra.bootstrap(), infra.registryUrl(), topics.results(), ledger)) {
             // Deep enough that the load generator never limits the run: by Little's law a closed loop of
             // depth D and end-to-end latency E caps throughput at D / E.
             int depth = 20_000 + 4 * spec.concurrency();
@@ -93,7 +93,7 @@ final class Runner {
             Bound bound = bound(spec, ceilingPerSec);
             return new Measurement(spec, seconds, rate, bound.perSecond(), bound.reason(), w.cpuCores(seconds),
                     w.machineCores(seconds), w.rssMaxMb, w.heapMaxMb, w.oldGenMaxMb, w.gcPercent(seconds),
-                    meter.windowLatencies(), meter.unmatched());
+                    meter.windowLatencies(), meter.urgentStages(), meter.unmatched());
         } finally {
             for (int i = open.size() - 1; i >= 0; i--) {
                 try {

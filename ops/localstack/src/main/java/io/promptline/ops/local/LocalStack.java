@@ -207,4 +207,12 @@ public final class LocalStack implements AutoCloseable {
     Path dir() {
         return s.dir();
     }
+
+    String bootstrapServers() {
+        return bootstrap;
+    }
+
+    String registryUrl() {
+        return registryUrl;
+    }
 }

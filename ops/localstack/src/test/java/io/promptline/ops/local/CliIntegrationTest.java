@@ -1,0 +1,132 @@
+package io.promptline.ops.local;
+
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The promptline CLI driven as a user would, from a shell (producer/bin/promptline), against the
+ * local stack: quotas, submit, dead letters and a redrive, an import, results and costs.
+ */
+class CliIntegrationTest {
+    @TempDir
+    static Path dir;
+    private static LocalStack stack;
+    private static final Path CLI = Path.of("../../producer/bin/promptline").toAbsolutePath().normalize();
+
+    record Run(int exit, String out) {
+    }
+
+    @BeforeAll
+    static void startStack() throws Exception {
+        int kafka = freePortPair();
+        stack = new LocalStack(LocalStackSettings.parse(new String[0], Map.of(
+                "PROMPTLINE_LOCAL_DIR", dir.resolve("stack").toString(),
+                "PROMPTLINE_LOCAL_KAFKA_PORT", String.valueOf(kafka),
+                "PROMPTLINE_LOCAL_REGISTRY_PORT", String.valueOf(freePort()),
+                "PROMPTLINE_LOCAL_SIMULATOR_PORT", String.valueOf(freePort()),
+                "PROMPTLINE_LOCAL_POSTGRES_PORT", String.valueOf(freePort()),
+                "PROMPTLINE_LOCAL_METRICS_PORT", String.valueOf(freePort()),
+                "PROMPTLINE_SIMULATOR_LATENCY", "fixed:20")));
+        stack.startAll();
+    }
+
+    @AfterAll
+    static void stopStack() {
+        if (stack != null) stack.close();
+    }
+
+    /** Runs {@code promptline ARGS} through bash, as typed at a terminal. */
+    private static Run promptline(String... args) throws IOException, InterruptedException {
+        List<String> cmd = new ArrayList<>(List.of("bash", CLI.toString()));
+        cmd.addAll(List.of(args));
+        ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
+        pb.environment().put("PROMPTLINE_BOOTSTRAP_SERVERS", stack.bootstrapServers());
+        pb.environment().put("PROMPTLINE_SCHEMA_REGISTRY_URL", stack.registryUrl());
+        Process p = pb.start();
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("promptline " + String.join(" ", args) + " finished").isTrue();
+        return new Run(p.exitValue(), out);
+    }
+
+    @Test
+    void shouldServeAUserFromTheShell() throws Exception {
+        Run help = promptline("--help");
+        assertThat(help.exit()).isZero();
+        assertThat(help.out()).contains("submit", "import", "results", "tail", "dlq", "quota", "costs", "PROMPTLINE_BOOTSTRAP_SERVERS");
+
+        Run set = promptline("quota", "set", "acme", "--tier", "normal", "--requests-per-minute", "600", "--budget", "25.50");
+        assertThat(set.exit()).as(set.out()).isZero();
+        Run get = promptline("quota", "get", "acme");
+        assertThat(get.out()).contains("normal  requests/min 600").contains("budget: 25500000 micro-USD monthly (25.500000 USD)");
+
+        Run answered = promptline("submit", "--tenant", "acme", "--model", "gpt-4.1", "--request-id", "cli-ok", "Say hello");
+        assertThat(answered.exit()).as(answered.out()).isZero();
+        assertThat(answered.out()).contains("Simulated answer to: Say hello").contains("cli-ok answered by gpt-4.1 (simulator)");
+
+        Run refused = promptline("submit", "--tenant", "acme", "--model", "gpt-4.1", "--request-id", "cli-bad", "x [[sim:401]]");
+        assertThat(refused.exit()).isEqualTo(1);
+        assertThat(refused.out()).contains("dead-lettered: AUTHENTICATION (HTTP 401)");
+
+        // A request refused once by the provider's content filter, then redriven from the DLQ, is answered
+        Run filtered = promptline("submit", "--tenant", "acme", "--model", "gpt-4.1", "--request-id", "cli-redrive", "x [[sim:content_policyx1]]");
+        assertThat(filtered.out()).contains("dead-lettered: CONTENT_POLICY");
+        Run list = promptline("dlq", "list", "--tenant", "acme");
+        assertThat(list.out()).contains("cli-bad", "AUTHENTICATION", "cli-redrive", "CONTENT_POLICY");
+        Run show = promptline("dlq", "show", "cli-bad");
+        assertThat(show.out()).contains("Incorrect API key provided.");
+        Run redrive = promptline("dlq", "redrive", "--request-id", "cli-redrive");
+        assertThat(redrive.out()).contains("Redrove 1 request to their tiers");
+        Run result = promptline("results", "--request-id", "cli-redrive", "--from-beginning", "--follow", "--limit", "1", "--no-dead-letters");
+        assertThat(result.out()).contains("cli-redrive").contains("Simulated answer to: x [[sim:content_policyx1]]");
+
+        Path file = dir.resolve("prompts.jsonl");
+        Files.writeString(file, "{\"prompt\":\"one\"}\n{\"prompt\":\"two\"}\nnot json\n{\"prompt\":\"three\"}\n");
+        Run imported = promptline("import", file.toString(), "--tenant", "globex", "--model", "gpt-4.1-mini", "--no-progress");
+        assertThat(imported.exit()).isEqualTo(1);
+        assertThat(imported.out()).contains("published 3 requests to llm.requests.batch").contains("line 3: not JSON");
+
+        Run costs = null;
+        for (int i = 0; i < 30; i++) {
+            costs = promptline("costs", "--since", "1h");
+            if (costs.out().contains("globex")) break;
+            Thread.sleep(2_000);
+        }
+        assertThat(costs.out()).contains("acme", "gpt-4.1", "globex", "gpt-4.1-mini", "Total USD");
+
+        Run bad = promptline("submit", "--tenant", "acme", "--priority", "soon", "x");
+        assertThat(bad.exit()).isEqualTo(2);
+        assertThat(bad.out()).contains("'soon' is not a priority; use urgent, normal or batch");
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static int freePortPair() throws IOException {
+        for (int i = 0; i < 50; i++) {
+            int p = freePort();
+            try (ServerSocket next = new ServerSocket(p + 1)) {
+                return p;
+            } catch (IOException taken) {
+                // try another
+            }
+        }
+        throw new IllegalStateException("no free port pair");
+    }
+}

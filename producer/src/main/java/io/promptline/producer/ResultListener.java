@@ -1,0 +1,136 @@
+package io.promptline.producer;
+
+import io.promptline.avro.DeadLetter;
+import io.promptline.avro.PromptResult;
+import io.promptline.registry.SchemaRegistryClient;
+import io.promptline.serde.AvroDeserializer;
+import io.promptline.topics.Topics;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.SerializationException;
+import org.apache.kafka.common.errors.WakeupException;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+
+/**
+ * One consumer, shared by every await of a producer, reading llm.results and llm.dlq
+ * (read_committed, no consumer group: it assigns every partition and starts at the end, so it
+ * sees what is published after it started). Each record completes the future waiting for its
+ * request_id, if any; the rest is ignored.
+ */
+final class ResultListener implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ResultListener.class);
+
+    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Topics topics;
+    private final AvroDeserializer<PromptResult> results;
+    private final AvroDeserializer<DeadLetter> deadLetters;
+    private final Map<String, CompletableFuture<Outcome>> waiting = new ConcurrentHashMap<>();
+    private final Thread thread;
+    private final CountDownLatch positioned = new CountDownLatch(1);
+    private volatile boolean running = true;
+    private volatile RuntimeException failure;
+
+    ResultListener(String bootstrapServers, Map<String, Object> kafka, SchemaRegistryClient registry, Topics topics) {
+        Map<String, Object> cfg = new HashMap<>(kafka);
+        cfg.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        cfg.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        cfg.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        cfg.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        this.consumer = new KafkaConsumer<>(cfg, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.topics = topics;
+        this.results = new AvroDeserializer<>(registry, PromptResult.class);
+        this.deadLetters = new AvroDeserializer<>(registry, DeadLetter.class);
+        this.thread = new Thread(this::run, "promptline-result-listener");
+        thread.setDaemon(true);
+        thread.start();
+    }
+
+    /** Waits (at most {@code timeout}) until the listener reads from the end of both topics. */
+    void awaitReady(Duration timeout) throws InterruptedException, TimeoutException {
+        if (!positioned.await(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+            throw new TimeoutException("the result listener could not reach " + topics.results() + " and " + topics.dlq()
+                    + " within " + timeout.toSeconds() + " s" + (failure == null ? "" : ": " + failure.getMessage()));
+        }
+        if (failure != null) throw failure;
+    }
+
+    /** A future completed by the request's result or dead letter; registered before the request is published. */
+    CompletableFuture<Outcome> register(String requestId) {
+        if (failure != null) return CompletableFuture.failedFuture(failure);
+        return waiting.computeIfAbsent(requestId, id -> new CompletableFuture<Outcome>()
+                .whenComplete((o, e) -> waiting.remove(id)));
+    }
+
+    int waiting() {
+        return waiting.size();
+    }
+
+    private void run() {
+        try {
+            List<TopicPartition> all = new ArrayList<>();
+            for (String t : List.of(topics.results(), topics.dlq())) {
+                consumer.partitionsFor(t, Duration.ofSeconds(30)).forEach(p -> all.add(new TopicPartition(t, p.partition())));
+            }
+            consumer.assign(all);
+            consumer.seekToEnd(all);
+            all.forEach(consumer::position); // resolve the end offsets now
+            positioned.countDown();
+            while (running) {
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) handle(r);
+            }
+        } catch (WakeupException e) {
+            // closing
+        } catch (RuntimeException e) {
+            failure = new IllegalStateException("result listener stopped: " + e.getMessage(), e);
+            log.error("Result listener stopped; pending awaits fail: {}", e.toString());
+            waiting.values().forEach(f -> f.completeExceptionally(failure));
+        } finally {
+            positioned.countDown();
+            consumer.close(Duration.ofSeconds(5));
+        }
+    }
+
+    private void handle(ConsumerRecord<byte[], byte[]> r) {
+        if (waiting.isEmpty() || r.value() == null) return;
+        try {
+            if (r.topic().equals(topics.results())) {
+                String id = r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
+                CompletableFuture<Outcome> f = id == null ? null : waiting.get(id);
+                if (f != null) f.complete(new Outcome.Answered(results.deserialize(r.topic(), r.value())));
+            } else {
+                DeadLetter d = deadLetters.deserialize(r.topic(), r.value());
+                CompletableFuture<Outcome> f = d.getRequestId() == null ? null : waiting.get(d.getRequestId());
+                if (f != null) f.complete(new Outcome.DeadLettered(d));
+            }
+        } catch (SerializationException e) {
+            log.warn("Skipping undecodable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        consumer.wakeup();
+        try {
+            thread.join(10_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        waiting.values().forEach(f -> f.completeExceptionally(new IllegalStateException("producer closed before the outcome arrived")));
+    }
+}

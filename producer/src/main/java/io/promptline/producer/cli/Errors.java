@@ -1,0 +1,26 @@
+package io.promptline.producer.cli;
+
+import io.promptline.registry.RegistryException;
+import org.apache.kafka.common.errors.TimeoutException;
+
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+
+/** One line that says what went wrong, for a person at a terminal: never a stack trace. */
+final class Errors {
+    private Errors() {
+    }
+
+    static String describe(Throwable e) {
+        Throwable t = e;
+        while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) t = t.getCause();
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof RegistryException) return c.getMessage();
+            if (c instanceof TimeoutException) {
+                return "Kafka did not answer in time (" + c.getMessage() + "); is the broker at the --bootstrap-servers address running?";
+            }
+        }
+        String m = t.getMessage();
+        return m == null ? t.getClass().getSimpleName() : m;
+    }
+}

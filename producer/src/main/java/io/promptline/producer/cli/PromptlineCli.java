@@ -1,0 +1,46 @@
+package io.promptline.producer.cli;
+
+import picocli.CommandLine;
+import picocli.CommandLine.Command;
+
+/**
+ * The {@code promptline} command: publish prompts, import files and tables, follow results,
+ * inspect and redrive dead letters, manage quotas, read costs.
+ */
+@Command(name = "promptline", mixinStandardHelpOptions = true, versionProvider = PromptlineCli.Version.class,
+        description = {"Promptline: a Kafka-native pipeline for LLM requests.", ""},
+        subcommands = {SubmitCommand.class, ImportCommand.class, ResultsCommand.class, TailCommand.class, DlqCommand.class,
+                QuotaCommand.class, CostsCommand.class, CommandLine.HelpCommand.class},
+        footer = {"", "Connection: --bootstrap-servers, --schema-registry and --topics-base on every command, or the",
+                "environment variables PROMPTLINE_BOOTSTRAP_SERVERS, PROMPTLINE_SCHEMA_REGISTRY_URL, PROMPTLINE_TOPICS_BASE.",
+                "Examples:",
+                "  promptline submit --tenant acme --priority urgent --model gpt-4.1 \"Summarise: ...\"",
+                "  promptline import prompts.jsonl --tenant acme --priority batch --rate 500",
+                "  promptline dlq list --category RATE_LIMIT",
+                "  promptline quota set acme --tier normal --requests-per-minute 600"})
+public final class PromptlineCli {
+    private PromptlineCli() {
+    }
+
+    public static void main(String[] args) {
+        System.exit(run(args));
+    }
+
+    /** Runs a command line; returns the exit code (0 ok, 1 failed, 2 bad usage). */
+    public static int run(String... args) {
+        CommandLine cli = new CommandLine(PromptlineCli.class);
+        cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
+            cmd.getErr().println("promptline " + cmd.getCommandName() + ": " + Errors.describe(e));
+            return 1;
+        });
+        return cli.execute(args);
+    }
+
+    static final class Version implements CommandLine.IVersionProvider {
+        @Override
+        public String[] getVersion() {
+            String v = PromptlineCli.class.getPackage().getImplementationVersion();
+            return new String[]{"promptline " + (v == null ? "development build" : v)};
+        }
+    }
+}

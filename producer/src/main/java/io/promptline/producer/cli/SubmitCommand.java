@@ -1,0 +1,108 @@
+package io.promptline.producer.cli;
+
+import io.promptline.avro.DeadLetter;
+import io.promptline.avro.Priority;
+import io.promptline.avro.PromptResult;
+import io.promptline.producer.Outcome;
+import io.promptline.producer.Prompt;
+import io.promptline.producer.PromptlineProducer;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+import picocli.CommandLine.Model.CommandSpec;
+
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.Callable;
+
+@Command(name = "submit", description = "Publish one prompt and print its result, or its dead letter.", sortOptions = false)
+final class SubmitCommand implements Callable<Integer> {
+    @Mixin
+    Connection connection;
+    @Spec
+    CommandSpec spec;
+
+    @Parameters(arity = "1..*", paramLabel = "TEXT", description = "The user message (words are joined with spaces).")
+    List<String> text;
+    @Option(names = {"-t", "--tenant"}, required = true, description = "Tenant: the rate-limit and billing key.")
+    String tenant;
+    @Option(names = {"-p", "--priority"}, defaultValue = "NORMAL", description = "urgent, normal or batch (default ${DEFAULT-VALUE}).",
+            converter = Converters.PriorityConverter.class)
+    Priority priority;
+    @Option(names = {"-m", "--model"}, description = "Model to call; without it the task type, else the default model, decides.")
+    String model;
+    @Option(names = "--task-type", description = "Routing hint such as code, quick, complex, analysis.")
+    String taskType;
+    @Option(names = {"-s", "--system"}, description = "A system message before the user message.")
+    String system;
+    @Option(names = "--max-tokens", description = "Largest completion.")
+    Integer maxTokens;
+    @Option(names = "--temperature", description = "Sampling temperature, 0 to 2.")
+    Double temperature;
+    @Option(names = "--request-id", description = "Idempotency key (default: a random UUID); publishing the same id again is not called twice.")
+    String requestId;
+    @Option(names = "--ttl", description = "Deadline after publication, e.g. 30s or 5m; past it the request is dead-lettered.",
+            converter = Converters.DurationConverter.class)
+    Duration ttl;
+    @Option(names = "--meta", paramLabel = "KEY=VALUE", description = "Metadata echoed on the result (repeatable).")
+    Map<String, String> metadata = Map.of();
+    @Option(names = "--timeout", defaultValue = "120s", converter = Converters.DurationConverter.class,
+            description = "How long to wait for the outcome (default ${DEFAULT-VALUE}).")
+    Duration timeout;
+    @Option(names = "--no-wait", description = "Print the request_id once published, without waiting for the outcome.")
+    boolean noWait;
+    @Option(names = "--json", description = "Print the outcome as JSON.")
+    boolean json;
+
+    @Override
+    public Integer call() throws Exception {
+        Prompt.Builder b = Prompt.builder(tenant).priority(priority).model(model).taskType(taskType);
+        if (requestId != null) b.requestId(requestId);
+        if (system != null) b.system(system);
+        b.user(String.join(" ", text));
+        if (maxTokens != null) b.maxTokens(maxTokens);
+        if (temperature != null) b.temperature(temperature);
+        if (ttl != null) b.timeToLive(ttl);
+        metadata.forEach(b::metadata);
+        Prompt prompt = b.build();
+        PrintWriter out = spec.commandLine().getOut();
+        try (PromptlineProducer producer = connection.producer()) {
+            if (noWait) {
+                out.println(producer.submit(prompt).get());
+                return 0;
+            }
+            Outcome outcome = producer.submitAndAwait(prompt, timeout).get();
+            if (outcome instanceof Outcome.Answered a) {
+                print(out, a.result());
+                return 0;
+            }
+            print(out, ((Outcome.DeadLettered) outcome).deadLetter());
+            return 1;
+        }
+    }
+
+    private void print(PrintWriter out, PromptResult r) {
+        if (json) {
+            out.println(r);
+            return;
+        }
+        out.printf("%s%n%n-- %s answered by %s (%s) in %d ms after %d ms queued, %d attempt%s; %d prompt (%d cached) + %d completion tokens%s%n",
+                r.getContent(), r.getRequestId(), r.getModel(), r.getProvider(), r.getCallLatencyMs(), r.getQueueTimeMs(), r.getAttempts(),
+                r.getAttempts() == 1 ? "" : "s", r.getUsage().getPromptTokens(), r.getUsage().getCachedTokens(),
+                r.getUsage().getCompletionTokens(), r.getFallbackReason() == null ? "" : "; fallback: " + r.getFallbackReason());
+    }
+
+    private void print(PrintWriter out, DeadLetter d) {
+        if (json) {
+            out.println(d);
+            return;
+        }
+        out.printf("dead-lettered: %s%s after %d attempt%s: %s%n", d.getCategory(),
+                d.getHttpStatus() == null ? "" : " (HTTP " + d.getHttpStatus() + ")", d.getAttempts(), d.getAttempts() == 1 ? "" : "s",
+                d.getMessage());
+    }
+}
