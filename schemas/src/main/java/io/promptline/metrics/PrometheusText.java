@@ -39,12 +39,17 @@ public final class PrometheusText {
 
     /** GETs and parses {@code url} (e.g. {@code http://127.0.0.1:9400/metrics}). */
     public static PrometheusText scrape(String url) {
+        return parse(scrapeText(url));
+    }
+
+    /** GETs {@code url}'s exposition text. */
+    public static String scrapeText(String url) {
         HttpClient client = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
         try {
             HttpResponse<String> r = client.send(HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(10)).build(),
                     HttpResponse.BodyHandlers.ofString());
             if (r.statusCode() != 200) throw new IllegalStateException("GET " + url + " answered HTTP " + r.statusCode());
-            return parse(r.body());
+            return r.body();
         } catch (IOException e) {
             throw new UncheckedIOException("Cannot scrape " + url + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
@@ -64,6 +69,10 @@ public final class PrometheusText {
 
     public double sum(String name) {
         return sum(name, Map.of());
+    }
+
+    public List<Sample> samples() {
+        return samples;
     }
 
     public List<Sample> samples(String name) {

@@ -21,6 +21,10 @@ final class Errors {
             }
         }
         String m = t.getMessage();
-        return m == null ? t.getClass().getSimpleName() : m;
+        if (t instanceof IllegalArgumentException || t instanceof IllegalStateException || t instanceof java.io.IOException
+                || t instanceof org.apache.kafka.common.KafkaException || t instanceof java.util.concurrent.TimeoutException) {
+            return m == null ? t.getClass().getSimpleName() : m;
+        }
+        return "internal error (" + t.getClass().getName() + (m == null ? "" : ": " + m) + "); please report it";
     }
 }

@@ -103,7 +103,7 @@ final class QuotaCommand {
             }
             Quota old = current(connection, tenant);
             Quota.Builder q = old == null ? Quota.newBuilder().setTenant(tenant) : Quota.newBuilder(old);
-            List<TierLimit> limits = new ArrayList<>(q.getLimits());
+            List<TierLimit> limits = new ArrayList<>(q.hasLimits() ? q.getLimits() : List.of());
             if (tier != null) {
                 TierLimit existing = limits.stream().filter(l -> l.getPriority() == tier).findFirst().orElse(new TierLimit(tier, null, null));
                 limits.remove(existing);

@@ -46,17 +46,23 @@ public final class Benchmark {
         List<Measurement> done = new ArrayList<>();
         try (Infra infra = Infra.start(out.resolve("infra"), options.kafkaPort())) {
             Runner runner = new Runner(infra, options, out);
-            double ceiling = Double.NaN;
+            // The broker process and this JVM start cold: one unreported run warms them, so the first
+            // measured run (the ceiling) is not the slowest for reasons of its own.
+            System.out.println("[warm-up] an unreported run warms the broker, the registry and the simulator");
+            runner.run(RunSpec.warmup(), Double.NaN);
             for (RunSpec spec : runs) {
                 System.out.printf("[%d/%d] %s: %s, C=%d, latency %s%n", done.size() + 1, runs.size(), spec.label(),
                         spec.system().title, spec.concurrency(), spec.latencySpec());
-                Measurement m = runner.run(spec, ceiling);
-                if (spec.kind() == RunSpec.Kind.CEILING) ceiling = m.resultsPerSec();
+                Measurement m = runner.run(spec, Double.NaN);
                 done.add(m);
-                System.out.printf(Locale.ROOT, "      => %.0f results/s (bound %.0f/s, %s), processor CPU %.2f cores, machine %.2f cores%n",
-                        m.resultsPerSec(), m.boundPerSec(), m.boundReason(), m.cpuCores(), m.machineCores());
+                System.out.printf(Locale.ROOT, "      => %.0f results/s, processor CPU %.2f cores, machine %.2f cores%n",
+                        m.resultsPerSec(), m.cpuCores(), m.machineCores());
             }
         }
+        // The bounds, once the ceiling is known: min(C/L, CPU ceiling).
+        double ceiling = done.stream().filter(m -> m.spec().kind() == RunSpec.Kind.CEILING).mapToDouble(Measurement::resultsPerSec)
+                .findFirst().orElse(Double.NaN);
+        done.replaceAll(m -> m.withBound(Runner.bound(m.spec(), ceiling)));
         Report report = new Report(done, machine);
         String md = report.markdown();
         System.out.println();

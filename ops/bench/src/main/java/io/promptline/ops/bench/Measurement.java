@@ -23,6 +23,12 @@ record Measurement(RunSpec spec, double windowSeconds, double resultsPerSec, dou
                    double cpuCores, double machineCores, double rssMaxMb, double heapMaxMb, double oldGenMaxMb, double gcPercent,
                    Map<Priority, Histogram> latencies, Map<ResultMeter.Stage, Histogram> urgentStages, long unmatched) {
 
+    /** The same measurement against another bound (bounds are settled once the ceiling is known). */
+    Measurement withBound(Runner.Bound b) {
+        return new Measurement(spec, windowSeconds, resultsPerSec, b.perSecond(), b.reason(), cpuCores, machineCores, rssMaxMb, heapMaxMb,
+                oldGenMaxMb, gcPercent, latencies, urgentStages, unmatched);
+    }
+
     double ratioToBound() {
         return resultsPerSec / boundPerSec;
     }

@@ -45,6 +45,11 @@ record RunSpec(String label, SystemUnderTest system, Kind kind, int concurrency,
         return new RunSpec("ceiling-c" + c, SystemUnderTest.PROMPTLINE, Kind.CEILING, c, "fixed:20", 20, 0);
     }
 
+    /** The unreported run that warms everything up before the measured ones. */
+    static RunSpec warmup() {
+        return new RunSpec("warmup", SystemUnderTest.PROMPTLINE, Kind.THROUGHPUT, 1024, "fixed:20", 20, 0);
+    }
+
     static RunSpec priority(int c, long latencyMs, double urgentPerSecond) {
         return new RunSpec("priority-c" + c + "-l" + latencyMs, SystemUnderTest.PROMPTLINE, Kind.PRIORITY, c,
                 "fixed:" + latencyMs, latencyMs, urgentPerSecond);

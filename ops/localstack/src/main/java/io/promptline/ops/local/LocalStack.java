@@ -16,7 +16,6 @@ import io.promptline.sink.rollup.CostRollupApp;
 import io.promptline.topics.TopicLayout;
 import io.promptline.topics.Topics;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
-import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 
 import java.nio.file.Path;
@@ -26,7 +25,6 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
@@ -41,6 +39,7 @@ public final class LocalStack implements AutoCloseable {
     private final LocalStackSettings s;
     private final List<AutoCloseable> started = new ArrayList<>();
     private final Console out = new Console();
+    private KafkaBrokerProcess broker;
     private String bootstrap;
     private String registryUrl;
     private String llmBaseUrl;
@@ -90,7 +89,7 @@ public final class LocalStack implements AutoCloseable {
     void startAll() throws Exception {
         if (s.fresh()) KafkaBrokerProcess.deleteRecursively(s.dir());
         out.step("Kafka broker (KRaft, separate process)", () -> {
-            KafkaBrokerProcess broker = new KafkaBrokerProcess(s.dir().resolve("kafka"), s.kafkaPort(), s.kafkaPort() + 1);
+            broker = new KafkaBrokerProcess(s.dir().resolve("kafka"), s.kafkaPort(), s.kafkaPort() + 1);
             started.add(broker);
             broker.start(Duration.ofSeconds(90));
             bootstrap = broker.bootstrapServers();
@@ -165,13 +164,9 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private String createTopics(Topics topics) throws Exception {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrap))) {
-            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> wanted = TopicLayout.topics(topics, 3, TopicLayout.DEFAULT_LADDER, (short) 1);
-            List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
-            if (!missing.isEmpty()) admin.createTopics(missing).all().get(30, TimeUnit.SECONDS);
-            return wanted.stream().map(NewTopic::name).collect(Collectors.joining(", "));
-        }
+        List<NewTopic> wanted = TopicLayout.topics(topics, 3, TopicLayout.DEFAULT_LADDER, (short) 1);
+        broker.createTopics(wanted);
+        return wanted.stream().map(NewTopic::name).collect(Collectors.joining(", "));
     }
 
     /** Publishes the sample load and waits until every request has a result or a dead letter. */

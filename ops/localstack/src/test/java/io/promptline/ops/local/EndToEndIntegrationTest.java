@@ -127,6 +127,19 @@ class EndToEndIntegrationTest {
             assertThat(metrics.sum("promptline_dead_letters_total", Map.of("category", "MALFORMED_INPUT"))).isEqualTo(1.0);
             assertThat(metrics.sum("promptline_calls_in_flight")).isZero();
 
+            // And every metric the dashboard and the alert rules use is one the deployables serve (those that
+            // appear only once their event happens, a 429, a retry, a rejected row, are checked by name)
+            java.util.Set<String> served = new java.util.HashSet<>();
+            for (var sample : PrometheusText.parse(PrometheusText.scrapeText("http://127.0.0.1:" + processor.metricsPort() + "/metrics")
+                    + sink.meters().scrape()).samples()) {
+                served.add(sample.name());
+            }
+            java.util.Set<String> onEvent = java.util.Set.of("promptline_rate_limited_total", "promptline_retries_total", "promptline_sink_rejects_total");
+            for (String m : DeploymentFilesTest.referencedMetrics()) {
+                if (onEvent.contains(m)) continue;
+                assertThat(served).as("metric " + m + " used by ops/grafana or ops/prometheus").anyMatch(n -> n.equals(m) || n.startsWith(m + "_"));
+            }
+
             // And PostgreSQL holds one row per result and cost event with the same total
             Await.until(Duration.ofSeconds(60), "1,000 result rows and 1,000 cost rows",
                     () -> count(db, "SELECT count(*) FROM prompt_results") == REQUESTS
