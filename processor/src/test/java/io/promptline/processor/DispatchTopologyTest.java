@@ -115,18 +115,8 @@ class DispatchTopologyTest {
         input.pipeInput(r.getTenant(), serdes.request().serializer().serialize(topics.requests(Priority.NORMAL), r));
     }
 
-    /** Advances the wall clock (running the drain punctuator) until the condition holds. */
     private void pumpUntil(BooleanSupplier done) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out after 10 s waiting for the topology's output");
-            driver.advanceWallClockTime(Duration.ofMillis(5));
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
+        TestDispatch.pumpUntil(driver, done);
     }
 
     private KeyValueStore<String, byte[]> pendingStore() {

@@ -9,6 +9,7 @@ import io.promptline.producer.PromptlineProducer;
 import io.promptline.testkit.Await;
 import io.promptline.testkit.EmbeddedKafka;
 import io.promptline.testkit.JavaProcess;
+import io.promptline.testkit.ProcessorEnv;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.SimulatorFixture;
 import io.promptline.testkit.TopicReader;
@@ -21,7 +22,6 @@ import org.junit.jupiter.api.io.TempDir;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -55,17 +55,10 @@ class ProcessorCrashIntegrationTest {
     }
 
     private Map<String, String> env(Topics topics, String appId, Path stateDir) {
-        Map<String, String> env = new HashMap<>();
-        env.put("PROMPTLINE_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers());
-        env.put("PROMPTLINE_SCHEMA_REGISTRY_URL", REGISTRY.url());
-        env.put("PROMPTLINE_TOPICS_BASE", topics.base());
-        env.put("PROMPTLINE_PROCESSOR_APPLICATION_ID", appId);
-        env.put("PROMPTLINE_PROCESSOR_STATE_DIR", stateDir.toString());
-        env.put("PROMPTLINE_METRICS_PORT", "0");
+        Map<String, String> env = ProcessorEnv.of(KAFKA.bootstrapServers(), REGISTRY.url(), SIM.baseUrl(), topics, appId, stateDir);
         env.put("PROMPTLINE_PROCESSOR_TIERS", "NORMAL");
         env.put("PROMPTLINE_PROCESSOR_MAX_IN_FLIGHT", "1024");
         env.put("PROMPTLINE_PROCESSOR_NORMAL_SHARE", "1.0");
-        env.put("PROMPTLINE_LLM_BASE_URL", SIM.baseUrl());
         return env;
     }
 

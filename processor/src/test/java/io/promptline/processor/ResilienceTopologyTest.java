@@ -135,16 +135,7 @@ class ResilienceTopologyTest {
     }
 
     private void pumpUntil(BooleanSupplier done) {
-        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-        while (!done.getAsBoolean()) {
-            if (System.nanoTime() > deadline) throw new AssertionError("timed out after 10 s waiting for the topology's output");
-            driver.advanceWallClockTime(Duration.ofMillis(5));
-            try {
-                Thread.sleep(2);
-            } catch (InterruptedException e) {
-                throw new AssertionError(e);
-            }
-        }
+        TestDispatch.pumpUntil(driver, done);
     }
 
     private static String header(Headers h, String key) {

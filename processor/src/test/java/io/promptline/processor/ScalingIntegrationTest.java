@@ -15,6 +15,7 @@ import io.promptline.serde.AvroSerializer;
 import io.promptline.testkit.Await;
 import io.promptline.testkit.EmbeddedKafka;
 import io.promptline.testkit.JavaProcess;
+import io.promptline.testkit.ProcessorEnv;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.SimulatorFixture;
 import io.promptline.testkit.TopicReader;
@@ -30,7 +31,6 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
@@ -63,12 +63,8 @@ class ScalingIntegrationTest {
     Path dir;
 
     private JavaProcess processor(Topics topics, String name) {
-        Map<String, String> env = new HashMap<>();
-        env.put("PROMPTLINE_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers());
-        env.put("PROMPTLINE_SCHEMA_REGISTRY_URL", REGISTRY.url());
-        env.put("PROMPTLINE_TOPICS_BASE", topics.base());
-        env.put("PROMPTLINE_PROCESSOR_APPLICATION_ID", "scale-" + topics.base());
-        env.put("PROMPTLINE_PROCESSOR_STATE_DIR", dir.resolve(name).toString());
+        Map<String, String> env = ProcessorEnv.of(KAFKA.bootstrapServers(), REGISTRY.url(), SIM.baseUrl(), topics, "scale-" + topics.base(),
+                dir.resolve(name));
         env.put("PROMPTLINE_PROCESSOR_TIERS", "NORMAL");
         env.put("PROMPTLINE_PROCESSOR_MAX_IN_FLIGHT", String.valueOf(IN_FLIGHT_PER_INSTANCE));
         env.put("PROMPTLINE_PROCESSOR_NORMAL_SHARE", "1.0");
@@ -77,9 +73,6 @@ class ScalingIntegrationTest {
         env.put("PROMPTLINE_RATELIMIT_NORMAL_TOKENS_PER_MINUTE", "0");
         env.put("PROMPTLINE_RATELIMIT_MAX_HOLD_MS", "5000");
         env.put("PROMPTLINE_RETRY_DELAYS", "1s,5s,30s");
-        env.put("PROMPTLINE_METRICS_PORT", "-1");
-        env.put("PROMPTLINE_LLM_BASE_URL", SIM.baseUrl());
-        env.put("PROMPTLINE_LLM_PROVIDER", "simulator");
         return JavaProcess.start(ProcessorMain.class, env, dir.resolve(name + ".log"), "-Xmx384m");
     }
 

@@ -14,11 +14,13 @@ import io.promptline.processor.routing.ContextRouting;
 import io.promptline.processor.routing.Router;
 import io.promptline.registry.SchemaRegistryClient;
 import io.vertx.core.Vertx;
+import org.apache.kafka.streams.TopologyTestDriver;
 
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.function.BooleanSupplier;
 
 /** Builds the dispatcher and tier settings of topology tests, against the simulator. */
 final class TestDispatch {
@@ -41,5 +43,20 @@ final class TestDispatch {
     static TierSettings tier(SchemaRegistryClient registry, RetryPolicy retry, TierSettings.RateLimits limits, ContextRouting context) {
         return new TierSettings(Priority.NORMAL, registry, new Router(Map.of("code", "deepseek-v3.2"), "gpt-4.1-mini"), context,
                 PriceTable.builtIn(), 100, Duration.ofMillis(5), Duration.ofSeconds(5), Duration.ofHours(1), retry, limits);
+    }
+
+    /** Advances the driver's wall clock (running the drain punctuator) until the condition holds, for at most 10 s. */
+    static void pumpUntil(TopologyTestDriver driver, BooleanSupplier done) {
+        long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+        while (!done.getAsBoolean()) {
+            if (System.nanoTime() > deadline) throw new AssertionError("timed out after 10 s waiting for the topology's output");
+            driver.advanceWallClockTime(Duration.ofMillis(5));
+            try {
+                Thread.sleep(2);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new AssertionError(e);
+            }
+        }
     }
 }

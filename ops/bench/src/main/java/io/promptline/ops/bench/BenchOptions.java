@@ -11,7 +11,7 @@ import java.util.Locale;
 import java.util.Set;
 
 /** The benchmark's command line. */
-record BenchOptions(boolean help, Duration window, Duration warmup, List<Integer> concurrencies, List<Long> latenciesMs,
+record BenchOptions(boolean help, Duration window, Duration warmup, Duration warmupMax, List<Integer> concurrencies, List<Long> latenciesMs,
                     int ceilingConcurrency, double urgentPerSecond, int priorityConcurrency, long priorityLatencyMs,
                     Set<Group> groups, Path out, int kafkaPort) {
 
@@ -25,7 +25,9 @@ record BenchOptions(boolean help, Duration window, Duration warmup, List<Integer
             results.md, results.csv and bench.png to the output folder.
 
               --window S          measurement window per run, seconds (default 30)
-              --warmup S          warm-up before each window, seconds (default 15)
+              --warmup S          least warm-up before each window, seconds (default 20); the warm-up then
+                                  lasts until throughput is steady (three 5 s slices within 5%)
+              --warmup-max S      longest warm-up, seconds (default 120)
               --concurrency LIST  in-flight limits C of the matrix (default 256,1024)
               --latency LIST      simulator latencies L in ms (default 200,1000)
               --urgent-rate R     urgent requests per second in the priority run (default 20)
@@ -38,7 +40,7 @@ record BenchOptions(boolean help, Duration window, Duration warmup, List<Integer
 
     static BenchOptions parse(String[] args) {
         boolean help = false;
-        long window = 30, warmup = 15, urgent = 20, priorityC = 1024, priorityL = 1000;
+        long window = 30, warmup = 20, warmupMax = 120, urgent = 20, priorityC = 1024, priorityL = 1000;
         List<Integer> cs = List.of(256, 1024);
         List<Long> ls = List.of(200L, 1000L);
         Set<Group> groups = EnumSet.allOf(Group.class);
@@ -51,6 +53,7 @@ record BenchOptions(boolean help, Duration window, Duration warmup, List<Integer
                 case "--help", "-h" -> help = true;
                 case "--window" -> window = positive(a, value(args, ++i));
                 case "--warmup" -> warmup = positive(a, value(args, ++i));
+                case "--warmup-max" -> warmupMax = positive(a, value(args, ++i));
                 case "--concurrency" -> cs = list(a, value(args, ++i)).stream().map(Long::intValue).toList();
                 case "--latency" -> ls = list(a, value(args, ++i));
                 case "--urgent-rate" -> urgent = positive(a, value(args, ++i));
@@ -66,6 +69,7 @@ record BenchOptions(boolean help, Duration window, Duration warmup, List<Integer
                 case "--quick" -> {
                     window = 8;
                     warmup = 3;
+                    warmupMax = 20;
                     cs = List.of(64);
                     ls = List.of(200L);
                     ceilingC = 64;
@@ -79,7 +83,7 @@ record BenchOptions(boolean help, Duration window, Duration warmup, List<Integer
         if (out == null) {
             out = Path.of(".bench", LocalDateTime.now().format(DateTimeFormatter.ofPattern("yyyyMMdd-HHmmss")));
         }
-        return new BenchOptions(help, Duration.ofSeconds(window), Duration.ofSeconds(warmup), cs, ls, ceilingC, urgent,
+        return new BenchOptions(help, Duration.ofSeconds(window), Duration.ofSeconds(warmup), Duration.ofSeconds(Math.max(warmup, warmupMax)), cs, ls, ceilingC, urgent,
                 (int) priorityC, priorityL, groups, out, kafkaPort);
     }
 

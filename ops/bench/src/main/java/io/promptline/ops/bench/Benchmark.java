@@ -37,10 +37,11 @@ public final class Benchmark {
         Path out = options.out();
         Files.createDirectories(out);
         List<RunSpec> runs = options.runs();
-        String machine = String.format(Locale.ROOT, "Machine: %d cores, %s, Java %s. Window %d s after %d s warm-up per run; "
+        String machine = String.format(Locale.ROOT, "Machine: %d cores, %s, Java %s. Window %d s per run, after a warm-up of %d s or more, until throughput is steady "
+                        + "(at most %d s); "
                         + "processor -Xmx512m; %d partitions per topic; simulator in the benchmark JVM.", MachineCpu.cores(),
                 System.getProperty("os.name") + " " + System.getProperty("os.arch"), System.getProperty("java.version"),
-                options.window().toSeconds(), options.warmup().toSeconds(), Runner.PARTITIONS);
+                options.window().toSeconds(), options.warmup().toSeconds(), options.warmupMax().toSeconds(), Runner.PARTITIONS);
         System.out.println(machine);
         System.out.println("Runs: " + runs.stream().map(RunSpec::label).toList() + "; output in " + out.toAbsolutePath());
         List<Measurement> done = new ArrayList<>();

@@ -8,6 +8,7 @@ import java.util.Map;
 /**
  * What one run measured over its window.
  *
+ * @param warmupSeconds how long the run warmed up before its window (until throughput was steady)
  * @param resultsPerSec results per second (of the backlog tier: normal, or batch in a PRIORITY run)
  * @param boundPerSec   the bound the design compares against (NaN for the ceiling run itself)
  * @param boundReason   how the bound was derived, e.g. {@code C/L} or {@code CPU ceiling}
@@ -19,13 +20,13 @@ import java.util.Map;
  * @param latencies     end-to-end latency (ms) per tier, from publish to the committed result
  * @param urgentStages  where urgent requests' time went: queued in the processor, the call, applying, becoming visible
  */
-record Measurement(RunSpec spec, double windowSeconds, double resultsPerSec, double boundPerSec, String boundReason,
+record Measurement(RunSpec spec, double warmupSeconds, double windowSeconds, double resultsPerSec, double boundPerSec, String boundReason,
                    double cpuCores, double machineCores, double rssMaxMb, double heapMaxMb, double oldGenMaxMb, double gcPercent,
                    Map<Priority, Histogram> latencies, Map<ResultMeter.Stage, Histogram> urgentStages, long unmatched) {
 
     /** The same measurement against another bound (bounds are settled once the ceiling is known). */
     Measurement withBound(Runner.Bound b) {
-        return new Measurement(spec, windowSeconds, resultsPerSec, b.perSecond(), b.reason(), cpuCores, machineCores, rssMaxMb, heapMaxMb,
+        return new Measurement(spec, warmupSeconds, windowSeconds, resultsPerSec, b.perSecond(), b.reason(), cpuCores, machineCores, rssMaxMb, heapMaxMb,
                 oldGenMaxMb, gcPercent, latencies, urgentStages, unmatched);
     }
 

@@ -37,14 +37,14 @@ final class Report {
 
     private String throughputTable() {
         StringBuilder t = new StringBuilder("## Throughput\n\n");
-        t.append("| run | system | C | L ms | bound/s | bound from | results/s | of bound | SUT CPU cores | machine CPU cores | RSS MB | heap max MB | old gen max MB | GC % |\n");
-        t.append("|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|\n");
+        t.append("| run | system | C | L ms | bound/s | bound from | results/s | of bound | SUT CPU cores | machine CPU cores | RSS MB | heap max MB | old gen max MB | GC % | warm-up s |\n");
+        t.append("|---|---|---:|---:|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n");
         for (Measurement m : runs) {
             if (m.spec().kind() == Kind.PRIORITY) continue;
-            t.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %s | %.0f | %s | %.2f | %.2f | %.0f | %s | %s | %s |%n",
+            t.append(String.format(Locale.ROOT, "| %s | %s | %d | %d | %s | %s | %.0f | %s | %.2f | %.2f | %.0f | %s | %s | %s | %.0f |%n",
                     m.spec().label(), m.spec().system().title, m.spec().concurrency(), m.spec().latencyMs(), num(m.boundPerSec(), "%.0f"),
                     m.boundReason(), m.resultsPerSec(), pct(m.ratioToBound()), m.cpuCores(), m.machineCores(), m.rssMaxMb(),
-                    num(m.heapMaxMb(), "%.0f"), num(m.oldGenMaxMb(), "%.0f"), num(m.gcPercent(), "%.1f")));
+                    num(m.heapMaxMb(), "%.0f"), num(m.oldGenMaxMb(), "%.0f"), num(m.gcPercent(), "%.1f"), m.warmupSeconds()));
         }
         return t.toString();
     }
@@ -132,13 +132,13 @@ final class Report {
 
     String csv() {
         StringBuilder out = new StringBuilder("run,system,kind,c,l_ms,bound_per_s,bound_from,results_per_s,ratio,sut_cpu_cores,"
-                + "machine_cpu_cores,rss_mb,heap_max_mb,old_gen_max_mb,gc_percent,urgent_p50_ms,urgent_p99_ms,batch_p50_ms,batch_p99_ms\n");
+                + "machine_cpu_cores,rss_mb,heap_max_mb,old_gen_max_mb,gc_percent,urgent_p50_ms,urgent_p99_ms,batch_p50_ms,batch_p99_ms,warmup_s\n");
         for (Measurement m : runs) {
             out.append(String.join(",", m.spec().label(), m.spec().system().name(), m.spec().kind().name(),
                     Integer.toString(m.spec().concurrency()), Long.toString(m.spec().latencyMs()), f(m.boundPerSec()), m.boundReason(),
                     f(m.resultsPerSec()), f(m.ratioToBound()), f(m.cpuCores()), f(m.machineCores()), f(m.rssMaxMb()), f(m.heapMaxMb()),
                     f(m.oldGenMaxMb()), f(m.gcPercent()), f(m.latencyMs(Priority.URGENT, 50)), f(m.latencyMs(Priority.URGENT, 99)),
-                    f(m.latencyMs(Priority.BATCH, 50)), f(m.latencyMs(Priority.BATCH, 99)))).append('\n');
+                    f(m.latencyMs(Priority.BATCH, 50)), f(m.latencyMs(Priority.BATCH, 99)), f(m.warmupSeconds()))).append('\n');
         }
         return out.toString();
     }

@@ -18,6 +18,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 
 /**
@@ -41,6 +42,10 @@ final class Runner {
     }
 
     /** @param ceilingPerSec the measured CPU ceiling, or NaN if not known (yet) */
+    private static final Duration STEADY_SLICE = Duration.ofSeconds(5);
+    private static final int STEADY_SLICES = 3;
+    private static final double STEADY_TOLERANCE = 0.05;
+
     Measurement run(RunSpec spec, double ceilingPerSec) throws InterruptedException {
         Topics topics = infra.newTopics(spec.label(), PARTITIONS);
         String app = "bench-" + topics.base();
@@ -64,7 +69,7 @@ final class Runner {
                 open.add(Load.steady(infra.bootstrap(), infra.registryUrl(), topics, ledger, topics.base(), Priority.URGENT,
                         spec.urgentPerSecond()));
             }
-            Thread.sleep(options.warmup().toMillis());
+            double warmedSeconds = warmUp(meter, backlogTier);
             meter.startWindow();
             Window w = new Window(jvm, metricsPort);
             long count0 = meter.received(backlogTier);
@@ -91,7 +96,7 @@ final class Runner {
             double seconds = (wall1 - wall0) / 1000.0;
             double rate = meter.producedBetween(backlogTier, wall0, wall1) / seconds;
             Bound bound = bound(spec, ceilingPerSec);
-            return new Measurement(spec, seconds, rate, bound.perSecond(), bound.reason(), w.cpuCores(seconds),
+            return new Measurement(spec, warmedSeconds, seconds, rate, bound.perSecond(), bound.reason(), w.cpuCores(seconds),
                     w.machineCores(seconds), w.rssMaxMb, w.heapMaxMb, w.oldGenMaxMb, w.gcPercent(seconds),
                     meter.windowLatencies(), meter.urgentStages(), meter.unmatched());
         } finally {
@@ -104,6 +109,38 @@ final class Runner {
             }
             infra.deleteTopics(topics, app);
         }
+    }
+
+    /**
+     * Waits the least warm-up, then until the backlog tier's throughput is steady — three
+     * consecutive 5 s slices within 5% of each other — or the longest warm-up has passed. A fresh
+     * JVM spends most of a minute compiling on a 2-core machine; a window that starts earlier
+     * measures the JIT, not the system. Returns the seconds waited.
+     */
+    private double warmUp(ResultMeter meter, Priority tier) throws InterruptedException {
+        long t0 = System.nanoTime();
+        long last = t0 + options.warmupMax().toNanos();
+        Thread.sleep(options.warmup().toMillis());
+        java.util.ArrayDeque<Double> slices = new java.util.ArrayDeque<>();
+        while (System.nanoTime() + STEADY_SLICE.toNanos() <= last) {
+            long c0 = meter.received(tier);
+            Thread.sleep(STEADY_SLICE.toMillis());
+            slices.addLast((meter.received(tier) - c0) / (double) STEADY_SLICE.toSeconds());
+            if (slices.size() > STEADY_SLICES) slices.removeFirst();
+            if (slices.size() == STEADY_SLICES) {
+                double lo = slices.stream().mapToDouble(Double::doubleValue).min().orElseThrow();
+                double hi = slices.stream().mapToDouble(Double::doubleValue).max().orElseThrow();
+                if (lo > 0 && hi <= lo * (1 + STEADY_TOLERANCE)) {
+                    double secs = (System.nanoTime() - t0) / 1e9;
+                    System.out.printf(Locale.ROOT, "      steady after %.0f s of warm-up (%.0f/s)%n", secs, hi);
+                    return secs;
+                }
+            }
+        }
+        double secs = (System.nanoTime() - t0) / 1e9;
+        System.out.printf(Locale.ROOT, "      not steady after %.0f s of warm-up (last slices %s/s); measuring anyway%n", secs,
+                slices.stream().map(r -> String.format(Locale.ROOT, "%.0f", r)).toList());
+        return secs;
     }
 
     record Bound(double perSecond, String reason) {

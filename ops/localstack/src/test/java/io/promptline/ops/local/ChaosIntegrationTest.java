@@ -14,6 +14,7 @@ import io.promptline.producer.Prompt;
 import io.promptline.producer.PromptlineProducer;
 import io.promptline.testkit.Await;
 import io.promptline.testkit.JavaProcess;
+import io.promptline.testkit.ProcessorEnv;
 import io.promptline.testkit.TopicReader;
 import io.promptline.topics.TopicLayout;
 import io.promptline.topics.Topics;
@@ -26,7 +27,6 @@ import org.apache.kafka.common.serialization.StringDeserializer;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -53,12 +53,7 @@ class ChaosIntegrationTest {
     Path dir;
 
     private JavaProcess processor(String bootstrap, String registry, String llm, Topics topics, String name) {
-        Map<String, String> env = new HashMap<>();
-        env.put("PROMPTLINE_BOOTSTRAP_SERVERS", bootstrap);
-        env.put("PROMPTLINE_SCHEMA_REGISTRY_URL", registry);
-        env.put("PROMPTLINE_TOPICS_BASE", topics.base());
-        env.put("PROMPTLINE_PROCESSOR_APPLICATION_ID", "chaos");
-        env.put("PROMPTLINE_PROCESSOR_STATE_DIR", dir.resolve(name).toString());
+        Map<String, String> env = ProcessorEnv.of(bootstrap, registry, llm, topics, "chaos", dir.resolve(name));
         env.put("PROMPTLINE_PROCESSOR_MAX_IN_FLIGHT", "128");
         env.put("PROMPTLINE_RETRY_DELAYS", "1s,5s,30s");
         env.put("PROMPTLINE_RETRY_BACKOFF_INITIAL_MS", "1000");
@@ -67,9 +62,6 @@ class ChaosIntegrationTest {
         env.put("PROMPTLINE_PROVIDER_BREAKER_OPEN_MS", "2000");
         env.put("PROMPTLINE_PROVIDER_MAX_PAUSE_MS", "200");
         env.put("PROMPTLINE_LLM_TIMEOUT_MS", "3000");
-        env.put("PROMPTLINE_METRICS_PORT", "-1");
-        env.put("PROMPTLINE_LLM_BASE_URL", llm);
-        env.put("PROMPTLINE_LLM_PROVIDER", "simulator");
         return JavaProcess.start(ProcessorMain.class, env, dir.resolve(name + ".log"), "-Xmx384m");
     }
 
@@ -84,7 +76,7 @@ class ChaosIntegrationTest {
 
     @Test
     void shouldEndEveryRequestExactlyOnceThroughBrokerRestartsKillsAndFaultStorms() throws Exception {
-        int port = freePortPair();
+        int port = Ports.freePair();
         KafkaBrokerProcess broker = new KafkaBrokerProcess(dir.resolve("kafka"), port, port + 1);
         List<JavaProcess> processors = new ArrayList<>();
         try (SchemaRegistryServer registry = SchemaRegistryServer.start(RegistryConfig.defaults());
@@ -188,20 +180,5 @@ class ChaosIntegrationTest {
         } catch (Exception e) {
             throw new IllegalStateException("cannot read the pending changelogs: " + e.getMessage(), e);
         }
-    }
-
-    private static int freePortPair() throws Exception {
-        for (int i = 0; i < 50; i++) {
-            int p;
-            try (ServerSocket s = new ServerSocket(0)) {
-                p = s.getLocalPort();
-            }
-            try (ServerSocket next = new ServerSocket(p + 1)) {
-                return p;
-            } catch (java.io.IOException taken) {
-                // try another
-            }
-        }
-        throw new IllegalStateException("no free port pair");
     }
 }

@@ -6,7 +6,6 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 import java.io.IOException;
-import java.net.ServerSocket;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -32,14 +31,14 @@ class CliIntegrationTest {
 
     @BeforeAll
     static void startStack() throws Exception {
-        int kafka = freePortPair();
+        int kafka = Ports.freePair();
         stack = new LocalStack(LocalStackSettings.parse(new String[0], Map.of(
                 "PROMPTLINE_LOCAL_DIR", dir.resolve("stack").toString(),
                 "PROMPTLINE_LOCAL_KAFKA_PORT", String.valueOf(kafka),
-                "PROMPTLINE_LOCAL_REGISTRY_PORT", String.valueOf(freePort()),
-                "PROMPTLINE_LOCAL_SIMULATOR_PORT", String.valueOf(freePort()),
-                "PROMPTLINE_LOCAL_POSTGRES_PORT", String.valueOf(freePort()),
-                "PROMPTLINE_LOCAL_METRICS_PORT", String.valueOf(freePort()),
+                "PROMPTLINE_LOCAL_REGISTRY_PORT", String.valueOf(Ports.free()),
+                "PROMPTLINE_LOCAL_SIMULATOR_PORT", String.valueOf(Ports.free()),
+                "PROMPTLINE_LOCAL_POSTGRES_PORT", String.valueOf(Ports.free()),
+                "PROMPTLINE_LOCAL_METRICS_PORT", String.valueOf(Ports.free()),
                 "PROMPTLINE_SIMULATOR_LATENCY", "fixed:20")));
         stack.startAll();
     }
@@ -112,21 +111,5 @@ class CliIntegrationTest {
         assertThat(bad.out()).contains("'soon' is not a priority; use urgent, normal or batch");
     }
 
-    private static int freePort() throws IOException {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
-    private static int freePortPair() throws IOException {
-        for (int i = 0; i < 50; i++) {
-            int p = freePort();
-            try (ServerSocket next = new ServerSocket(p + 1)) {
-                return p;
-            } catch (IOException taken) {
-                // try another
-            }
-        }
-        throw new IllegalStateException("no free port pair");
-    }
 }

@@ -3,7 +3,6 @@ package io.promptline.ops.local;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.net.ServerSocket;
 import java.net.Socket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -20,36 +19,17 @@ class LocalStackIntegrationTest {
     @TempDir
     Path dir;
 
-    private static int freePortPair() throws Exception {
-        for (int i = 0; i < 50; i++) {
-            int p;
-            try (ServerSocket s = new ServerSocket(0)) {
-                p = s.getLocalPort();
-            }
-            try (ServerSocket next = new ServerSocket(p + 1)) {
-                return p;
-            } catch (java.io.IOException taken) {
-                // try another
-            }
-        }
-        throw new IllegalStateException("no free port pair");
-    }
 
-    private static int freePort() throws Exception {
-        try (ServerSocket s = new ServerSocket(0)) {
-            return s.getLocalPort();
-        }
-    }
 
     @Test
     void shouldRunTheSampleWorkloadToCompletionAndStopEverything() throws Exception {
-        int kafkaPort = freePortPair();
+        int kafkaPort = Ports.freePair();
         LocalStackSettings settings = LocalStackSettings.parse(new String[]{"--requests", "40", "--timeout-seconds", "120"}, Map.of(
                 "PROMPTLINE_LOCAL_DIR", dir.toString(),
                 "PROMPTLINE_LOCAL_KAFKA_PORT", String.valueOf(kafkaPort),
-                "PROMPTLINE_LOCAL_REGISTRY_PORT", String.valueOf(freePort()),
-                "PROMPTLINE_LOCAL_SIMULATOR_PORT", String.valueOf(freePort()),
-                "PROMPTLINE_LOCAL_POSTGRES_PORT", String.valueOf(freePort()),
+                "PROMPTLINE_LOCAL_REGISTRY_PORT", String.valueOf(Ports.free()),
+                "PROMPTLINE_LOCAL_SIMULATOR_PORT", String.valueOf(Ports.free()),
+                "PROMPTLINE_LOCAL_POSTGRES_PORT", String.valueOf(Ports.free()),
                 "PROMPTLINE_SIMULATOR_LATENCY", "fixed:50"));
         assertThat(settings.realProvider()).isFalse();
 
