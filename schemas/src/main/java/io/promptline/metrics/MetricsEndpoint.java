@@ -17,14 +17,20 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.net.URLDecoder;
 import java.nio.charset.StandardCharsets;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Set;
 import java.util.concurrent.Executors;
 import java.util.function.BooleanSupplier;
 
 /**
  * The HTTP endpoint every Promptline deployable exposes for operators:
  * <ul>
- *   <li>{@code GET /metrics}: Prometheus text format (Micrometer registry, JVM and process meters included);</li>
+ *   <li>{@code GET /metrics}: Prometheus text format (Micrometer registry, JVM and process meters included);
+ *       {@code ?name[]=jvm_memory_used_bytes&name[]=...} returns only those metric families, as
+ *       Prometheus' own client libraries do (the full page, with Kafka's client metrics, is several hundred KB);</li>
  *   <li>{@code GET /health/live}: 200 while the process runs (Kubernetes liveness);</li>
  *   <li>{@code GET /health/ready}: 200 when the deployable says it is ready, else 503 (readiness).</li>
  * </ul>
@@ -72,7 +78,10 @@ public final class MetricsEndpoint implements AutoCloseable {
             throw new UncheckedIOException("Cannot serve metrics on " + host + ":" + port + " (" + e.getMessage()
                     + "); set another port or -1 to turn the endpoint off", e);
         }
-        server.createContext("/metrics", ex -> respond(ex, 200, PROMETHEUS_TEXT, registry.scrape()));
+        server.createContext("/metrics", ex -> {
+            Set<String> names = includedNames(ex.getRequestURI().getRawQuery());
+            respond(ex, 200, PROMETHEUS_TEXT, names.isEmpty() ? registry.scrape() : registry.scrape(PROMETHEUS_TEXT, names));
+        });
         server.createContext("/health/live", ex -> respond(ex, 200, "text/plain", "live\n"));
         server.createContext("/health/ready", ex -> {
             boolean ok = ready.getAsBoolean();
@@ -86,6 +95,27 @@ public final class MetricsEndpoint implements AutoCloseable {
         server.start();
         log.info("Metrics on http://{}:{}/metrics", host, server.getAddress().getPort());
         return new MetricsEndpoint(registry, server, gc);
+    }
+
+    private static final List<String> SAMPLE_SUFFIXES = List.of("_sum", "_count", "_bucket", "_max", "_total");
+
+    /** The names of {@code name[]} parameters in a query string, with their family names; empty for all. */
+    static Set<String> includedNames(String rawQuery) {
+        if (rawQuery == null || rawQuery.isEmpty()) return Set.of();
+        Set<String> names = new HashSet<>();
+        for (String pair : rawQuery.split("&")) {
+            int eq = pair.indexOf('=');
+            if (eq < 0) continue;
+            String key = URLDecoder.decode(pair.substring(0, eq), StandardCharsets.UTF_8);
+            if (!key.equals("name[]")) continue;
+            String name = URLDecoder.decode(pair.substring(eq + 1), StandardCharsets.UTF_8);
+            names.add(name);
+            // Micrometer filters by family name: a timer's _sum is in the family without the suffix.
+            for (String suffix : SAMPLE_SUFFIXES) {
+                if (name.endsWith(suffix)) names.add(name.substring(0, name.length() - suffix.length()));
+            }
+        }
+        return names;
     }
 
     private static void respond(HttpExchange ex, int status, String contentType, String body) throws IOException {

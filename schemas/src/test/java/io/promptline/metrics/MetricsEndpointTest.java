@@ -1,6 +1,7 @@
 package io.promptline.metrics;
 
 import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import org.junit.jupiter.api.Test;
 
@@ -8,6 +9,7 @@ import java.net.URI;
 import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
+import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicBoolean;
 
@@ -37,6 +39,23 @@ class MetricsEndpointTest {
             ready.set(true);
             assertThat(status(base + "/health/ready")).isEqualTo(200);
         }
+    }
+
+    @Test
+    void shouldServeOnlyTheNamedSamplesWhenAsked() throws Exception {
+        PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry("test-app");
+        Counter.builder("promptline.results").register(registry).increment(5);
+        Timer.builder("promptline.call.latency").register(registry).record(Duration.ofMillis(250));
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(registry, "127.0.0.1", 0, () -> true)) {
+            String url = "http://127.0.0.1:" + endpoint.port() + "/metrics?name%5B%5D=jvm_memory_used_bytes&name%5B%5D=promptline_call_latency_seconds_sum";
+            PrometheusText metrics = PrometheusText.scrape(url);
+            assertThat(metrics.sum("jvm_memory_used_bytes", Map.of("area", "heap"))).isPositive();
+            assertThat(metrics.sum("promptline_call_latency_seconds_sum")).isEqualTo(0.25);
+            assertThat(metrics.samples("promptline_results_total")).isEmpty();
+            assertThat(PrometheusText.scrape(url.substring(0, url.indexOf('?'))).sum("promptline_results_total")).isEqualTo(5.0);
+        }
+        assertThat(MetricsEndpoint.includedNames(null)).isEmpty();
+        assertThat(MetricsEndpoint.includedNames("debug=1&name[]=a_total&name%5B%5D=b")).containsExactlyInAnyOrder("a_total", "a", "b");
     }
 
     @Test
