@@ -107,7 +107,7 @@ final class ImportCommand implements Callable<Integer> {
             report = importer.run(src, mapping, rate, stop::get, (line, published, bad) -> {
                 if (bar != null) {
                     bar.stepTo(line);
-                    bar.setExtraMessage(bad > 0 ? bad + " bad" : "");
+                    bar.setExtraMessage(bad > 0 ? ", " + bad + " bad" : "");
                 }
             });
         } finally {

@@ -60,7 +60,8 @@ public interface ImportSource extends Iterator<ImportRow>, AutoCloseable {
                             @SuppressWarnings("unchecked") Map<String, Object> fields = json.convertValue(node, Map.class);
                             return ImportRow.of(line, fields);
                         } catch (JsonProcessingException e) {
-                            return ImportRow.bad(line, "not JSON: " + e.getOriginalMessage());
+                            // Jackson appends where in its "source" a bracket opened; the line number already says where.
+                            return ImportRow.bad(line, "not JSON: " + e.getOriginalMessage().replaceFirst("(?s)\\s*\\(start marker at \\[Source:.*$", ""));
                         }
                     }
                     return null;

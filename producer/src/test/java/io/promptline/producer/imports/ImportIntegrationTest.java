@@ -101,7 +101,8 @@ class ImportIntegrationTest {
 
         assertThat(output).startsWith("exit 1").contains("published 99,997 requests").contains("3 bad")
                 .contains("line 17: no 'prompt' (or 'text') field with the message")
-                .contains("line 50000: not JSON").contains("line 99999: no 'prompt'");
+                .contains("line 50000: not JSON").contains("line 99999: no 'prompt'")
+                .doesNotContain("[Source:");
         Matcher rate = Pattern.compile("in ([0-9.]+) s \\(([0-9,]+)/s\\)").matcher(output);
         assertThat(rate.find()).isTrue();
         System.out.printf("import: 100,000 JSONL lines (3 bad) in %s s = %s lines/s%n", rate.group(1), rate.group(2));
