@@ -78,6 +78,7 @@ public final class SinkMain {
             if (rollup != null) rollup.close();
             sink.close();
             try {
+                if (alerter != null) alerter.join(10_000); // its last commit, so a restart does not alert again
                 worker.join(15_000);
             } catch (InterruptedException ignored) {
                 Thread.currentThread().interrupt();

@@ -1,11 +1,14 @@
 package io.promptline.sink.alerts;
 
 import io.promptline.avro.DeadLetter;
+import io.promptline.registry.RegistryException;
 import io.promptline.registry.SchemaRegistryClient;
 import io.promptline.serde.AvroDeserializer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -32,6 +35,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class AlertSink implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AlertSink.class);
     private static final int ATTEMPTS = 3;
+    private static final long REGISTRY_RETRY_MS = 1_000;
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final String dlqTopic;
@@ -70,22 +74,44 @@ public final class AlertSink implements Runnable, AutoCloseable {
         try {
             consumer.subscribe(List.of(dlqTopic));
             while (running) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(500))) {
-                    if (r.value() == null) continue;
-                    try {
-                        policy.offer(decoder.deserialize(r.topic(), r.value())).forEach(this::post);
-                    } catch (SerializationException e) {
-                        log.warn("Skipping undecodable dead letter {}-{}@{} for alerting: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+                ConsumerRecords<byte[], byte[]> records = consumer.poll(Duration.ofMillis(500));
+                boolean registryDown = false;
+                for (TopicPartition tp : records.partitions()) {
+                    for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
+                        if (r.value() == null) continue;
+                        DeadLetter d;
+                        try {
+                            d = decoder.deserialize(r.topic(), r.value());
+                        } catch (RegistryException e) {
+                            if (!(e instanceof RegistryException.UnknownSchemaId)) {
+                                // Registry trouble, not bad data: read this partition again from here, so no dead letter goes uncounted.
+                                log.warn("Cannot decode dead letters for alerting ({}); reading {} again from offset {}", e.getMessage(), tp, r.offset());
+                                consumer.seek(tp, r.offset());
+                                registryDown = true;
+                                break;
+                            }
+                            skip(r, e);
+                            continue;
+                        } catch (SerializationException e) {
+                            skip(r, e);
+                            continue;
+                        }
+                        policy.offer(d).forEach(this::post);
                     }
                 }
                 policy.tick().forEach(this::post);
                 consumer.commitAsync();
+                if (registryDown) sleep(REGISTRY_RETRY_MS);
             }
         } catch (WakeupException e) {
             if (running) throw e;
         } finally {
             consumer.close(Duration.ofSeconds(5));
         }
+    }
+
+    private static void skip(ConsumerRecord<byte[], byte[]> r, SerializationException e) {
+        log.warn("Skipping undecodable dead letter {}-{}@{} for alerting: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
     }
 
     private void post(Alert alert) {
@@ -107,8 +133,10 @@ public final class AlertSink implements Runnable, AutoCloseable {
                 Thread.currentThread().interrupt();
                 return;
             }
-            sleep(backoff);
-            backoff *= 4;
+            if (attempt < ATTEMPTS) {
+                sleep(backoff);
+                backoff *= 4;
+            }
         }
         failed.incrementAndGet();
         log.error("Alert {} not delivered after {} attempts: {}", alert.key(), ATTEMPTS, alert.text());
