@@ -110,6 +110,12 @@ public final class PromptlineProducer implements AutoCloseable {
         });
     }
 
+    /** Awaits not yet completed (0 when no await was made). */
+    int awaiting() {
+        ResultListener l = listener;
+        return l == null ? 0 : l.waiting();
+    }
+
     private ResultListener listener() {
         ResultListener l = listener;
         if (l != null) return l;

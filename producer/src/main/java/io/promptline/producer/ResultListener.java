@@ -72,8 +72,11 @@ final class ResultListener implements AutoCloseable {
     /** A future completed by the request's result or dead letter; registered before the request is published. */
     CompletableFuture<Outcome> register(String requestId) {
         if (failure != null) return CompletableFuture.failedFuture(failure);
-        return waiting.computeIfAbsent(requestId, id -> new CompletableFuture<Outcome>()
-                .whenComplete((o, e) -> waiting.remove(id)));
+        return waiting.computeIfAbsent(requestId, id -> {
+            CompletableFuture<Outcome> f = new CompletableFuture<>();
+            f.whenComplete((o, e) -> waiting.remove(id, f)); // answered, dead-lettered or timed out: forget it
+            return f;
+        });
     }
 
     int waiting() {
