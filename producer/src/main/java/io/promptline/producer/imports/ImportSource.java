@@ -150,13 +150,15 @@ public interface ImportSource extends Iterator<ImportRow>, AutoCloseable {
 
     /** The rows of {@code query}, streamed in chunks (row numbers from 1); columns by their labels, lower-cased. */
     static ImportSource jdbc(String url, String user, String password, String query) {
+        Connection c = null;
         try {
-            Connection c = DriverManager.getConnection(url, user, password);
+            c = DriverManager.getConnection(url, user, password);
             c.setAutoCommit(false); // PostgreSQL streams with a fetch size only inside a transaction
             Statement st = c.createStatement(ResultSet.TYPE_FORWARD_ONLY, ResultSet.CONCUR_READ_ONLY);
             st.setFetchSize(1_000);
             ResultSet rs = st.executeQuery(query);
             ResultSetMetaData meta = rs.getMetaData();
+            Connection conn = c;
             return new ImportSource() {
                 private long row;
                 private Boolean ahead;
@@ -194,16 +196,27 @@ public interface ImportSource extends Iterator<ImportRow>, AutoCloseable {
 
                 @Override
                 public void close() {
-                    try {
-                        c.rollback();
-                        c.close();
-                    } catch (SQLException ignored) {
-                        // read-only transaction
-                    }
+                    closeQuietly(conn);
                 }
             };
         } catch (SQLException e) {
+            if (c != null) closeQuietly(c); // a bad query must not leave the connection open
             throw new IllegalStateException("cannot run the import query on " + url + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Ends the read-only transaction and closes the connection, whether or not the rollback succeeds. */
+    private static void closeQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // read-only: nothing to undo; the connection is closed below either way
+        } finally {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // already broken; nothing more to release
+            }
         }
     }
 

@@ -64,7 +64,6 @@ public final class Importer {
      */
     public Report run(ImportSource source, RowMapping mapping, double perSecond, BooleanSupplier stop, Progress progress) {
         String checkpoints = topics.imports();
-        long done = ImportCheckpoints.lastLine(kafka, checkpoints, mapping.importId());
         Map<String, Object> cfg = new HashMap<>(kafka);
         cfg.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, "promptline-import-" + mapping.importId());
         cfg.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
@@ -74,13 +73,18 @@ public final class Importer {
         List<ImportRow> bad = new ArrayList<>();
         long published = 0;
         long skipped = 0;
-        long last = done;
+        long done;
+        long last;
         long started = System.nanoTime();
         boolean interrupted = false;
         AvroSerializer<PromptRequest> serializer = new AvroSerializer<>(registry, true);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(cfg, new StringSerializer(),
                 (topic, bytes) -> bytes)) {
             producer.initTransactions(); // fences and aborts whatever a killed earlier run left open
+            // Only now: a commit the earlier run left completing has finished, and an open transaction no longer holds
+            // the read_committed end of the checkpoints topic back.
+            done = ImportCheckpoints.lastLine(kafka, checkpoints, mapping.importId());
+            last = done;
             int inBatch = 0;
             long batchStart = System.nanoTime();
             boolean open = false;
