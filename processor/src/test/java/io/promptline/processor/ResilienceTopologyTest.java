@@ -299,6 +299,40 @@ class ResilienceTopologyTest {
     }
 
     @Test
+    void shouldGiveBackTheTurnOfAParkedRequestThatExpiresInTheLadder() {
+        // Given acme at 60 a minute (a burst of 3) and a 1 s hold
+        start(new TierSettings.RateLimits(new Limits(6_000, 0), 0.05, Duration.ofSeconds(1), 100));
+        quotas.pipeInput("acme", serdes.quota().serializer().serialize(topics.quotas(), Quota.newBuilder().setTenant("acme")
+                .setLimits(List.of(new TierLimit(Priority.NORMAL, 60L, null))).setUpdatedAt(clock.instant()).build()));
+
+        // When its burst and a 4th go, and a 5th, whose turn is 2 s away, is parked but expires in 1.5 s
+        for (int i = 0; i < 4; i++) send(request("a" + i, "hello " + i).build());
+        send(request("late", "hello").setDeadline(clock.instant().plusMillis(1_500)).build());
+        pumpUntil(() -> results.getQueueSize() == 3);
+        List<TestRecord<String, byte[]>> parked = retry1s.readRecordsToList();
+        assertThat(parked).singleElement().satisfies(p -> assertThat(header(p.headers(), RetryHeaders.RESERVATION)).isNotNull());
+        clock.advance(Duration.ofSeconds(2));
+        pumpUntil(() -> results.getQueueSize() == 4);
+        parked.forEach(this::relay);
+        pumpUntil(() -> !dlq.isEmpty());
+        assertThat(dlq.readValue()).satisfies(d -> {
+            assertThat(d.getRequestId()).isEqualTo("late");
+            assertThat(d.getCategory()).isEqualTo(ErrorCategory.DEADLINE_EXCEEDED);
+        });
+
+        // Then the turn it held is free: of two more, one starts now and the other waits in the task for
+        // the next second (had the expired one kept its place, the second would be 2 s away and parked)
+        send(request("next", "hello").build());
+        send(request("after", "hello").build());
+        pumpUntil(() -> results.getQueueSize() == 5);
+        assertThat(retry1s.isEmpty()).as("nothing parked").isTrue();
+        clock.advance(Duration.ofSeconds(1));
+        pumpUntil(() -> results.getQueueSize() == 6);
+        assertThat(results.readValuesToList()).extracting(PromptResult::getRequestId)
+                .containsExactly("a0", "a1", "a2", "a3", "next", "after");
+    }
+
+    @Test
     void shouldDeadLetterATenantOverItsBudgetWithoutCalling() {
         start(TierSettings.RateLimits.unlimited());
         quotas.pipeInput("spender", serdes.quota().serializer().serialize(topics.quotas(), Quota.newBuilder().setTenant("spender")

@@ -201,6 +201,8 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         long first = back == null || back.firstAttemptAt() == null ? 0 : back.firstAttemptAt();
         Admission.Decision decision = admission.decide(request, now);
         if (decision instanceof Admission.Reject reject) {
+            // Back from waiting for its turn (deadline or budget now past): its place in the tenant's line is free.
+            if (back != null && back.reservation() != null) limiter.giveUp(request.getTenant(), back.reservation());
             forget(id);
             out.deadLetter(DeadLetters.of(request, reject.category(), null, reject.message(), callsMade,
                     first > 0 ? Instant.ofEpochMilli(first) : null, null, origin, now));
