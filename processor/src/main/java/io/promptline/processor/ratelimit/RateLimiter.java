@@ -15,7 +15,8 @@ import java.util.function.Function;
  *   <li>{@link #giveUp}: a reserved request ended without a call; {@link #correct}: after the
  *       call, the token estimate is replaced by the real usage.</li>
  * </ul>
- * The limits are looked up on every use, so a quota change applies at once.
+ * The limits are looked up on every use (the quota view caches a tenant's quota for a second), so a
+ * quota change applies within a second, without a restart.
  *
  * <p>Bursts: a tenant may start {@code burstFraction} of its per-minute limit at once (at least
  * one request).

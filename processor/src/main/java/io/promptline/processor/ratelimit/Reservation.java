@@ -1,7 +1,7 @@
 package io.promptline.processor.ratelimit;
 
 /**
- * A request's places on its tenant's two schedule lines, held with the request while it waits
+ * A request's places in its tenant's two lines (requests and tokens), held with the request while it waits
  * (in the pending store or in a delay topic's headers) so that it keeps its turn.
  *
  * @param requestPosition position on the requests-per-minute line

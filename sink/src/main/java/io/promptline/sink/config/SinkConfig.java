@@ -58,13 +58,7 @@ public final class SinkConfig extends PromptlineConfig {
 
     public SinkConfig(Map<?, ?> values) {
         super(CONFIG, values);
-        for (String c : getList(ALERTS_CATEGORIES_CONFIG)) {
-            try {
-                ErrorCategory.valueOf(c.trim().toUpperCase(java.util.Locale.ROOT));
-            } catch (IllegalArgumentException e) {
-                throw new ConfigException(ALERTS_CATEGORIES_CONFIG, getList(ALERTS_CATEGORIES_CONFIG), "unknown category '" + c + "'");
-            }
-        }
+        alertCategories(); // fails at start, naming the key, on an unknown category
         Password hook = alertsWebhook();
         if (hook != null && !hook.value().isBlank() && !hook.value().startsWith("http://") && !hook.value().startsWith("https://")) {
             throw new ConfigException(ALERTS_WEBHOOK_URL_CONFIG, "[hidden]", "must be an http:// or https:// URL");
@@ -101,10 +95,20 @@ public final class SinkConfig extends PromptlineConfig {
     }
 
     public AlertPolicy alertPolicy(Clock clock) {
-        Set<ErrorCategory> categories = EnumSet.noneOf(ErrorCategory.class);
-        for (String c : getList(ALERTS_CATEGORIES_CONFIG)) categories.add(ErrorCategory.valueOf(c.trim().toUpperCase(java.util.Locale.ROOT)));
-        return new AlertPolicy(categories, getInt(ALERTS_SUSTAINED_COUNT_CONFIG), Duration.ofMillis(getLong(ALERTS_SUSTAINED_WINDOW_MS_CONFIG)),
+        return new AlertPolicy(alertCategories(), getInt(ALERTS_SUSTAINED_COUNT_CONFIG), Duration.ofMillis(getLong(ALERTS_SUSTAINED_WINDOW_MS_CONFIG)),
                 Duration.ofMillis(getLong(ALERTS_DEDUPE_MS_CONFIG)), getInt(ALERTS_MAX_PER_MINUTE_CONFIG), clock);
+    }
+
+    private Set<ErrorCategory> alertCategories() {
+        Set<ErrorCategory> categories = EnumSet.noneOf(ErrorCategory.class);
+        for (String c : getList(ALERTS_CATEGORIES_CONFIG)) {
+            try {
+                categories.add(ErrorCategory.valueOf(c.trim().toUpperCase(java.util.Locale.ROOT)));
+            } catch (IllegalArgumentException e) {
+                throw new ConfigException(ALERTS_CATEGORIES_CONFIG, getList(ALERTS_CATEGORIES_CONFIG), "unknown category '" + c + "'");
+            }
+        }
+        return categories;
     }
 
     public String alertsGroupId() {

@@ -50,11 +50,11 @@ public final class Benchmark {
             // The broker process and this JVM start cold: one unreported run warms them, so the first
             // measured run (the ceiling) is not the slowest for reasons of its own.
             System.out.println("[warm-up] an unreported run warms the broker, the registry and the simulator");
-            runner.run(RunSpec.warmup(), Double.NaN);
+            runner.run(RunSpec.warmup());
             for (RunSpec spec : runs) {
                 System.out.printf("[%d/%d] %s: %s, C=%d, latency %s%n", done.size() + 1, runs.size(), spec.label(),
                         spec.system().title, spec.concurrency(), spec.latencySpec());
-                Measurement m = runner.run(spec, Double.NaN);
+                Measurement m = runner.run(spec);
                 done.add(m);
                 System.out.printf(Locale.ROOT, "      => %.0f results/s, processor CPU %.2f cores, machine %.2f cores%n",
                         m.resultsPerSec(), m.cpuCores(), m.machineCores());

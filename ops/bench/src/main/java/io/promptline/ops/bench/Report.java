@@ -99,8 +99,8 @@ final class Report {
         for (Measurement m : runs) {
             if (m.spec().system() != SystemUnderTest.PROMPTLINE) continue;
             switch (m.spec().kind()) {
-                case CEILING -> lines.add(String.format(Locale.ROOT, "CPU ceiling: %.0f results/s at C=%d with 20 ms simulator latency "
-                        + "(processor %.2f cores, machine %.2f of %d cores)", m.resultsPerSec(), m.spec().concurrency(), m.cpuCores(),
+                case CEILING -> lines.add(String.format(Locale.ROOT, "CPU ceiling: %.0f results/s at C=%d with %d ms simulator latency "
+                        + "(processor %.2f cores, machine %.2f of %d cores)", m.resultsPerSec(), m.spec().concurrency(), m.spec().latencyMs(), m.cpuCores(),
                         m.machineCores(), MachineCpu.cores()));
                 case THROUGHPUT -> lines.add(verdict(m.ratioToBound() >= THROUGHPUT_TARGET, String.format(Locale.ROOT,
                         "C=%d L=%d ms: %.0f results/s = %s of the bound %.0f/s (%s); target >= %.0f%%", m.spec().concurrency(),

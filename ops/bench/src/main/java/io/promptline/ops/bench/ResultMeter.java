@@ -48,14 +48,11 @@ final class ResultMeter implements AutoCloseable {
     enum Stage { QUEUED, CALL, APPLY, VISIBLE }
 
     private final Map<Stage, Recorder> urgentStages = new EnumMap<>(Stage.class);
-    private AvroDeserializer<PromptResult> results;
+    private final AvroDeserializer<PromptResult> results;
 
     ResultMeter(String bootstrap, String registryUrl, String resultsTopic, Load.Ledger ledger) {
-        this(bootstrap, resultsTopic, ledger);
+        // Set before the meter thread starts, which reads it.
         this.results = new AvroDeserializer<>(new RestSchemaRegistryClient(registryUrl), PromptResult.class);
-    }
-
-    ResultMeter(String bootstrap, String resultsTopic, Load.Ledger ledger) {
         this.consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "bench-meter-" + UUID.randomUUID(),
@@ -91,7 +88,7 @@ final class ResultMeter implements AutoCloseable {
                     producedBySlot.get(sent.tier()).computeIfAbsent(r.timestamp() / SLOT_MS, k -> new LongAdder()).increment();
                     latestTimestamp = Math.max(latestTimestamp, r.timestamp());
                     latencies.get(sent.tier()).recordValue(Math.min(MAX_LATENCY_MS, Math.max(0, now - sent.createdAtMillis())));
-                    if (sent.tier() == Priority.URGENT && results != null) stages(r, sent, now);
+                    if (sent.tier() == Priority.URGENT) stages(r, sent, now);
                 }
             }
         } catch (WakeupException e) {

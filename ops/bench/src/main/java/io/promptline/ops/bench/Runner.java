@@ -41,12 +41,12 @@ final class Runner {
         this.dir = dir;
     }
 
-    /** @param ceilingPerSec the measured CPU ceiling, or NaN if not known (yet) */
     private static final Duration STEADY_SLICE = Duration.ofSeconds(5);
     private static final int STEADY_SLICES = 3;
     private static final double STEADY_TOLERANCE = 0.05;
 
-    Measurement run(RunSpec spec, double ceilingPerSec) throws InterruptedException {
+    /** Measures one run against its structural bound; the benchmark applies the CPU ceiling once all runs are done. */
+    Measurement run(RunSpec spec) throws InterruptedException {
         Topics topics = infra.newTopics(spec.label(), PARTITIONS);
         String app = "bench-" + topics.base();
         var sim = infra.simulator(spec.latencySpec());
@@ -95,7 +95,7 @@ final class Runner {
             }
             double seconds = (wall1 - wall0) / 1000.0;
             double rate = meter.producedBetween(backlogTier, wall0, wall1) / seconds;
-            Bound bound = bound(spec, ceilingPerSec);
+            Bound bound = bound(spec, Double.NaN);
             return new Measurement(spec, warmedSeconds, seconds, rate, bound.perSecond(), bound.reason(), w.cpuCores(seconds),
                     w.machineCores(seconds), w.rssMaxMb, w.heapMaxMb, w.oldGenMaxMb, w.gcPercent(seconds),
                     meter.windowLatencies(), meter.urgentStages(), meter.unmatched());
