@@ -11,6 +11,8 @@ import java.util.Map;
 
 /** Where Kafka and the registry are, shared by every command; defaults from the environment (as the deployables read it). */
 final class Connection {
+    private SchemaRegistryClient registry;
+
     @Option(names = {"-b", "--bootstrap-servers"}, paramLabel = "HOST:PORT",
             defaultValue = "${env:PROMPTLINE_BOOTSTRAP_SERVERS:-localhost:19092}",
             description = "Kafka bootstrap servers (env PROMPTLINE_BOOTSTRAP_SERVERS; default: the local stack's, ${DEFAULT-VALUE}).")
@@ -29,12 +31,14 @@ final class Connection {
         return Topics.withBase(topicsBase);
     }
 
+    /** One client per command run, so its schema cache serves every serde the command creates. */
     SchemaRegistryClient registry() {
-        return new RestSchemaRegistryClient(schemaRegistryUrl);
+        if (registry == null) registry = new RestSchemaRegistryClient(schemaRegistryUrl);
+        return registry;
     }
 
     PromptlineProducer producer() {
-        return PromptlineProducer.builder().bootstrapServers(bootstrapServers).schemaRegistryUrl(schemaRegistryUrl)
+        return PromptlineProducer.builder().bootstrapServers(bootstrapServers).schemaRegistryUrl(schemaRegistryUrl).registry(registry())
                 .topics(topics()).maxBlock(java.time.Duration.ofSeconds(15)).build();
     }
 

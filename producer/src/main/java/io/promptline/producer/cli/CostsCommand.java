@@ -63,9 +63,8 @@ final class CostsCommand implements Callable<Integer> {
         for (CostRollup r : latest.values()) {
             if (tenant != null && !tenant.equals(r.getTenant())) continue;
             if (r.getWindowStart().isBefore(start) || !r.getWindowStart().isBefore(end)) continue;
-            byLine.merge(r.getTenant() + "\u0000" + r.getModel() + "\u0000" + r.getCurrency(), new Total(0, 0, 0, 0, 0).plus(r),
-                    (a, b) -> new Total(a.calls + b.calls, a.prompt + b.prompt, a.cached + b.cached, a.completion + b.completion,
-                            Math.addExact(a.micros, b.micros)));
+            byLine.compute(r.getTenant() + "\u0000" + r.getModel() + "\u0000" + r.getCurrency(),
+                    (k, t) -> (t == null ? new Total(0, 0, 0, 0, 0) : t).plus(r));
             byCurrency.merge(r.getCurrency(), r.getCostMicros(), Math::addExact);
         }
         PrintWriter out = spec.commandLine().getOut();

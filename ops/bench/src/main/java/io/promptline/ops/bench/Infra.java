@@ -9,7 +9,6 @@ import io.promptline.topics.TopicLayout;
 import io.promptline.topics.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
-import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.io.IOException;
 import java.nio.file.Path;
@@ -17,7 +16,6 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 
 /**
@@ -66,29 +64,11 @@ final class Infra implements AutoCloseable {
         Topics topics = Topics.withBase("bench" + (++topicSeq) + "-" + label);
         List<NewTopic> list = TopicLayout.topics(topics, partitions, TopicLayout.DEFAULT_LADDER, (short) 1);
         try {
-            admin.createTopics(list).all().get(60, TimeUnit.SECONDS);
-            awaitLeaders(list.stream().map(NewTopic::name).toList());
+            broker.createTopics(list); // and waits for their leaders
         } catch (Exception e) {
             throw new IllegalStateException("Cannot create the topics of run " + topics.base() + ": " + e.getMessage(), e);
         }
         return topics;
-    }
-
-    /** Producing before every partition has a leader only earns NOT_LEADER retries. */
-    private void awaitLeaders(List<String> names) throws Exception {
-        long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
-        while (true) {
-            try {
-                boolean ready = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
-                        .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-                if (ready) return;
-            } catch (ExecutionException e) {
-                if (!(e.getCause() instanceof UnknownTopicOrPartitionException)) throw e;
-                // the new topics' metadata has not reached the broker's cache yet
-            }
-            if (System.nanoTime() > deadline) throw new IllegalStateException("no partition leaders after 30 s for " + names);
-            Thread.sleep(50);
-        }
     }
 
     /** Deletes a finished run's topics (and the internal topics of the applications that read them). */
