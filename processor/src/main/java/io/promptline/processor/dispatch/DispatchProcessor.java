@@ -316,7 +316,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
             }
             long next = limiter.nextStart(tenant);
             if (next > now) {
-                queue.reschedule(tenant, next);
+                queue.schedule(tenant, next);
                 continue;
             }
             Dispatcher.Start started;

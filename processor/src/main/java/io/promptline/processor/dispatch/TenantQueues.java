@@ -22,17 +22,15 @@ final class TenantQueues {
     private final PriorityQueue<Ready> ready = new PriorityQueue<>((a, b) -> Long.compare(a.at, b.at));
     private final Map<String, Long> due = new HashMap<>();
     private long seq;
-    private int size;
 
     void add(String tenant, double position, String requestId, long readyAt) {
         byTenant.computeIfAbsent(tenant, t -> new PriorityQueue<>((a, b) -> a.position != b.position
                 ? Double.compare(a.position, b.position) : Long.compare(a.seq, b.seq))).add(new Waiting(position, seq++, requestId));
-        size++;
         Long current = due.get(tenant);
         if (current == null || readyAt < current) schedule(tenant, readyAt);
     }
 
-    /** The tenant due first, if it is due at or before {@code now}; its entry stays until {@link #reschedule} or {@link #removeHead}. */
+    /** The tenant due first, if it is due at or before {@code now}; its entry stays until {@link #schedule} or {@link #removeHead}. */
     String dueTenant(long now) {
         while (!ready.isEmpty()) {
             Ready r = ready.peek();
@@ -56,7 +54,6 @@ final class TenantQueues {
     void removeHead(String tenant, long nextAt) {
         PriorityQueue<Waiting> q = byTenant.get(tenant);
         q.poll();
-        size--;
         if (q.isEmpty()) {
             byTenant.remove(tenant);
             due.remove(tenant);
@@ -65,32 +62,24 @@ final class TenantQueues {
         }
     }
 
-    void reschedule(String tenant, long at) {
-        schedule(tenant, at);
-    }
-
     /** Recomputes every tenant's due time (the limits may have changed). */
     void retime(ToLongFunction<String> nextStart) {
         for (String tenant : byTenant.keySet()) schedule(tenant, nextStart.applyAsLong(tenant));
     }
 
-    private void schedule(String tenant, long at) {
-        due.put(tenant, at);
-        ready.add(new Ready(at, tenant));
+    /** The tenant is due at {@code at} (a due time it already has keeps its one entry: retime runs every second). */
+    void schedule(String tenant, long at) {
+        Long current = due.put(tenant, at);
+        if (current == null || current != at) ready.add(new Ready(at, tenant));
     }
 
     boolean isEmpty() {
-        return size == 0;
-    }
-
-    int size() {
-        return size;
+        return byTenant.isEmpty(); // a tenant's queue is dropped when its last request leaves
     }
 
     void clear() {
         byTenant.clear();
         ready.clear();
         due.clear();
-        size = 0;
     }
 }
