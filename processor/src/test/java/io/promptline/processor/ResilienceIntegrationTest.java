@@ -183,15 +183,22 @@ class ResilienceIntegrationTest {
         assertThat(deadLetters(topics, 0, Duration.ZERO)).isEmpty();
         assertThat(endpoint.breakerState()).isEqualTo(CircuitBreaker.State.CLOSED);
 
-        List<Arrival> all = SIM.simulator().arrivals();
-        long beforeOpen = all.stream().filter(a -> a.receivedAtMillis() <= openedAt).count();
-        long whileOpen = all.stream().filter(a -> a.receivedAtMillis() > openedAt + 50 && a.receivedAtMillis() < openedAt + 1_950).count();
-        long probes = all.stream().filter(a -> a.receivedAtMillis() > openedAt && a.receivedAtMillis() <= outageEnded).count();
+        // This test's calls only: the simulator is shared by the class, and calls for other tests' requests are not this breaker's
+        List<Arrival> all = arrivalsById(topics.base()).values().stream().flatMap(List::stream).toList();
+        // The test sees OPEN up to a poll after it happened; calls that had their permit before it may reach the provider
+        // in the next few ms (seen: up to 17 ms). Both counts below start after that slack.
+        long inFlightSlack = 50;
+        long beforeOpen = all.stream().filter(a -> a.receivedAtMillis() <= openedAt + inFlightSlack).count();
+        long whileOpen = all.stream().filter(a -> a.receivedAtMillis() > openedAt + inFlightSlack && a.receivedAtMillis() < openedAt + 1_950).count();
+        long probes = all.stream().filter(a -> a.receivedAtMillis() > openedAt + inFlightSlack && a.receivedAtMillis() <= outageEnded).count();
         System.out.printf("503 outage: %d calls failed before the breaker opened (5 in a row, plus those already in flight), "
                 + "%d calls in its first 2 s open window, %d half-open probes in the %d s outage after it opened; "
                 + "then all 100 requests answered, none dead-lettered%n", beforeOpen, whileOpen, probes, (outageEnded - openedAt) / 1000);
         assertThat(whileOpen).as("calls while the breaker was open").isZero();
-        assertThat(probes).as("one probe per 2 s open window, nothing else").isLessThanOrEqualTo(3);
+        assertThat(probes).as("one probe per 2 s open window, nothing else; arrivals (ms after the breaker was seen open): %s",
+                        all.stream().filter(a -> a.receivedAtMillis() > openedAt && a.receivedAtMillis() <= outageEnded)
+                                .map(a -> (a.receivedAtMillis() - openedAt) + " " + a.outcome()).toList())
+                .isLessThanOrEqualTo(3);
     }
 
     @Test
