@@ -119,7 +119,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
 
     /**
-     * Creates the topics that do not exist yet and waits until every partition has a leader:
+     * Creates the topics that do not exist yet and waits until every partition's leader serves it:
      * producing earlier only earns NOT_LEADER retries, which an idempotent producer can turn into
      * OutOfOrderSequence failures. Returns the names of those it created.
      */
@@ -132,11 +132,22 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
             while (true) {
                 try {
-                    boolean ready = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS).values().stream()
+                    var described = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS).values();
+                    boolean ready = described.stream()
                             .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-                    if (ready) return missing.stream().map(NewTopic::name).toList();
+                    if (ready) {
+                        // The metadata names a leader a moment before the broker acts as one (it answers NOT_LEADER until then);
+                        // a ListOffsets that every partition answers shows it does.
+                        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
+                        described.forEach(d -> d.partitions().forEach(p -> latest.put(new org.apache.kafka.common.TopicPartition(d.name(), p.partition()),
+                                org.apache.kafka.clients.admin.OffsetSpec.latest())));
+                        admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
+                        return missing.stream().map(NewTopic::name).toList();
+                    }
                 } catch (java.util.concurrent.ExecutionException e) {
-                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException)) throw e;
+                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException
+                            || e.getCause() instanceof org.apache.kafka.common.errors.NotLeaderOrFollowerException
+                            || e.getCause() instanceof org.apache.kafka.common.errors.LeaderNotAvailableException)) throw e;
                 }
                 if (System.nanoTime() > deadline) throw new IllegalStateException("topics " + names + " have no leaders after 60 s");
                 Thread.sleep(50);
