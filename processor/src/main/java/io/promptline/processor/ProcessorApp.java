@@ -6,14 +6,14 @@ import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.promptline.avro.Priority;
 import io.promptline.processor.config.ProcessorConfig;
 import io.promptline.processor.cost.PriceTable;
-import io.promptline.processor.dispatch.ChatClient;
-import io.promptline.processor.dispatch.DispatchPermits;
-import io.promptline.processor.dispatch.Dispatcher;
-import io.promptline.processor.dispatch.TierSettings;
-import io.promptline.processor.dispatch.VertxChatClient;
+import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.metrics.ProcessorMetrics;
 import io.promptline.processor.provider.AdaptiveLimit;
+import io.promptline.processor.provider.CallGateway;
+import io.promptline.processor.provider.ChatClient;
+import io.promptline.processor.provider.DispatchPermits;
 import io.promptline.processor.provider.Endpoint;
+import io.promptline.processor.provider.VertxChatClient;
 import io.promptline.processor.retry.RetryPolicy;
 import io.promptline.processor.retry.RetryRelay;
 import org.apache.kafka.clients.CommonClientConfigs;
@@ -56,7 +56,7 @@ public final class ProcessorApp implements AutoCloseable {
 
     private final ProcessorConfig config;
     private final Vertx vertx;
-    private final Dispatcher dispatcher;
+    private final CallGateway gateway;
     private final Map<Priority, KafkaStreams> streams = new EnumMap<>(Priority.class);
     private final PrometheusMeterRegistry meters = MetricsEndpoint.newRegistry("promptline-processor");
     private final List<KafkaStreamsMetrics> streamsMetrics = new ArrayList<>();
@@ -68,7 +68,7 @@ public final class ProcessorApp implements AutoCloseable {
         this.config = config;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         PriceTable prices = config.priceTablePath().isBlank() ? PriceTable.builtIn() : PriceTable.load(Path.of(config.priceTablePath()));
-        this.dispatcher = new Dispatcher(endpoints(config, clock), new DispatchPermits(config.maxInFlight(), config.normalShare(),
+        this.gateway = new CallGateway(endpoints(config, clock), new DispatchPermits(config.maxInFlight(), config.normalShare(),
                 config.batchShare()), prices, clock, new ProcessorMetrics(meters));
         SchemaRegistryClient registry = new RestSchemaRegistryClient(config.schemaRegistryUrl());
         PromptlineSerdes serdes = PromptlineSerdes.create(registry, true);
@@ -78,7 +78,7 @@ public final class ProcessorApp implements AutoCloseable {
                     config.maxPendingPerTask(), config.drainInterval(), MAX_BLOCK, config.dedupeRetention(), retry,
                     new TierSettings.RateLimits(config.defaultLimit(tier), config.rateBurstFraction(), config.rateMaxHold(),
                             config.completionTokensEstimate()));
-            KafkaStreams ks = new KafkaStreams(PromptlineTopology.build(config.topics(), serdes, dispatcher, settings),
+            KafkaStreams ks = new KafkaStreams(PromptlineTopology.build(config.topics(), serdes, gateway, settings),
                     streamsProperties(config, tier));
             ks.setUncaughtExceptionHandler(e -> {
                 log.error("Stream thread of tier {} failed; replacing it (pending calls are re-dispatched): {}", tier, e.toString(), e);
@@ -154,8 +154,8 @@ public final class ProcessorApp implements AutoCloseable {
         return endpoint == null ? -1 : endpoint.port();
     }
 
-    public Dispatcher dispatcher() {
-        return dispatcher;
+    public CallGateway gateway() {
+        return gateway;
     }
 
     public List<KafkaStreams> streams() {
@@ -167,8 +167,8 @@ public final class ProcessorApp implements AutoCloseable {
         // Graceful: start no new calls, let the stream threads apply (and commit) every call already
         // made, then close. Only calls still open after the drain timeout are repeated by the next owner.
         try {
-            if (!dispatcher.drain(config.llmTimeout().plusSeconds(5))) {
-                log.warn("{} calls still open at shutdown; their tasks' next owner will call again", dispatcher.unapplied());
+            if (!gateway.drain(config.llmTimeout().plusSeconds(5))) {
+                log.warn("{} calls still open at shutdown; their tasks' next owner will call again", gateway.unapplied());
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
@@ -186,7 +186,7 @@ public final class ProcessorApp implements AutoCloseable {
         }
         streamsMetrics.forEach(KafkaStreamsMetrics::close);
         if (endpoint != null) endpoint.close();
-        dispatcher.close();
+        gateway.close();
         vertx.close().toCompletionStage().toCompletableFuture().orTimeout(10, java.util.concurrent.TimeUnit.SECONDS)
                 .exceptionally(e -> null).join();
     }

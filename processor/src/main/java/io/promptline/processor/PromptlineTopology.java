@@ -1,8 +1,10 @@
 package io.promptline.processor;
 
+import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.dispatch.DispatchProcessor;
-import io.promptline.processor.dispatch.Dispatcher;
-import io.promptline.processor.dispatch.TierSettings;
+import io.promptline.processor.output.TaskOutputs;
+import io.promptline.processor.provider.CallGateway;
+import io.promptline.processor.retry.Ladder;
 import io.promptline.serde.PromptlineSerdes;
 import io.promptline.topics.Topics;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -32,17 +34,17 @@ import java.time.Duration;
  * Values are read as bytes so that an undecodable record reaches the DLQ with its raw bytes
  * instead of stopping the task.
  */
-public final class PromptlineTopology {
+final class PromptlineTopology {
     public static final String SOURCE = "intake";
     public static final String DISPATCH = "dispatch";
 
     private PromptlineTopology() {
     }
 
-    public static Topology build(Topics topics, PromptlineSerdes serdes, Dispatcher dispatcher, TierSettings tier) {
+    public static Topology build(Topics topics, PromptlineSerdes serdes, CallGateway gateway, TierSettings tier) {
         Topology t = new Topology();
         t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.requests(tier.tier()));
-        t.addProcessor(DISPATCH, () -> new DispatchProcessor(dispatcher, tier), SOURCE);
+        t.addProcessor(DISPATCH, () -> new DispatchProcessor(gateway, tier), SOURCE);
         // The rate-limit store is cached: a limited tenant's bucket is rewritten on every admission, start
         // and correction, and only its last state per commit needs to reach the changelog (inside the same
         // exactly-once transaction). The pending and completed stores are not: an entry is written once
@@ -55,11 +57,11 @@ public final class PromptlineTopology {
                 Stores.persistentKeyValueStore(DispatchProcessor.RATE_STORE), Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), DISPATCH);
         addGlobalBytes(t, DispatchProcessor.QUOTAS_STORE, topics.quotas());
         addGlobalBytes(t, DispatchProcessor.SPEND_STORE, topics.spend());
-        t.addSink(DispatchProcessor.RESULTS_SINK, topics.results(), new StringSerializer(), serdes.result().serializer(), DISPATCH);
-        t.addSink(DispatchProcessor.COSTS_SINK, topics.costs(), new StringSerializer(), serdes.cost().serializer(), DISPATCH);
-        t.addSink(DispatchProcessor.DLQ_SINK, topics.dlq(), new StringSerializer(), serdes.deadLetter().serializer(), DISPATCH);
+        t.addSink(TaskOutputs.RESULTS_SINK, topics.results(), new StringSerializer(), serdes.result().serializer(), DISPATCH);
+        t.addSink(TaskOutputs.COSTS_SINK, topics.costs(), new StringSerializer(), serdes.cost().serializer(), DISPATCH);
+        t.addSink(TaskOutputs.DLQ_SINK, topics.dlq(), new StringSerializer(), serdes.deadLetter().serializer(), DISPATCH);
         for (Duration rung : tier.retry().rungs()) {
-            t.addSink(DispatchProcessor.retrySink(rung), topics.retry(rung), new StringSerializer(), new ByteArraySerializer(), DISPATCH);
+            t.addSink(Ladder.sinkName(rung), topics.retry(rung), new StringSerializer(), new ByteArraySerializer(), DISPATCH);
         }
         return t;
     }

@@ -164,7 +164,7 @@ class ResilienceIntegrationTest {
     void shouldOpenTheBreakerDuringAnOutageCallNothingWhileOpenAndRecoverAfter() throws Exception {
         Topics topics = KAFKA.newTopics(3, LADDER);
         ProcessorApp processor = start(topics, Map.of());
-        var endpoint = processor.dispatcher().endpoints().get(0);
+        var endpoint = processor.gateway().endpoints().get(0);
 
         // Given a provider answering every call with 503
         SIM.simulator().faults(new FaultRates(0, 0, 1.0, 0, 0, 0, 0));

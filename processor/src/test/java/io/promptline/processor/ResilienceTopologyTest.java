@@ -12,10 +12,11 @@ import io.promptline.avro.SpendTotal;
 import io.promptline.avro.TierLimit;
 import io.promptline.ops.simulator.SimulatorConfig;
 import io.promptline.processor.dispatch.DispatchProcessor;
-import io.promptline.processor.dispatch.Dispatcher;
-import io.promptline.processor.dispatch.TierSettings;
+import io.promptline.processor.provider.CallGateway;
+import io.promptline.processor.config.TierSettings;
 import io.promptline.quota.SpendKeys;
 import io.promptline.processor.ratelimit.Limits;
+import io.promptline.processor.output.FailureHeaders;
 import io.promptline.processor.retry.RetryHeaders;
 import io.promptline.processor.retry.RetryPolicy;
 import io.promptline.processor.routing.ContextRouting;
@@ -72,7 +73,7 @@ class ResilienceTopologyTest {
     private final Topics topics = Topics.defaults();
     private final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:00Z"));
     private PromptlineSerdes serdes;
-    private Dispatcher dispatcher;
+    private CallGateway dispatcher;
     private TopologyTestDriver driver;
     private TestInputTopic<String, byte[]> input;
     private TestInputTopic<String, byte[]> quotas;
@@ -139,7 +140,7 @@ class ResilienceTopologyTest {
     }
 
     private static String header(Headers h, String key) {
-        return RetryHeaders.text(h, key);
+        return FailureHeaders.text(h, key);
     }
 
     @Test
@@ -153,13 +154,13 @@ class ResilienceTopologyTest {
         // Then the request goes to the ladder with what happened, not to the DLQ
         TestRecord<String, byte[]> delayed = retry1s.readRecord();
         Headers h = delayed.headers();
-        assertThat(header(h, RetryHeaders.ATTEMPTS)).isEqualTo("1");
-        assertThat(header(h, RetryHeaders.CATEGORY)).isEqualTo("PROVIDER_ERROR");
-        assertThat(header(h, RetryHeaders.HTTP_STATUS)).isEqualTo("503");
-        assertThat(header(h, RetryHeaders.MESSAGE)).contains("HTTP 503 from openai");
+        assertThat(header(h, FailureHeaders.ATTEMPTS)).isEqualTo("1");
+        assertThat(header(h, FailureHeaders.CATEGORY)).isEqualTo("PROVIDER_ERROR");
+        assertThat(header(h, FailureHeaders.HTTP_STATUS)).isEqualTo("503");
+        assertThat(header(h, FailureHeaders.MESSAGE)).contains("HTTP 503 from openai");
         assertThat(header(h, RetryHeaders.TIER)).isEqualTo("NORMAL");
-        assertThat(header(h, RetryHeaders.ORIGIN_TOPIC)).isEqualTo(topics.requests(Priority.NORMAL));
-        assertThat(header(h, RetryHeaders.ORIGIN_OFFSET)).isEqualTo("0");
+        assertThat(header(h, FailureHeaders.ORIGIN_TOPIC)).isEqualTo(topics.requests(Priority.NORMAL));
+        assertThat(header(h, FailureHeaders.ORIGIN_OFFSET)).isEqualTo("0");
         assertThat(Long.parseLong(header(h, RetryHeaders.DUE_AT))).isEqualTo(clock.millis() + 200);
         assertThat(delayed.key()).isEqualTo("acme");
         assertThat(dlq.isEmpty()).isTrue();
@@ -188,7 +189,7 @@ class ResilienceTopologyTest {
         relay(first);
         pumpUntil(() -> !retry1s.isEmpty());
         TestRecord<String, byte[]> second = retry1s.readRecord();
-        assertThat(header(second.headers(), RetryHeaders.ATTEMPTS)).isEqualTo("2");
+        assertThat(header(second.headers(), FailureHeaders.ATTEMPTS)).isEqualTo("2");
         assertThat(Long.parseLong(header(second.headers(), RetryHeaders.DUE_AT))).as("backoff doubles").isEqualTo(clock.millis() + 400);
         relay(second);
         pumpUntil(() -> !dlq.isEmpty());
@@ -203,9 +204,9 @@ class ResilienceTopologyTest {
         assertThat(dl.getLastAttemptAt()).isAfterOrEqualTo(dl.getFirstAttemptAt());
         assertThat(dl.getOriginOffset()).as("the original record, not the relayed copy").isZero();
         assertThat(dl.getRequest().getRequestId()).isEqualTo("down");
-        assertThat(header(record.headers(), RetryHeaders.ATTEMPTS)).isEqualTo("3");
-        assertThat(header(record.headers(), RetryHeaders.CATEGORY)).isEqualTo("PROVIDER_ERROR");
-        assertThat(header(record.headers(), RetryHeaders.ORIGIN_OFFSET)).isEqualTo("0");
+        assertThat(header(record.headers(), FailureHeaders.ATTEMPTS)).isEqualTo("3");
+        assertThat(header(record.headers(), FailureHeaders.CATEGORY)).isEqualTo("PROVIDER_ERROR");
+        assertThat(header(record.headers(), FailureHeaders.ORIGIN_OFFSET)).isEqualTo("0");
         assertThat(SIM.simulator().stats().requestsReceived()).isEqualTo(3);
     }
 
@@ -273,8 +274,8 @@ class ResilienceTopologyTest {
         assertThat(parked).hasSize(4);
         assertThat(parked).allSatisfy(p -> {
             assertThat(header(p.headers(), RetryHeaders.RESERVATION)).isNotNull();
-            assertThat(header(p.headers(), RetryHeaders.CATEGORY)).as("waiting is not a failure").isNull();
-            assertThat(header(p.headers(), RetryHeaders.ATTEMPTS)).isEqualTo("0");
+            assertThat(header(p.headers(), FailureHeaders.CATEGORY)).as("waiting is not a failure").isNull();
+            assertThat(header(p.headers(), FailureHeaders.ATTEMPTS)).isEqualTo("0");
         });
 
         // When a second passes, the one held in the task starts
@@ -386,7 +387,7 @@ class ResilienceTopologyTest {
         start(TierSettings.RateLimits.unlimited());
         PromptRequest r = request("odd", "hello").build();
         TestRecord<String, byte[]> record = new TestRecord<>("acme", serdes.request().serializer().serialize(topics.requests(Priority.NORMAL), r));
-        record.headers().add(RetryHeaders.ATTEMPTS, "two".getBytes());
+        record.headers().add(FailureHeaders.ATTEMPTS, "two".getBytes());
         input.pipeInput(record);
 
         DeadLetter dl = dlq.readValue();

@@ -2,10 +2,10 @@ package io.promptline.processor;
 
 import io.promptline.avro.Priority;
 import io.promptline.processor.cost.PriceTable;
-import io.promptline.processor.dispatch.DispatchPermits;
-import io.promptline.processor.dispatch.Dispatcher;
-import io.promptline.processor.dispatch.TierSettings;
-import io.promptline.processor.dispatch.VertxChatClient;
+import io.promptline.processor.provider.DispatchPermits;
+import io.promptline.processor.provider.CallGateway;
+import io.promptline.processor.config.TierSettings;
+import io.promptline.processor.provider.VertxChatClient;
 import io.promptline.processor.metrics.ProcessorMetrics;
 import io.promptline.processor.provider.AdaptiveLimit;
 import io.promptline.processor.provider.Endpoint;
@@ -36,8 +36,8 @@ final class TestDispatch {
                 breaker, new AdaptiveLimit(maxInFlight, 1, 1_000), Duration.ofSeconds(30), clock);
     }
 
-    static Dispatcher dispatcher(List<Endpoint> endpoints, int permits, Clock clock) {
-        return new Dispatcher(endpoints, new DispatchPermits(permits), PriceTable.builtIn(), clock, ProcessorMetrics.inMemory());
+    static CallGateway dispatcher(List<Endpoint> endpoints, int permits, Clock clock) {
+        return new CallGateway(endpoints, new DispatchPermits(permits), PriceTable.builtIn(), clock, ProcessorMetrics.inMemory());
     }
 
     static TierSettings tier(SchemaRegistryClient registry, RetryPolicy retry, TierSettings.RateLimits limits, ContextRouting context) {

@@ -4,19 +4,18 @@ import io.promptline.avro.DeadLetter;
 import io.promptline.avro.PromptResult;
 import io.promptline.registry.SchemaRegistryClient;
 import io.promptline.serde.AvroDeserializer;
+import io.promptline.runtime.Threads;
+import io.promptline.topics.CommittedReader;
 import io.promptline.topics.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
@@ -35,7 +34,8 @@ import java.util.concurrent.TimeoutException;
 final class ResultListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ResultListener.class);
 
-    private final KafkaConsumer<byte[], byte[]> consumer;
+    private final Map<String, Object> kafka;
+    private volatile CommittedReader reader;
     private final Topics topics;
     private final AvroDeserializer<PromptResult> results;
     private final AvroDeserializer<DeadLetter> deadLetters;
@@ -46,12 +46,8 @@ final class ResultListener implements AutoCloseable {
     private volatile RuntimeException failure;
 
     ResultListener(String bootstrapServers, Map<String, Object> kafka, SchemaRegistryClient registry, Topics topics) {
-        Map<String, Object> cfg = new HashMap<>(kafka);
-        cfg.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        cfg.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        cfg.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        cfg.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        this.consumer = new KafkaConsumer<>(cfg, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+        this.kafka = new HashMap<>(kafka);
+        this.kafka.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
         this.topics = topics;
         this.results = new AvroDeserializer<>(registry, PromptResult.class);
         this.deadLetters = new AvroDeserializer<>(registry, DeadLetter.class);
@@ -84,17 +80,13 @@ final class ResultListener implements AutoCloseable {
     }
 
     private void run() {
-        try {
-            List<TopicPartition> all = new ArrayList<>();
-            for (String t : List.of(topics.results(), topics.dlq())) {
-                consumer.partitionsFor(t, Duration.ofSeconds(30)).forEach(p -> all.add(new TopicPartition(t, p.partition())));
-            }
-            consumer.assign(all);
-            consumer.seekToEnd(all);
-            all.forEach(consumer::position); // resolve the end offsets now
+        try (CommittedReader r = new CommittedReader(kafka, List.of(topics.results(), topics.dlq()), "")) {
+            reader = r;
+            if (!running) return; // closed while the reader was being made
+            r.fromEnd();
             positioned.countDown();
             while (running) {
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) handle(r);
+                for (ConsumerRecord<byte[], byte[]> record : r.poll(Duration.ofMillis(200))) handle(record);
             }
         } catch (WakeupException e) {
             // closing
@@ -104,7 +96,6 @@ final class ResultListener implements AutoCloseable {
             waiting.values().forEach(f -> f.completeExceptionally(failure));
         } finally {
             positioned.countDown();
-            consumer.close(Duration.ofSeconds(5));
         }
     }
 
@@ -112,7 +103,7 @@ final class ResultListener implements AutoCloseable {
         if (waiting.isEmpty() || r.value() == null) return;
         try {
             if (r.topic().equals(topics.results())) {
-                String id = r.key() == null ? null : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8);
+                String id = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
                 CompletableFuture<Outcome> f = id == null ? null : waiting.get(id);
                 if (f != null) f.complete(new Outcome.Answered(results.deserialize(r.topic(), r.value())));
             } else {
@@ -128,12 +119,10 @@ final class ResultListener implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        consumer.wakeup();
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.stop(thread, () -> {
+            CommittedReader r = reader;
+            if (r != null) r.wakeup();
+        }, Duration.ofSeconds(10));
         waiting.values().forEach(f -> f.completeExceptionally(new IllegalStateException("producer closed before the outcome arrived")));
     }
 }

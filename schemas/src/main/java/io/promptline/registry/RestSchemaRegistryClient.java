@@ -19,6 +19,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 
 /**
  * Schema Registry client over the Confluent REST protocol, using the JDK HTTP client. Works
@@ -80,28 +81,26 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
     @Override
     public int register(String subject, Schema schema) {
-        SubjectSchema key = new SubjectSchema(subject, schema);
-        Integer cached = idsBySubjectSchema.get(key);
-        if (cached != null) return cached;
-        Reply reply = send("POST", "/subjects/" + enc(subject) + "/versions", schemaBody(schema));
-        if (reply.status == 409) {
-            throw new RegistryException.IncompatibleSchema(subject, reply.message());
-        }
-        int id = reply.requireOk("register schema under subject '" + subject + "'").get("id").asInt();
-        cache(key, id, schema);
-        return id;
+        return idOf(subject, schema, "/subjects/" + enc(subject) + "/versions", "register schema under subject '" + subject + "'", reply -> {
+            if (reply.status == 409) throw new RegistryException.IncompatibleSchema(subject, reply.message());
+        });
     }
 
     @Override
     public int lookup(String subject, Schema schema) {
+        return idOf(subject, schema, "/subjects/" + enc(subject), "look up schema under subject '" + subject + "'", reply -> {
+            if (reply.errorCode() == 40401 || reply.errorCode() == 40403) throw new RegistryException.NotRegistered(subject, reply.errorCode());
+        });
+    }
+
+    /** The id of a schema under a subject, from the cache or by POSTing it to {@code path}; {@code refusal} throws the typed errors. */
+    private int idOf(String subject, Schema schema, String path, String what, Consumer<Reply> refusal) {
         SubjectSchema key = new SubjectSchema(subject, schema);
         Integer cached = idsBySubjectSchema.get(key);
         if (cached != null) return cached;
-        Reply reply = send("POST", "/subjects/" + enc(subject), schemaBody(schema));
-        if (reply.errorCode() == 40401 || reply.errorCode() == 40403) {
-            throw new RegistryException.NotRegistered(subject, reply.errorCode());
-        }
-        int id = reply.requireOk("look up schema under subject '" + subject + "'").get("id").asInt();
+        Reply reply = send("POST", path, schemaBody(schema));
+        refusal.accept(reply);
+        int id = reply.requireOk(what).get("id").asInt();
         cache(key, id, schema);
         return id;
     }

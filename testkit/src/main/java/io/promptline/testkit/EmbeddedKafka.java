@@ -1,14 +1,12 @@
 package io.promptline.testkit;
 
+import io.promptline.topics.TopicCreation;
 import io.promptline.topics.TopicLayout;
 import io.promptline.topics.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 import java.time.Duration;
 import java.util.Collection;
@@ -27,22 +25,13 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * Each test should take its own topics with {@link #newTopics(int)} so tests never share state.
  */
-public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback {
+public final class EmbeddedKafka extends ClassFixture<EmbeddedKafka> {
     private static final AtomicInteger TOPIC_SEQ = new AtomicInteger();
     private KafkaClusterTestKit cluster;
     private Admin admin;
 
-    @Override
-    public void beforeAll(ExtensionContext context) throws Exception {
-        start();
-    }
-
-    @Override
-    public void afterAll(ExtensionContext context) throws Exception {
-        close();
-    }
-
     /** Starts the broker; for use outside JUnit (benchmarks, tools). */
+    @Override
     public EmbeddedKafka start() throws Exception {
         if (cluster != null) return this;
         TestKitNodes nodes = new TestKitNodes.Builder()
@@ -70,6 +59,7 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
                 "num.partitions", "1");
     }
 
+    @Override
     public void close() throws Exception {
         if (admin != null) admin.close();
         if (cluster != null) cluster.close();
@@ -98,59 +88,21 @@ public final class EmbeddedKafka implements BeforeAllCallback, AfterAllCallback 
     /** As {@link #newTopics(int)}, with the retry topics of {@code ladder}. */
     public Topics newTopics(int partitions, List<Duration> ladder) {
         Topics topics = Topics.withBase("t" + TOPIC_SEQ.incrementAndGet() + "-" + Long.toHexString(System.nanoTime() & 0xffffff));
-        List<NewTopic> all = TopicLayout.topics(topics, partitions, ladder, (short) 1);
-        try {
-            admin().createTopics(all).all().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("Cannot create the topics of " + topics.base() + ": " + e.getMessage(), e);
-        }
-        awaitLeaders(all.stream().map(NewTopic::name).toList());
+        create(TopicLayout.topics(topics, partitions, ladder, (short) 1));
         return topics;
     }
 
     public void createTopics(int partitions, Collection<String> names) {
-        List<NewTopic> list = names.stream().map(n -> new NewTopic(n, partitions, (short) 1)).toList();
-        try {
-            admin().createTopics(list).all().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("Cannot create topics " + names + ": " + e.getMessage(), e);
-        }
-        awaitLeaders(names);
-    }
-
-    /**
-     * Waits until the broker serves every partition of the topics. Producing before that gets
-     * NOT_LEADER_OR_FOLLOWER, and an idempotent producer's retries after it can be refused with
-     * OutOfOrderSequence until the delivery timeout.
-     */
-    private void awaitLeaders(Collection<String> names) {
-        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(30);
-        while (true) {
-            try {
-                var described = admin().describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS);
-                boolean ready = described.values().stream().allMatch(d -> d.partitions().stream()
-                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty() && !p.isr().isEmpty()));
-                if (ready) return;
-            } catch (Exception e) {
-                // not visible yet: try again below
-            }
-            if (System.nanoTime() > deadline) throw new IllegalStateException("Topics " + names + " have no leaders after 30 s");
-            try {
-                Thread.sleep(50);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IllegalStateException("interrupted waiting for topic leaders", e);
-            }
-        }
+        create(names.stream().map(n -> new NewTopic(n, partitions, (short) 1)).toList());
     }
 
     public void createTopic(NewTopic topic) {
-        try {
-            admin().createTopics(List.of(topic)).all().get(30, TimeUnit.SECONDS);
-        } catch (Exception e) {
-            throw new IllegalStateException("Cannot create topic " + topic.name() + ": " + e.getMessage(), e);
-        }
-        awaitLeaders(List.of(topic.name()));
+        create(List.of(topic));
+    }
+
+    /** Creates the topics and waits until the broker serves every partition ({@link TopicCreation}). */
+    private void create(List<NewTopic> topics) {
+        TopicCreation.createAndAwait(admin(), topics, Duration.ofSeconds(30));
     }
 
     private void requireStarted() {

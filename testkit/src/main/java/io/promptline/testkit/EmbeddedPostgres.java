@@ -1,9 +1,5 @@
 package io.promptline.testkit;
 
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
-
 import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.SQLException;
@@ -14,25 +10,17 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A real PostgreSQL server (zonky's embedded binaries) for one test class. Each test takes a
  * fresh database with {@link #newDatabase()}.
  */
-public final class EmbeddedPostgres implements BeforeAllCallback, AfterAllCallback {
+public final class EmbeddedPostgres extends ClassFixture<EmbeddedPostgres> {
     private static final AtomicInteger DB_SEQ = new AtomicInteger();
     private io.zonky.test.db.postgres.embedded.EmbeddedPostgres pg;
 
     @Override
-    public void beforeAll(ExtensionContext context) throws Exception {
-        start();
-    }
-
-    @Override
-    public void afterAll(ExtensionContext context) throws Exception {
-        close();
-    }
-
     public EmbeddedPostgres start() throws Exception {
         if (pg == null) pg = io.zonky.test.db.postgres.embedded.EmbeddedPostgres.builder().start();
         return this;
     }
 
+    @Override
     public void close() throws Exception {
         if (pg != null) pg.close();
         pg = null;

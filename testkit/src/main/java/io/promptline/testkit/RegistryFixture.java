@@ -4,29 +4,18 @@ import io.promptline.ops.registry.RegistryConfig;
 import io.promptline.ops.registry.SchemaRegistryServer;
 import io.promptline.registry.RestSchemaRegistryClient;
 import io.promptline.serde.PromptlineSerdes;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** A Schema Registry server (Confluent REST subset) for one test class, in memory. */
-public final class RegistryFixture implements BeforeAllCallback, AfterAllCallback {
+public final class RegistryFixture extends ClassFixture<RegistryFixture> {
     private SchemaRegistryServer server;
 
     @Override
-    public void beforeAll(ExtensionContext context) {
-        start();
-    }
-
-    @Override
-    public void afterAll(ExtensionContext context) {
-        close();
-    }
-
     public RegistryFixture start() {
         if (server == null) server = SchemaRegistryServer.start(RegistryConfig.builder().build());
         return this;
     }
 
+    @Override
     public void close() {
         if (server != null) server.close();
         server = null;

@@ -2,12 +2,9 @@ package io.promptline.testkit;
 
 import io.promptline.ops.simulator.LlmSimulator;
 import io.promptline.ops.simulator.SimulatorConfig;
-import org.junit.jupiter.api.extension.AfterAllCallback;
-import org.junit.jupiter.api.extension.BeforeAllCallback;
-import org.junit.jupiter.api.extension.ExtensionContext;
 
 /** The OpenAI-compatible LLM simulator, a real HTTP server, for one test class. */
-public final class SimulatorFixture implements BeforeAllCallback, AfterAllCallback {
+public final class SimulatorFixture extends ClassFixture<SimulatorFixture> {
     private final SimulatorConfig config;
     private LlmSimulator simulator;
 
@@ -20,15 +17,6 @@ public final class SimulatorFixture implements BeforeAllCallback, AfterAllCallba
     }
 
     @Override
-    public void beforeAll(ExtensionContext context) {
-        start();
-    }
-
-    @Override
-    public void afterAll(ExtensionContext context) {
-        close();
-    }
-
     public SimulatorFixture start() {
         if (simulator == null) {
             simulator = new LlmSimulator(config);
@@ -37,6 +25,7 @@ public final class SimulatorFixture implements BeforeAllCallback, AfterAllCallba
         return this;
     }
 
+    @Override
     public void close() {
         if (simulator != null) simulator.close();
         simulator = null;

@@ -45,10 +45,6 @@ public final class PriceTable {
         return Optional.ofNullable(p != null ? p : prices.get(key("*", model)));
     }
 
-    public boolean knows(String model) {
-        return prices.keySet().stream().anyMatch(k -> k.endsWith("\u0000" + model));
-    }
-
     private static String key(String provider, String model) {
         return provider + "\u0000" + model;
     }

@@ -1,9 +1,10 @@
 package io.promptline.processor.dispatch;
 
 import io.promptline.avro.PromptRequest;
-import io.promptline.processor.intake.DeadLetters.Origin;
+import io.promptline.processor.output.Origin;
 import io.promptline.processor.ratelimit.Reservation;
 
+import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.DataInputStream;
 import java.io.DataOutputStream;
@@ -28,33 +29,33 @@ import java.util.function.Function;
  * @param reservation    its places on the tenant's rate-limit lines
  * @param fallbackReason why the model or provider differs from the request's, or null
  */
-public record PendingCall(PromptRequest request, byte[] requestWire, String model, Origin origin, int attempts,
+record PendingCall(PromptRequest request, byte[] requestWire, String model, Origin origin, int attempts,
                           long firstAttemptAt, long admittedAt, Reservation reservation, String fallbackReason) {
     static final byte VERSION_1 = 1;
     static final byte VERSION = 2;
 
     /** The entry after a crash or rebalance: its call may have been made, so the next one has the next number. */
-    public PendingCall withNextAttempt() {
+    PendingCall withNextAttempt() {
         return new PendingCall(request, requestWire, model, origin, attempts + 1, firstAttemptAt, admittedAt, reservation, fallbackReason);
     }
 
     /** The entry sent to another model, for its next call. */
-    public PendingCall rerouted(String newModel, String reason) {
+    PendingCall rerouted(String newModel, String reason) {
         return new PendingCall(request, requestWire, newModel, origin, attempts + 1, firstAttemptAt, admittedAt, reservation, reason);
     }
 
     /** With a new place in its tenant's line. */
-    public PendingCall withReservation(Reservation r) {
+    PendingCall withReservation(Reservation r) {
         return new PendingCall(request, requestWire, model, origin, attempts, firstAttemptAt, admittedAt, r, fallbackReason);
     }
 
     /** With the first call's start time filled in, if it was not yet known. */
-    public PendingCall withFirstAttemptAt(long startedAt) {
+    PendingCall withFirstAttemptAt(long startedAt) {
         return firstAttemptAt > 0 ? this : new PendingCall(request, requestWire, model, origin, attempts, startedAt, admittedAt,
                 reservation, fallbackReason);
     }
 
-    public byte[] encode() {
+    byte[] encode() {
         ByteArrayOutputStream bytes = new ByteArrayOutputStream(requestWire.length + 128);
         try (DataOutputStream out = new DataOutputStream(bytes)) {
             out.writeByte(VERSION);
@@ -77,8 +78,8 @@ public record PendingCall(PromptRequest request, byte[] requestWire, String mode
     }
 
     /** Decodes a stored entry (format 1 or 2); {@code decoder} turns the request wire bytes back into a PromptRequest. */
-    public static PendingCall decode(byte[] stored, Function<byte[], PromptRequest> decoder) {
-        try (DataInputStream in = new DataInputStream(new java.io.ByteArrayInputStream(stored))) {
+    static PendingCall decode(byte[] stored, Function<byte[], PromptRequest> decoder) {
+        try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(stored))) {
             byte version = in.readByte();
             if (version != VERSION && version != VERSION_1) {
                 throw new IllegalStateException("pending entry has unknown format version " + version);

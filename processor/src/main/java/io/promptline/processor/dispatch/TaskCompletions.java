@@ -1,5 +1,8 @@
 package io.promptline.processor.dispatch;
 
+import io.promptline.processor.provider.CallGateway;
+import io.promptline.processor.provider.Completion;
+
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 
@@ -10,12 +13,12 @@ import java.util.concurrent.TimeUnit;
  * the task's next lifetime calls again.
  */
 final class TaskCompletions {
-    private final Dispatcher dispatcher;
+    private final CallGateway gateway;
     private final LinkedBlockingQueue<Completion> queue = new LinkedBlockingQueue<>();
     private volatile boolean closed;
 
-    TaskCompletions(Dispatcher dispatcher) {
-        this.dispatcher = dispatcher;
+    TaskCompletions(CallGateway gateway) {
+        this.gateway = gateway;
     }
 
     private final Object arrivals = new Object();
@@ -57,6 +60,6 @@ final class TaskCompletions {
     }
 
     private void discardQueued() {
-        while (queue.poll() != null) dispatcher.completionHandled();
+        while (queue.poll() != null) gateway.completionHandled();
     }
 }

@@ -8,7 +8,7 @@ import io.promptline.avro.PromptRequest;
  * per token plus a small per-message overhead, as OpenAI documents for English text. It only has
  * to be close: rate limits are corrected with real usage after the call.
  */
-public final class TokenEstimate {
+final class TokenEstimate {
     private static final int PER_MESSAGE = 4;
     private static final int PER_REQUEST = 3;
 

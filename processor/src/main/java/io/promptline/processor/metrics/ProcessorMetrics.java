@@ -7,9 +7,6 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.Priority;
-import io.promptline.processor.dispatch.CallOutcome;
-import io.promptline.processor.dispatch.DispatchPermits;
-import io.promptline.processor.provider.Endpoint;
 
 import java.time.Duration;
 import java.util.List;
@@ -44,35 +41,26 @@ public final class ProcessorMetrics {
         return registry;
     }
 
-    public void bindPermits(DispatchPermits permits) {
+    /** Gauges of the calls in flight per tier and of the JVM-wide limit. */
+    public void bindInFlight(InFlightCalls calls) {
         for (Priority tier : Priority.values()) {
-            Gauge.builder("promptline.calls.in.flight", permits, p -> p.inFlight(tier)).tag("tier", tag(tier))
+            Gauge.builder("promptline.calls.in.flight", calls, c -> c.inFlight(tier)).tag("tier", tag(tier))
                     .description("LLM calls open now").register(registry);
         }
-        Gauge.builder("promptline.calls.in.flight.limit", permits, DispatchPermits::limit)
+        Gauge.builder("promptline.calls.in.flight.limit", calls, InFlightCalls::limit)
                 .description("JVM-wide limit of concurrent LLM calls").register(registry);
     }
 
-    /** Breaker state (0 closed, 1 open, 2 half-open), adaptive concurrency limit and pause per endpoint. */
-    public void bindEndpoints(List<Endpoint> endpoints) {
-        for (Endpoint e : endpoints) {
-            Gauge.builder("promptline.breaker.state", e, ep -> switch (ep.breakerState()) {
-                        case CLOSED -> 0;
-                        case OPEN, FORCED_OPEN -> 1;
-                        case HALF_OPEN -> 2;
-                        default -> 3;
-                    }).tag("provider", e.provider()).tag("endpoint", e.baseUrl())
+    /** Breaker state (0 closed, 1 open, 2 half-open, 3 other) and adaptive concurrency limit per endpoint. */
+    public void bindEndpoints(List<? extends EndpointGauges> endpoints) {
+        for (EndpointGauges e : endpoints) {
+            Gauge.builder("promptline.breaker.state", e, EndpointGauges::breakerGauge)
+                    .tag("provider", e.provider()).tag("endpoint", e.baseUrl())
                     .description("Circuit breaker: 0 closed, 1 open, 2 half-open, 3 disabled/metrics-only").register(registry);
-            Gauge.builder("promptline.endpoint.concurrency.limit", e, Endpoint::concurrencyLimit)
+            Gauge.builder("promptline.endpoint.concurrency.limit", e, EndpointGauges::concurrencyLimit)
                     .tag("provider", e.provider()).tag("endpoint", e.baseUrl())
                     .description("Adaptive limit of concurrent calls to the endpoint (halves on 429)").register(registry);
         }
-    }
-
-    /** One finished call. */
-    public void call(Priority tier, String model, CallOutcome outcome) {
-        if (outcome instanceof CallOutcome.Failure f) call(tier, model, f.category(), f.httpStatus(), f.latencyMs());
-        else call(tier, model, null, null, outcome.latencyMs());
     }
 
     /** One finished call: {@code category} null means it answered successfully. */
@@ -104,7 +92,7 @@ public final class ProcessorMetrics {
                 .description("Requests sent to the dead-letter topic").register(registry).increment();
     }
 
-    /** A request sent to the delay ladder: {@code reason} is an error category, or RATE_LIMITED_BY_QUOTA for a tenant's own limit. */
+    /** A request sent to the delay ladder: {@code reason} is an error category, or TENANT_RATE_LIMIT for a tenant's own limit. */
     public void delayed(Priority tier, String reason) {
         Counter.builder("promptline.retries").tag("tier", tag(tier)).tag("reason", reason)
                 .description("Requests sent to the delay ladder (retries and tenants waiting for their rate limit)").register(registry).increment();

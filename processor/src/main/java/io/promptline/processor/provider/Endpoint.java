@@ -3,9 +3,7 @@ package io.promptline.processor.provider;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.github.resilience4j.circuitbreaker.CircuitBreakerConfig;
 import io.promptline.avro.ErrorCategory;
-import io.promptline.processor.dispatch.CallOutcome;
-import io.promptline.processor.dispatch.ChatCall;
-import io.promptline.processor.dispatch.ChatClient;
+import io.promptline.processor.metrics.EndpointGauges;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -18,9 +16,9 @@ import java.util.concurrent.TimeUnit;
  * {@link AdaptiveLimit} on concurrent calls that halves on 429; and a pause honouring the
  * provider's Retry-After and exhausted {@code x-ratelimit-*} windows. Thread-safe.
  */
-public final class Endpoint implements AutoCloseable {
+public final class Endpoint implements EndpointGauges, AutoCloseable {
     /** Why a call could or could not start now. */
-    public enum Admission {
+    public enum Slot {
         ACQUIRED,
         /** The provider asked us to wait (Retry-After, exhausted rate-limit window). */
         PAUSED,
@@ -71,23 +69,25 @@ public final class Endpoint implements AutoCloseable {
         }
     }
 
+    @Override
     public String provider() {
         return provider;
     }
 
+    @Override
     public String baseUrl() {
         return baseUrl;
     }
 
     /** Takes a slot for one call; unless ACQUIRED, nothing is held. */
-    public Admission tryAcquire() {
-        if (clock.millis() < pausedUntil) return Admission.PAUSED;
-        if (!limit.tryAcquire()) return Admission.SATURATED;
+    public Slot tryAcquire() {
+        if (clock.millis() < pausedUntil) return Slot.PAUSED;
+        if (!limit.tryAcquire()) return Slot.SATURATED;
         if (!breaker.tryAcquirePermission()) {
             limit.cancel();
-            return Admission.OPEN;
+            return Slot.OPEN;
         }
-        return Admission.ACQUIRED;
+        return Slot.ACQUIRED;
     }
 
     /** Makes the call after {@link #tryAcquire()} returned ACQUIRED; {@link #release} must follow its outcome. */
@@ -129,6 +129,17 @@ public final class Endpoint implements AutoCloseable {
         return breaker.getState();
     }
 
+    @Override
+    public int breakerGauge() {
+        return switch (breaker.getState()) {
+            case CLOSED -> 0;
+            case OPEN, FORCED_OPEN -> 1;
+            case HALF_OPEN -> 2;
+            default -> 3;
+        };
+    }
+
+    @Override
     public int concurrencyLimit() {
         return limit.limit();
     }

@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  * {@code x-ratelimit-reset-requests|tokens} pairs OpenAI-style APIs send with every answer
  * (resets look like {@code 1s}, {@code 6m0s}, {@code 20ms}).
  */
-public final class ProviderSignals {
+final class ProviderSignals {
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
 
     private ProviderSignals() {

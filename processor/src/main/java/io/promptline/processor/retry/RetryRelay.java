@@ -2,8 +2,10 @@ package io.promptline.processor.retry;
 
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.Priority;
-import io.promptline.processor.intake.DeadLetters;
-import io.promptline.processor.intake.DeadLetters.Origin;
+import io.promptline.processor.output.DeadLetters;
+import io.promptline.processor.output.FailureHeaders;
+import io.promptline.processor.output.Origin;
+import io.promptline.runtime.Threads;
 import io.promptline.topics.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
@@ -113,7 +115,7 @@ public final class RetryRelay implements Runnable, AutoCloseable {
                 // Whatever was in the open transaction is aborted with the producer: the records are read again.
                 if (!running) break;
                 log.error("Retry relay failed ({}); restarting in {} ms from the committed offsets", e.toString(), backoff, e);
-                sleep(backoff);
+                Threads.sleep(backoff);
                 backoff = Math.min(backoff * 2, 30_000);
             } finally {
                 consumer = null;
@@ -175,16 +177,8 @@ public final class RetryRelay implements Runnable, AutoCloseable {
         Origin origin = new Origin(r.topic(), r.partition(), r.offset());
         log.error("Delayed record {} names no valid {} header; it goes to the DLQ with its bytes", origin, RetryHeaders.TIER);
         DeadLetter dl = DeadLetters.malformed(r.key(), r.value(), "delayed record without a valid " + RetryHeaders.TIER
-                + " header (" + RetryHeaders.text(r.headers(), RetryHeaders.TIER) + "); cannot tell its tier", origin, clock.instant());
+                + " header (" + FailureHeaders.text(r.headers(), RetryHeaders.TIER) + "); cannot tell its tier", origin, clock.instant());
         return new ProducerRecord<>(topics.dlq(), null, now, r.key(), deadLetters.serialize(topics.dlq(), dl), r.headers());
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @Override

@@ -3,9 +3,9 @@ package io.promptline.processor.provider;
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
 import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.TokenUsage;
-import io.promptline.processor.dispatch.CallOutcome;
-import io.promptline.processor.dispatch.ChatCall;
-import io.promptline.processor.dispatch.ChatClient;
+import io.promptline.processor.provider.CallOutcome;
+import io.promptline.processor.provider.ChatCall;
+import io.promptline.processor.provider.ChatClient;
 import io.promptline.testkit.MutableClock;
 import org.junit.jupiter.api.Test;
 
@@ -45,7 +45,7 @@ class EndpointTest {
     }
 
     private void call(CallOutcome outcome) {
-        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Admission.ACQUIRED);
+        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Slot.ACQUIRED);
         endpoint.release(outcome);
     }
 
@@ -58,10 +58,10 @@ class EndpointTest {
 
         call(failure(ErrorCategory.NETWORK, null));
         assertThat(endpoint.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
-        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Admission.OPEN);
+        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Slot.OPEN);
 
         clock.advance(Duration.ofSeconds(59));
-        assertThat(endpoint.tryAcquire()).as("no call while open").isEqualTo(Endpoint.Admission.OPEN);
+        assertThat(endpoint.tryAcquire()).as("no call while open").isEqualTo(Endpoint.Slot.OPEN);
         clock.advance(Duration.ofMillis(1_001)); // resilience4j half-opens strictly after the wait
         call(ok());
         assertThat(endpoint.breakerState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
@@ -79,13 +79,13 @@ class EndpointTest {
 
     @Test
     void shouldPauseWhileTheProviderAskedToWait() {
-        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Admission.ACQUIRED);
+        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Slot.ACQUIRED);
         endpoint.release(new CallOutcome.Failure(ErrorCategory.RATE_LIMIT, 429, "slow down", Duration.ofSeconds(2), 5, Duration.ofSeconds(2)));
-        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Admission.PAUSED);
+        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Slot.PAUSED);
         clock.advance(Duration.ofMillis(1999));
-        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Admission.PAUSED);
+        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Slot.PAUSED);
         clock.advance(Duration.ofMillis(1));
-        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Admission.ACQUIRED);
+        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Slot.ACQUIRED);
     }
 
     @Test

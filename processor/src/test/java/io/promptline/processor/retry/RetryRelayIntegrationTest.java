@@ -3,7 +3,8 @@ package io.promptline.processor.retry;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.Priority;
-import io.promptline.processor.intake.DeadLetters.Origin;
+import io.promptline.processor.output.FailureHeaders;
+import io.promptline.processor.output.Origin;
 import io.promptline.testkit.EmbeddedKafka;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.TopicReader;
@@ -41,10 +42,10 @@ class RetryRelayIntegrationTest {
     void shouldHoldEachRecordUntilDueAndSendItToItsTierWithItsHeaders() throws Exception {
         Topics topics = KAFKA.newTopics(2, LADDER);
         long now = System.currentTimeMillis();
-        Headers urgent = RetryHeaders.forRetry(Priority.URGENT, 1, now - 100, now - 100, ErrorCategory.RATE_LIMIT, 429, "slow down",
-                new Origin(topics.requests(Priority.URGENT), 0, 7), now + 1_500, null);
-        Headers batch = RetryHeaders.forRetry(Priority.BATCH, 2, now - 100, now - 100, ErrorCategory.TIMEOUT, null, "timeout",
-                new Origin(topics.requests(Priority.BATCH), 1, 9), now + 300, null);
+        Headers urgent = RetryHeaders.forRetry(FailureHeaders.describe(1, now - 100, now - 100, ErrorCategory.RATE_LIMIT, 429, "slow down",
+                new Origin(topics.requests(Priority.URGENT), 0, 7)), Priority.URGENT, now + 1_500, null);
+        Headers batch = RetryHeaders.forRetry(FailureHeaders.describe(2, now - 100, now - 100, ErrorCategory.TIMEOUT, null, "timeout",
+                new Origin(topics.requests(Priority.BATCH), 1, 9)), Priority.BATCH, now + 300, null);
         try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", KAFKA.bootstrapServers()),
                 new ByteArraySerializer(), new ByteArraySerializer())) {
             p.send(new ProducerRecord<>(topics.retry(LADDER.get(0)), null, "acme".getBytes(), "u".getBytes(), urgent)).get();

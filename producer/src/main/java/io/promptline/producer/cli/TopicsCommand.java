@@ -1,6 +1,7 @@
 package io.promptline.producer.cli;
 
 import io.promptline.topics.DurationFormat;
+import io.promptline.topics.TopicCreation;
 import io.promptline.topics.TopicLayout;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.Config;
@@ -48,12 +49,11 @@ final class TopicsCommand {
             List<Duration> ladder = retryDelays.stream().map(DurationFormat::parse).toList();
             List<NewTopic> wanted = TopicLayout.topics(connection.topics(), partitions, ladder, replicas);
             try (Admin admin = Admin.create(connection.kafka())) {
-                Set<String> existing = admin.listTopics().names().get(wait.toMillis(), TimeUnit.MILLISECONDS);
-                List<NewTopic> missing = wanted.stream().filter(t -> !existing.contains(t.name())).toList();
-                if (!missing.isEmpty()) admin.createTopics(missing).all().get(wait.toMillis(), TimeUnit.MILLISECONDS);
+                List<String> created = TopicCreation.createAndAwait(admin, wanted, wait);
                 for (NewTopic t : wanted) {
-                    out.printf("%-9s %-40s partitions %-3d %s%n", missing.contains(t) ? "created" : "exists", t.name(),
-                            missing.contains(t) ? t.numPartitions() : -1, t.configs());
+                    boolean isNew = created.contains(t.name());
+                    out.printf("%-9s %-40s partitions %-3d %s%n", isNew ? "created" : "exists", t.name(),
+                            isNew ? t.numPartitions() : -1, t.configs());
                 }
             }
             return 0;

@@ -1,13 +1,9 @@
 package io.promptline.producer.imports;
 
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.StringDeserializer;
+import io.promptline.topics.CommittedReader;
 
-import java.time.Duration;
-import java.util.HashMap;
+import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 
@@ -23,26 +19,13 @@ public final class ImportCheckpoints {
 
     /** The last line committed for {@code importId}, or 0 when it never ran. */
     public static long lastLine(Map<String, Object> kafka, String topic, String importId) {
-        Map<String, Object> cfg = new HashMap<>(kafka);
-        cfg.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
-        cfg.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        long last = 0;
-        try (KafkaConsumer<String, String> c = new KafkaConsumer<>(cfg, new StringDeserializer(), new StringDeserializer())) {
-            var infos = c.partitionsFor(topic, Duration.ofSeconds(15));
-            if (infos == null || infos.isEmpty()) {
-                throw new IllegalStateException("topic " + topic + " does not exist; it keeps import checkpoints (create it compacted, "
-                        + "as ops/topics.sh does)");
+        long[] last = {0};
+        byte[] key = importId.getBytes(StandardCharsets.UTF_8);
+        CommittedReader.readToEnd(kafka, List.of(topic), "it keeps import checkpoints (create it compacted, as ops/topics.sh does)", r -> {
+            if (Arrays.equals(key, r.key())) {
+                last[0] = r.value() == null ? 0 : Long.parseLong(new String(r.value(), StandardCharsets.UTF_8));
             }
-            List<TopicPartition> parts = infos.stream().map(p -> new TopicPartition(topic, p.partition())).toList();
-            c.assign(parts);
-            c.seekToBeginning(parts);
-            Map<TopicPartition, Long> end = c.endOffsets(parts);
-            while (parts.stream().anyMatch(p -> c.position(p) < end.get(p))) {
-                for (ConsumerRecord<String, String> r : c.poll(Duration.ofMillis(200))) {
-                    if (importId.equals(r.key())) last = r.value() == null ? 0 : Long.parseLong(r.value());
-                }
-            }
-        }
-        return last;
+        });
+        return last[0];
     }
 }

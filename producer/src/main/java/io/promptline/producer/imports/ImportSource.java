@@ -21,6 +21,7 @@ import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.Iterator;
 import java.util.LinkedHashMap;
+import java.util.Locale;
 import java.util.Map;
 import java.util.NoSuchElementException;
 
@@ -44,7 +45,7 @@ public interface ImportSource extends Iterator<ImportRow>, AutoCloseable {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
         ObjectMapper json = new ObjectMapper();
-        return new ImportSource() {
+        return new FileSource(total, reader) {
             private long line;
             private ImportRow next = advance();
 
@@ -82,20 +83,6 @@ public interface ImportSource extends Iterator<ImportRow>, AutoCloseable {
                 next = advance();
                 return r;
             }
-
-            @Override
-            public long total() {
-                return total;
-            }
-
-            @Override
-            public void close() {
-                try {
-                    reader.close();
-                } catch (IOException ignored) {
-                    // read-only file: nothing to flush
-                }
-            }
         };
     }
 
@@ -110,7 +97,7 @@ public interface ImportSource extends Iterator<ImportRow>, AutoCloseable {
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file + ": " + e.getMessage(), e);
         }
-        return new ImportSource() {
+        return new FileSource(total, it) {
             @Override
             public boolean hasNext() {
                 try {
@@ -129,20 +116,6 @@ public interface ImportSource extends Iterator<ImportRow>, AutoCloseable {
                     return ImportRow.of(at, new LinkedHashMap<>(row));
                 } catch (IOException | RuntimeException e) {
                     return ImportRow.bad(line + 1, "not valid CSV: " + e.getMessage().split("\n")[0]);
-                }
-            }
-
-            @Override
-            public long total() {
-                return total;
-            }
-
-            @Override
-            public void close() {
-                try {
-                    it.close();
-                } catch (IOException ignored) {
-                    // read-only file
                 }
             }
         };
@@ -181,7 +154,7 @@ public interface ImportSource extends Iterator<ImportRow>, AutoCloseable {
                     try {
                         Map<String, Object> fields = new LinkedHashMap<>();
                         for (int i = 1; i <= meta.getColumnCount(); i++) {
-                            fields.put(meta.getColumnLabel(i).toLowerCase(java.util.Locale.ROOT), rs.getObject(i));
+                            fields.put(meta.getColumnLabel(i).toLowerCase(Locale.ROOT), rs.getObject(i));
                         }
                         return ImportRow.of(row, fields);
                     } catch (SQLException e) {

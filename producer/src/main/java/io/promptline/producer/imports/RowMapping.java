@@ -2,8 +2,11 @@ package io.promptline.producer.imports;
 
 import io.promptline.avro.Priority;
 import io.promptline.producer.Prompt;
+import io.promptline.requests.RequestRules;
 
+import java.time.Clock;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * How an imported record becomes a prompt. Fields (case-sensitive names; CSV columns and SQL
@@ -11,7 +14,7 @@ import java.util.Map;
  * {@code system}; {@code id} (or {@code request_id}), else {@code <importId>-<line>};
  * {@code tenant}, {@code model}, {@code task_type}, {@code max_tokens}, {@code temperature}, each
  * defaulting to the command's options; {@code metadata} (a JSON object, JSONL only). Every
- * refusal names the field.
+ * refusal names the field; a record that breaks the processor's {@link RequestRules} is refused here.
  */
 public record RowMapping(String importId, String tenant, Priority priority, String model, String taskType, String system,
                          Integer maxTokens) {
@@ -27,7 +30,6 @@ public record RowMapping(String importId, String tenant, Priority priority, Stri
         String id = text(f, "id");
         if (id == null) id = text(f, "request_id");
         if (id == null) id = importId + "-" + row.line();
-        if (id.length() > 256) return "'id' is longer than 256 characters";
         Prompt.Builder b = Prompt.builder(t).requestId(id).priority(priority)
                 .model(orDefault(text(f, "model"), model)).taskType(orDefault(text(f, "task_type"), taskType));
         String sys = orDefault(text(f, "system"), system);
@@ -36,15 +38,9 @@ public record RowMapping(String importId, String tenant, Priority priority, Stri
         try {
             Integer mt = integer(f, "max_tokens");
             if (mt == null) mt = maxTokens;
-            if (mt != null) {
-                if (mt < 1) return "'max_tokens' must be a positive integer, was " + mt;
-                b.maxTokens(mt);
-            }
+            if (mt != null) b.maxTokens(mt);
             Double temperature = decimal(f, "temperature");
-            if (temperature != null) {
-                if (temperature < 0 || temperature > 2) return "'temperature' must be between 0 and 2, was " + temperature;
-                b.temperature(temperature);
-            }
+            if (temperature != null) b.temperature(temperature);
         } catch (NumberFormatException e) {
             return e.getMessage();
         }
@@ -52,7 +48,10 @@ public record RowMapping(String importId, String tenant, Priority priority, Stri
         if (meta instanceof Map<?, ?> m) m.forEach((k, v) -> b.metadata(String.valueOf(k), String.valueOf(v)));
         else if (meta != null && !(meta instanceof String s && s.isBlank())) return "'metadata' must be a JSON object";
         b.metadata("import", importId).metadata("import.line", Long.toString(row.line()));
-        return b.build();
+        Prompt prompt = b.build();
+        // The processor's own rules (ranges, lengths, roles): a line that breaks one is refused here, not dead-lettered later.
+        Optional<String> problem = RequestRules.problem(prompt.toRequest(Clock.systemUTC()));
+        return problem.isPresent() ? problem.get() : prompt;
     }
 
     private static String orDefault(String value, String fallback) {

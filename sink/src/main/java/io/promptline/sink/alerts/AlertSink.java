@@ -3,6 +3,7 @@ package io.promptline.sink.alerts;
 import io.promptline.avro.DeadLetter;
 import io.promptline.registry.RegistryException;
 import io.promptline.registry.SchemaRegistryClient;
+import io.promptline.runtime.Threads;
 import io.promptline.serde.AvroDeserializer;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
@@ -101,7 +102,7 @@ public final class AlertSink implements Runnable, AutoCloseable {
                 }
                 policy.tick().forEach(this::post);
                 consumer.commitAsync();
-                if (registryDown) sleep(REGISTRY_RETRY_MS);
+                if (registryDown) Threads.sleep(REGISTRY_RETRY_MS);
             }
         } catch (WakeupException e) {
             if (running) throw e;
@@ -134,20 +135,12 @@ public final class AlertSink implements Runnable, AutoCloseable {
                 return;
             }
             if (attempt < ATTEMPTS) {
-                sleep(backoff);
+                Threads.sleep(backoff);
                 backoff *= 4;
             }
         }
         failed.incrementAndGet();
         log.error("Alert {} not delivered after {} attempts: {}", alert.key(), ATTEMPTS, alert.text());
-    }
-
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
     }
 
     @Override

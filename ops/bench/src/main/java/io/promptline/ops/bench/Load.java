@@ -3,6 +3,7 @@ package io.promptline.ops.bench;
 import io.promptline.avro.Priority;
 import io.promptline.producer.Prompt;
 import io.promptline.producer.PromptlineProducer;
+import io.promptline.runtime.Threads;
 import io.promptline.topics.Topics;
 
 import java.time.Duration;
@@ -64,7 +65,7 @@ final class Load implements AutoCloseable {
             Load l = self[0];
             while (l.running) {
                 if (l.published.get() - resultsOfTier.getAsLong() >= depth) {
-                    pause(5);
+                    Threads.sleep(5);
                     continue;
                 }
                 for (int i = 0; i < 200 && l.running; i++) l.publish(tier);
@@ -84,7 +85,7 @@ final class Load implements AutoCloseable {
             while (l.running) {
                 double due = (System.nanoTime() - start) / 1e9 * perSecond;
                 while (l.published.get() < (long) due && l.running) l.publish(tier);
-                pause(20);
+                Threads.sleep(20);
             }
         });
         self[0].thread.start();
@@ -113,22 +114,10 @@ final class Load implements AutoCloseable {
         return published.get();
     }
 
-    private static void pause(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     @Override
     public void close() {
         running = false;
-        try {
-            thread.join(Duration.ofSeconds(10).toMillis());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.join(thread, Duration.ofSeconds(10));
         producer.close();
     }
 }

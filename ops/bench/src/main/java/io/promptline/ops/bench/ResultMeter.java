@@ -3,6 +3,7 @@ package io.promptline.ops.bench;
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptResult;
 import io.promptline.registry.RestSchemaRegistryClient;
+import io.promptline.runtime.Threads;
 import io.promptline.serde.AvroDeserializer;
 import org.HdrHistogram.Histogram;
 import org.HdrHistogram.Recorder;
@@ -181,11 +182,6 @@ final class ResultMeter implements AutoCloseable {
     @Override
     public void close() {
         running = false;
-        consumer.wakeup();
-        try {
-            thread.join(10_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        Threads.stop(thread, consumer::wakeup, Duration.ofSeconds(10));
     }
 }

@@ -1,5 +1,6 @@
 package io.promptline.ops.local;
 
+import io.promptline.topics.TopicCreation;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.common.Uuid;
@@ -123,35 +124,9 @@ public final class KafkaBrokerProcess implements AutoCloseable {
      * producing earlier only earns NOT_LEADER retries, which an idempotent producer can turn into
      * OutOfOrderSequence failures. Returns the names of those it created.
      */
-    public List<String> createTopics(Collection<NewTopic> topics) throws Exception {
+    public List<String> createTopics(Collection<NewTopic> topics) {
         try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
-            Set<String> existing = admin.listTopics().names().get(30, TimeUnit.SECONDS);
-            List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t.name())).toList();
-            if (!missing.isEmpty()) admin.createTopics(missing).all().get(60, TimeUnit.SECONDS);
-            List<String> names = topics.stream().map(NewTopic::name).toList();
-            long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-            while (true) {
-                try {
-                    var described = admin.describeTopics(names).allTopicNames().get(10, TimeUnit.SECONDS).values();
-                    boolean ready = described.stream()
-                            .allMatch(d -> d.partitions().stream().allMatch(p -> p.leader() != null && !p.leader().isEmpty()));
-                    if (ready) {
-                        // The metadata names a leader a moment before the broker acts as one (it answers NOT_LEADER until then);
-                        // a ListOffsets that every partition answers shows it does.
-                        Map<org.apache.kafka.common.TopicPartition, org.apache.kafka.clients.admin.OffsetSpec> latest = new java.util.HashMap<>();
-                        described.forEach(d -> d.partitions().forEach(p -> latest.put(new org.apache.kafka.common.TopicPartition(d.name(), p.partition()),
-                                org.apache.kafka.clients.admin.OffsetSpec.latest())));
-                        admin.listOffsets(latest).all().get(10, TimeUnit.SECONDS);
-                        return missing.stream().map(NewTopic::name).toList();
-                    }
-                } catch (java.util.concurrent.ExecutionException e) {
-                    if (!(e.getCause() instanceof org.apache.kafka.common.errors.UnknownTopicOrPartitionException
-                            || e.getCause() instanceof org.apache.kafka.common.errors.NotLeaderOrFollowerException
-                            || e.getCause() instanceof org.apache.kafka.common.errors.LeaderNotAvailableException)) throw e;
-                }
-                if (System.nanoTime() > deadline) throw new IllegalStateException("topics " + names + " have no leaders after 60 s");
-                Thread.sleep(50);
-            }
+            return TopicCreation.createAndAwait(admin, topics, Duration.ofSeconds(60));
         }
     }
 

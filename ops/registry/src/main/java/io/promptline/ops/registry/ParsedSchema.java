@@ -10,17 +10,17 @@ import org.apache.avro.Schema;
  */
 public record ParsedSchema(Schema schema, String canonical) {
 
-  /** Parses Avro schema text; throws 422 / 42201 when it is not a valid Avro schema. */
-  public static ParsedSchema parse(String text) {
-    if (text == null || text.isBlank()) {
-      throw RegistryException.invalidSchema("Empty schema");
+    /** Parses Avro schema text; throws 422 / 42201 when it is not a valid Avro schema. */
+    public static ParsedSchema parse(String text) {
+        if (text == null || text.isBlank()) {
+            throw RegistryException.invalidSchema("Empty schema");
+        }
+        Schema schema;
+        try {
+            schema = new Schema.Parser().parse(text);
+        } catch (RuntimeException e) {
+            throw RegistryException.invalidSchema(text + ", details: " + e.getMessage());
+        }
+        return new ParsedSchema(schema, schema.toString());
     }
-    Schema schema;
-    try {
-      schema = new Schema.Parser().parse(text);
-    } catch (RuntimeException e) {
-      throw RegistryException.invalidSchema(text + ", details: " + e.getMessage());
-    }
-    return new ParsedSchema(schema, schema.toString());
-  }
 }

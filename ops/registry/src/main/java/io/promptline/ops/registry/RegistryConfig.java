@@ -5,100 +5,100 @@ import java.util.Objects;
 
 /** Immutable configuration of a {@link SchemaRegistryServer}; build with {@link #builder()}. */
 public final class RegistryConfig {
-  public static final String DEFAULT_HOST = "127.0.0.1";
-  public static final int DEFAULT_PORT = 0;
-  public static final CompatibilityLevel DEFAULT_COMPATIBILITY = CompatibilityLevel.BACKWARD;
+    public static final String DEFAULT_HOST = "127.0.0.1";
+    public static final int DEFAULT_PORT = 0;
+    public static final CompatibilityLevel DEFAULT_COMPATIBILITY = CompatibilityLevel.BACKWARD;
 
-  private final String host;
-  private final int port;
-  private final Path dataDir;
-  private final CompatibilityLevel defaultCompatibility;
+    private final String host;
+    private final int port;
+    private final Path dataDir;
+    private final CompatibilityLevel defaultCompatibility;
 
-  private RegistryConfig(Builder b) {
-    if (b.host == null || b.host.isBlank()) {
-      throw new IllegalArgumentException("host must not be blank");
-    }
-    if (b.port < 0 || b.port > 65535) {
-      throw new IllegalArgumentException("port must be in [0, 65535], was " + b.port);
-    }
-    this.host = b.host.trim();
-    this.port = b.port;
-    this.dataDir = b.dataDir;
-    this.defaultCompatibility =
-        Objects.requireNonNull(b.defaultCompatibility, "defaultCompatibility");
-  }
-
-  public static Builder builder() {
-    return new Builder();
-  }
-
-  /** In-memory registry on an ephemeral port of 127.0.0.1 with BACKWARD compatibility. */
-  public static RegistryConfig defaults() {
-    return builder().build();
-  }
-
-  public Builder toBuilder() {
-    return new Builder().host(host).port(port).dataDir(dataDir)
-        .defaultCompatibility(defaultCompatibility);
-  }
-
-  /** Interface to listen on; default 127.0.0.1. */
-  public String host() {
-    return host;
-  }
-
-  /** Port to listen on; 0 (the default) picks an ephemeral port. */
-  public int port() {
-    return port;
-  }
-
-  /** Directory holding the durable log, or null to keep state in memory only. */
-  public Path dataDir() {
-    return dataDir;
-  }
-
-  /** Global compatibility level until one is set through {@code PUT /config}. */
-  public CompatibilityLevel defaultCompatibility() {
-    return defaultCompatibility;
-  }
-
-  @Override
-  public String toString() {
-    return "RegistryConfig{host=" + host + ", port=" + port + ", dataDir=" + dataDir
-        + ", defaultCompatibility=" + defaultCompatibility + "}";
-  }
-
-  /** Builder of {@link RegistryConfig}. */
-  public static final class Builder {
-    private String host = DEFAULT_HOST;
-    private int port = DEFAULT_PORT;
-    private Path dataDir;
-    private CompatibilityLevel defaultCompatibility = DEFAULT_COMPATIBILITY;
-
-    private Builder() {}
-
-    public Builder host(String host) {
-      this.host = host;
-      return this;
+    private RegistryConfig(Builder b) {
+        if (b.host == null || b.host.isBlank()) {
+            throw new IllegalArgumentException("host must not be blank");
+        }
+        if (b.port < 0 || b.port > 65535) {
+            throw new IllegalArgumentException("port must be in [0, 65535], was " + b.port);
+        }
+        this.host = b.host.trim();
+        this.port = b.port;
+        this.dataDir = b.dataDir;
+        this.defaultCompatibility =
+                Objects.requireNonNull(b.defaultCompatibility, "defaultCompatibility");
     }
 
-    public Builder port(int port) {
-      this.port = port;
-      return this;
+    public static Builder builder() {
+        return new Builder();
     }
 
-    public Builder dataDir(Path dataDir) {
-      this.dataDir = dataDir;
-      return this;
+    /** In-memory registry on an ephemeral port of 127.0.0.1 with BACKWARD compatibility. */
+    public static RegistryConfig defaults() {
+        return builder().build();
     }
 
-    public Builder defaultCompatibility(CompatibilityLevel level) {
-      this.defaultCompatibility = level;
-      return this;
+    public Builder toBuilder() {
+        return new Builder().host(host).port(port).dataDir(dataDir)
+                .defaultCompatibility(defaultCompatibility);
     }
 
-    public RegistryConfig build() {
-      return new RegistryConfig(this);
+    /** Interface to listen on; default 127.0.0.1. */
+    public String host() {
+        return host;
     }
-  }
+
+    /** Port to listen on; 0 (the default) picks an ephemeral port. */
+    public int port() {
+        return port;
+    }
+
+    /** Directory holding the durable log, or null to keep state in memory only. */
+    public Path dataDir() {
+        return dataDir;
+    }
+
+    /** Global compatibility level until one is set through {@code PUT /config}. */
+    public CompatibilityLevel defaultCompatibility() {
+        return defaultCompatibility;
+    }
+
+    @Override
+    public String toString() {
+        return "RegistryConfig{host=" + host + ", port=" + port + ", dataDir=" + dataDir
+                + ", defaultCompatibility=" + defaultCompatibility + "}";
+    }
+
+    /** Builder of {@link RegistryConfig}. */
+    public static final class Builder {
+        private String host = DEFAULT_HOST;
+        private int port = DEFAULT_PORT;
+        private Path dataDir;
+        private CompatibilityLevel defaultCompatibility = DEFAULT_COMPATIBILITY;
+
+        private Builder() {}
+
+        public Builder host(String host) {
+            this.host = host;
+            return this;
+        }
+
+        public Builder port(int port) {
+            this.port = port;
+            return this;
+        }
+
+        public Builder dataDir(Path dataDir) {
+            this.dataDir = dataDir;
+            return this;
+        }
+
+        public Builder defaultCompatibility(CompatibilityLevel level) {
+            this.defaultCompatibility = level;
+            return this;
+        }
+
+        public RegistryConfig build() {
+            return new RegistryConfig(this);
+        }
+    }
 }

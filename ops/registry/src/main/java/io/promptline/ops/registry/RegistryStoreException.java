@@ -5,13 +5,13 @@ package io.promptline.ops.registry;
  * directory, or a data directory already in use by another registry.
  */
 public final class RegistryStoreException extends RuntimeException {
-  private static final long serialVersionUID = 1L;
+    private static final long serialVersionUID = 1L;
 
-  public RegistryStoreException(String message) {
-    super(message);
-  }
+    public RegistryStoreException(String message) {
+        super(message);
+    }
 
-  public RegistryStoreException(String message, Throwable cause) {
-    super(message, cause);
-  }
+    public RegistryStoreException(String message, Throwable cause) {
+        super(message, cause);
+    }
 }

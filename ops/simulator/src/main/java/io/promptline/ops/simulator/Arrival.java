@@ -13,8 +13,8 @@ import io.vertx.core.json.JsonObject;
  */
 public record Arrival(String idempotencyKey, String model, long receivedAtMillis, String outcome) {
 
-  public JsonObject toJson() {
-    return new JsonObject().put("idempotencyKey", idempotencyKey).put("model", model)
-        .put("receivedAtMillis", receivedAtMillis).put("outcome", outcome);
-  }
+    public JsonObject toJson() {
+        return new JsonObject().put("idempotencyKey", idempotencyKey).put("model", model)
+                .put("receivedAtMillis", receivedAtMillis).put("outcome", outcome);
+    }
 }

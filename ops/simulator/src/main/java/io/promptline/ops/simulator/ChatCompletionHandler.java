@@ -24,190 +24,190 @@ import java.util.concurrent.atomic.AtomicLong;
  */
 final class ChatCompletionHandler implements Handler<RoutingContext> {
 
-  private static final int ANSWER_PREFIX_CHARS = 60;
+    private static final int ANSWER_PREFIX_CHARS = 60;
 
-  private final Vertx vertx;
-  private final SimulatorConfig cfg;
-  private final StatsCollector stats;
-  private final Random random;
-  private final Set<String> models;
-  private final RateLimitWindow window;
-  private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
-  private final AtomicLong completionIds = new AtomicLong();
-  private final Set<Exchange> open = ConcurrentHashMap.newKeySet();
-  private volatile FaultRates rates;
+    private final Vertx vertx;
+    private final SimulatorConfig cfg;
+    private final StatsCollector stats;
+    private final Random random;
+    private final Set<String> models;
+    private final RateLimitWindow window;
+    private final Map<String, AtomicInteger> attempts = new ConcurrentHashMap<>();
+    private final AtomicLong completionIds = new AtomicLong();
+    private final Set<Exchange> open = ConcurrentHashMap.newKeySet();
+    private volatile FaultRates rates;
 
-  ChatCompletionHandler(Vertx vertx, SimulatorConfig cfg, StatsCollector stats) {
-    this.vertx = vertx;
-    this.cfg = cfg;
-    this.stats = stats;
-    this.random = new Random(cfg.seed());
-    this.models = Set.copyOf(cfg.models());
-    this.window = new RateLimitWindow(cfg.rateLimitRequests(), cfg.rateLimitTokens());
-    this.rates = FaultRates.of(cfg);
-  }
-
-  FaultRates faultRates() {
-    return rates;
-  }
-
-  void faultRates(FaultRates rates) {
-    this.rates = rates;
-  }
-
-  /**
-   * Ends the in-flight accounting of every exchange still open. Called once the servers are gone:
-   * their connections are closed, but a close handler may not run after its verticle is undeployed.
-   */
-  void releaseOpen() {
-    for (Exchange exchange : open) {
-      exchange.finish();
+    ChatCompletionHandler(Vertx vertx, SimulatorConfig cfg, StatsCollector stats) {
+        this.vertx = vertx;
+        this.cfg = cfg;
+        this.stats = stats;
+        this.random = new Random(cfg.seed());
+        this.models = Set.copyOf(cfg.models());
+        this.window = new RateLimitWindow(cfg.rateLimitRequests(), cfg.rateLimitTokens());
+        this.rates = FaultRates.of(cfg);
     }
-  }
 
-  /** Forgets the attempts of transient markers (part of the simulator's reset). */
-  void reset() {
-    attempts.clear();
-  }
+    FaultRates faultRates() {
+        return rates;
+    }
 
-  @Override
-  public void handle(RoutingContext ctx) {
-    stats.received();
-    Exchange exchange = new Exchange(vertx, ctx, stats, open);
-    long latency = cfg.latency().sampleMillis(random);
-    double faultDraw = random.nextDouble();
-    String[] model = new String[1];
-    Reply reply = decide(ctx.request(), ctx.body().buffer(), faultDraw, model);
-    stats.arrived(() -> new Arrival(logicalKey(ctx.request()), model[0], System.currentTimeMillis(), reply.outcome().key()));
-    if (reply.outcome() == Outcome.HANG) {
-      exchange.counted();
-      stats.outcome(Outcome.HANG);
-      exchange.after(cfg.hangMillis(), exchange::abort);
-      return;
+    void faultRates(FaultRates rates) {
+        this.rates = rates;
     }
-    exchange.after(latency, () -> deliver(exchange, reply));
-  }
 
-  /** The answer to give; {@code model} receives the requested model once the body parsed. */
-  private Reply decide(HttpServerRequest request, io.vertx.core.buffer.Buffer body, double faultDraw, String[] model) {
-    if (cfg.apiKey() != null && !("Bearer " + cfg.apiKey()).equals(request.getHeader("Authorization"))) {
-      return Reply.unauthorized();
+    /**
+     * Ends the in-flight accounting of every exchange still open. Called once the servers are gone:
+     * their connections are closed, but a close handler may not run after its verticle is undeployed.
+     */
+    void releaseOpen() {
+        for (Exchange exchange : open) {
+            exchange.finish();
+        }
     }
-    ChatRequest chat;
-    try {
-      chat = ChatRequest.parse(body);
-    } catch (InvalidRequestException e) {
-      return Reply.badRequest(e.getMessage(), e.param());
-    }
-    model[0] = chat.model();
-    if (!models.contains(chat.model())) {
-      stats.unknownModel();
-    }
-    int promptTokens = TokenEstimator.promptTokens(chat.contents());
-    int contextWindow = cfg.contextWindow(chat.model());
-    FaultMarker marker = FaultMarker.find(chat.contents());
-    if (marker != null) {
-      if (!marker.transientFault() || attempt(request, chat, marker) <= marker.times()) {
-        return fault(marker.fault(), marker.retryAfterSeconds(), contextWindow, promptTokens);
-      }
-      return success(request, chat, promptTokens);
-    }
-    int maxTokens = chat.maxTokens() == null ? 0 : chat.maxTokens();
-    if ((long) promptTokens + maxTokens > contextWindow) {
-      return promptTokens > contextWindow || maxTokens == 0
-          ? Reply.contextLength(contextWindow, promptTokens)
-          : Reply.contextLength(contextWindow, promptTokens, maxTokens);
-    }
-    Outcome randomFault = rates.draw(faultDraw);
-    if (randomFault != null) {
-      return fault(randomFault, null, contextWindow, promptTokens);
-    }
-    return success(request, chat, promptTokens);
-  }
 
-  /** Counts this call of a transient marker's logical request; returns the attempt number (1-based). */
-  private int attempt(HttpServerRequest request, ChatRequest chat, FaultMarker marker) {
-    String key = request.getHeader("Idempotency-Key");
-    if (key == null) {
-      key = "hash:" + Long.toHexString(TokenEstimator.contentHash(chat.model(), chat.contents()));
+    /** Forgets the attempts of transient markers (part of the simulator's reset). */
+    void reset() {
+        attempts.clear();
     }
-    return attempts.computeIfAbsent(key + "|" + marker.text(), k -> new AtomicInteger()).incrementAndGet();
-  }
 
-  private Reply fault(Outcome fault, Integer retryAfter, int contextWindow, int promptTokens) {
-    switch (fault) {
-      case RATE_LIMITED: return Reply.rateLimited(retryAfter != null ? retryAfter : cfg.retryAfterSeconds());
-      case SERVER_ERROR: return Reply.serverError();
-      case OVERLOADED: return Reply.overloaded(retryAfter);
-      case UNAUTHORIZED: return Reply.unauthorized();
-      case CONTEXT_LENGTH: return Reply.contextLength(contextWindow, promptTokens);
-      case CONTENT_POLICY: return Reply.contentPolicy();
-      default: return Reply.noAnswer(fault); // HANG, RESET
+    @Override
+    public void handle(RoutingContext ctx) {
+        stats.received();
+        Exchange exchange = new Exchange(vertx, ctx, stats, open);
+        long latency = cfg.latency().sampleMillis(random);
+        double faultDraw = random.nextDouble();
+        String[] model = new String[1];
+        Reply reply = decide(ctx.request(), ctx.body().buffer(), faultDraw, model);
+        stats.arrived(() -> new Arrival(logicalKey(ctx.request()), model[0], System.currentTimeMillis(), reply.outcome().key()));
+        if (reply.outcome() == Outcome.HANG) {
+            exchange.counted();
+            stats.outcome(Outcome.HANG);
+            exchange.after(cfg.hangMillis(), exchange::abort);
+            return;
+        }
+        exchange.after(latency, () -> deliver(exchange, reply));
     }
-  }
 
-  private Reply success(HttpServerRequest request, ChatRequest chat, int promptTokens) {
-    int min = cfg.completionTokensMin();
-    int max = cfg.completionTokensMax();
-    int completion = TokenEstimator.completionTokens(chat.model(), chat.contents(), min, max, chat.maxTokens());
-    boolean truncated = TokenEstimator.truncated(chat.model(), chat.contents(), min, max, chat.maxTokens());
-    int cached = TokenEstimator.cachedTokens(promptTokens, cfg.cachedFraction(), cfg.cachedMinPromptTokens());
-    int reasoning = TokenEstimator.reasoningTokens(completion, cfg.reasoningFraction());
-    RecordedCall call = new RecordedCall(logicalKey(request), chat.model(), promptTokens, completion, cached, reasoning);
-    return Reply.success(completionBody(chat, call, truncated), call);
-  }
-
-  private static String logicalKey(HttpServerRequest request) {
-    String key = request.getHeader("Idempotency-Key");
-    return key != null ? key : request.getHeader("X-Request-Id");
-  }
-
-  private JsonObject completionBody(ChatRequest chat, RecordedCall call, boolean truncated) {
-    String last = chat.lastUserContent();
-    String text = "Simulated answer to: "
-        + (last.length() > ANSWER_PREFIX_CHARS ? last.substring(0, ANSWER_PREFIX_CHARS) : last);
-    JsonObject choice = new JsonObject()
-        .put("index", 0)
-        .put("message", new JsonObject().put("role", "assistant").put("content", text))
-        .put("finish_reason", truncated ? "length" : "stop");
-    JsonObject usage = new JsonObject()
-        .put("prompt_tokens", call.promptTokens())
-        .put("completion_tokens", call.completionTokens())
-        .put("total_tokens", call.promptTokens() + call.completionTokens())
-        .put("prompt_tokens_details", new JsonObject().put("cached_tokens", call.cachedTokens()))
-        .put("completion_tokens_details", new JsonObject().put("reasoning_tokens", call.reasoningTokens()));
-    return new JsonObject()
-        .put("id", "chatcmpl-sim-" + completionIds.incrementAndGet())
-        .put("object", "chat.completion")
-        .put("created", System.currentTimeMillis() / 1000)
-        .put("model", chat.model())
-        .put("choices", new JsonArray().add(choice))
-        .put("usage", usage);
-  }
-
-  private void deliver(Exchange exchange, Reply reply) {
-    exchange.counted();
-    if (reply.outcome() == Outcome.RESET) {
-      stats.outcome(Outcome.RESET);
-      exchange.abort();
-      return;
+    /** The answer to give; {@code model} receives the requested model once the body parsed. */
+    private Reply decide(HttpServerRequest request, io.vertx.core.buffer.Buffer body, double faultDraw, String[] model) {
+        if (cfg.apiKey() != null && !("Bearer " + cfg.apiKey()).equals(request.getHeader("Authorization"))) {
+            return Reply.unauthorized();
+        }
+        ChatRequest chat;
+        try {
+            chat = ChatRequest.parse(body);
+        } catch (InvalidRequestException e) {
+            return Reply.badRequest(e.getMessage(), e.param());
+        }
+        model[0] = chat.model();
+        if (!models.contains(chat.model())) {
+            stats.unknownModel();
+        }
+        int promptTokens = TokenEstimator.promptTokens(chat.contents());
+        int contextWindow = cfg.contextWindow(chat.model());
+        FaultMarker marker = FaultMarker.find(chat.contents());
+        if (marker != null) {
+            if (!marker.transientFault() || attempt(request, chat, marker) <= marker.times()) {
+                return fault(marker.fault(), marker.retryAfterSeconds(), contextWindow, promptTokens);
+            }
+            return success(request, chat, promptTokens);
+        }
+        int maxTokens = chat.maxTokens() == null ? 0 : chat.maxTokens();
+        if ((long) promptTokens + maxTokens > contextWindow) {
+            return promptTokens > contextWindow || maxTokens == 0
+                    ? Reply.contextLength(contextWindow, promptTokens)
+                    : Reply.contextLength(contextWindow, promptTokens, maxTokens);
+        }
+        Outcome randomFault = rates.draw(faultDraw);
+        if (randomFault != null) {
+            return fault(randomFault, null, contextWindow, promptTokens);
+        }
+        return success(request, chat, promptTokens);
     }
-    HttpServerResponse response = exchange.ctx().response();
-    RecordedCall call = reply.call();
-    long tokens = call == null ? 0 : (long) call.promptTokens() + call.completionTokens();
-    window.apply(response, tokens, reply.outcome() == Outcome.RATE_LIMITED);
-    if (reply.retryAfterSeconds() != null) {
-      response.putHeader("retry-after", Integer.toString(reply.retryAfterSeconds()))
-          .putHeader("retry-after-ms", Long.toString(reply.retryAfterSeconds() * 1000L));
+
+    /** Counts this call of a transient marker's logical request; returns the attempt number (1-based). */
+    private int attempt(HttpServerRequest request, ChatRequest chat, FaultMarker marker) {
+        String key = request.getHeader("Idempotency-Key");
+        if (key == null) {
+            key = "hash:" + Long.toHexString(TokenEstimator.contentHash(chat.model(), chat.contents()));
+        }
+        return attempts.computeIfAbsent(key + "|" + marker.text(), k -> new AtomicInteger()).incrementAndGet();
     }
-    if (call != null) {
-      stats.success(call);
-    } else {
-      stats.outcome(reply.outcome());
+
+    private Reply fault(Outcome fault, Integer retryAfter, int contextWindow, int promptTokens) {
+        switch (fault) {
+            case RATE_LIMITED: return Reply.rateLimited(retryAfter != null ? retryAfter : cfg.retryAfterSeconds());
+            case SERVER_ERROR: return Reply.serverError();
+            case OVERLOADED: return Reply.overloaded(retryAfter);
+            case UNAUTHORIZED: return Reply.unauthorized();
+            case CONTEXT_LENGTH: return Reply.contextLength(contextWindow, promptTokens);
+            case CONTENT_POLICY: return Reply.contentPolicy();
+            default: return Reply.noAnswer(fault); // HANG, RESET
+        }
     }
-    exchange.finish();
-    response.setStatusCode(reply.status())
-        .putHeader("content-type", "application/json")
-        .end(reply.body().toBuffer());
-  }
+
+    private Reply success(HttpServerRequest request, ChatRequest chat, int promptTokens) {
+        int min = cfg.completionTokensMin();
+        int max = cfg.completionTokensMax();
+        int completion = TokenEstimator.completionTokens(chat.model(), chat.contents(), min, max, chat.maxTokens());
+        boolean truncated = TokenEstimator.truncated(chat.model(), chat.contents(), min, max, chat.maxTokens());
+        int cached = TokenEstimator.cachedTokens(promptTokens, cfg.cachedFraction(), cfg.cachedMinPromptTokens());
+        int reasoning = TokenEstimator.reasoningTokens(completion, cfg.reasoningFraction());
+        RecordedCall call = new RecordedCall(logicalKey(request), chat.model(), promptTokens, completion, cached, reasoning);
+        return Reply.success(completionBody(chat, call, truncated), call);
+    }
+
+    private static String logicalKey(HttpServerRequest request) {
+        String key = request.getHeader("Idempotency-Key");
+        return key != null ? key : request.getHeader("X-Request-Id");
+    }
+
+    private JsonObject completionBody(ChatRequest chat, RecordedCall call, boolean truncated) {
+        String last = chat.lastUserContent();
+        String text = "Simulated answer to: "
+                + (last.length() > ANSWER_PREFIX_CHARS ? last.substring(0, ANSWER_PREFIX_CHARS) : last);
+        JsonObject choice = new JsonObject()
+                .put("index", 0)
+                .put("message", new JsonObject().put("role", "assistant").put("content", text))
+                .put("finish_reason", truncated ? "length" : "stop");
+        JsonObject usage = new JsonObject()
+                .put("prompt_tokens", call.promptTokens())
+                .put("completion_tokens", call.completionTokens())
+                .put("total_tokens", call.promptTokens() + call.completionTokens())
+                .put("prompt_tokens_details", new JsonObject().put("cached_tokens", call.cachedTokens()))
+                .put("completion_tokens_details", new JsonObject().put("reasoning_tokens", call.reasoningTokens()));
+        return new JsonObject()
+                .put("id", "chatcmpl-sim-" + completionIds.incrementAndGet())
+                .put("object", "chat.completion")
+                .put("created", System.currentTimeMillis() / 1000)
+                .put("model", chat.model())
+                .put("choices", new JsonArray().add(choice))
+                .put("usage", usage);
+    }
+
+    private void deliver(Exchange exchange, Reply reply) {
+        exchange.counted();
+        if (reply.outcome() == Outcome.RESET) {
+            stats.outcome(Outcome.RESET);
+            exchange.abort();
+            return;
+        }
+        HttpServerResponse response = exchange.ctx().response();
+        RecordedCall call = reply.call();
+        long tokens = call == null ? 0 : (long) call.promptTokens() + call.completionTokens();
+        window.apply(response, tokens, reply.outcome() == Outcome.RATE_LIMITED);
+        if (reply.retryAfterSeconds() != null) {
+            response.putHeader("retry-after", Integer.toString(reply.retryAfterSeconds()))
+                    .putHeader("retry-after-ms", Long.toString(reply.retryAfterSeconds() * 1000L));
+        }
+        if (call != null) {
+            stats.success(call);
+        } else {
+            stats.outcome(reply.outcome());
+        }
+        exchange.finish();
+        response.setStatusCode(reply.status())
+                .putHeader("content-type", "application/json")
+                .end(reply.body().toBuffer());
+    }
 }

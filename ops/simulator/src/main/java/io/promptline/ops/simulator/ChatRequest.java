@@ -18,167 +18,167 @@ import java.util.Set;
  */
 record ChatRequest(String model, List<String> contents, String lastUserContent, Integer maxTokens) {
 
-  private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
+    private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
 
-  static final String NOT_JSON = "We could not parse the JSON body of your request. (HINT: This likely means"
-      + " you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was"
-      + " sent was not valid JSON.)";
+    static final String NOT_JSON = "We could not parse the JSON body of your request. (HINT: This likely means"
+            + " you aren't using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was"
+            + " sent was not valid JSON.)";
 
-  /** Parses and validates a request body. */
-  static ChatRequest parse(Buffer body) throws InvalidRequestException {
-    JsonObject json = object(body);
-    String model = model(json);
-    List<String> contents = new ArrayList<>();
-    String lastUser = messages(json, contents);
-    Integer maxTokens = positiveInt(json, "max_completion_tokens");
-    Integer legacyMaxTokens = positiveInt(json, "max_tokens");
-    checkOptionals(json);
-    return new ChatRequest(model, List.copyOf(contents), lastUser, maxTokens != null ? maxTokens : legacyMaxTokens);
-  }
+    /** Parses and validates a request body. */
+    static ChatRequest parse(Buffer body) throws InvalidRequestException {
+        JsonObject json = object(body);
+        String model = model(json);
+        List<String> contents = new ArrayList<>();
+        String lastUser = messages(json, contents);
+        Integer maxTokens = positiveInt(json, "max_completion_tokens");
+        Integer legacyMaxTokens = positiveInt(json, "max_tokens");
+        checkOptionals(json);
+        return new ChatRequest(model, List.copyOf(contents), lastUser, maxTokens != null ? maxTokens : legacyMaxTokens);
+    }
 
-  private static JsonObject object(Buffer body) throws InvalidRequestException {
-    if (body == null || body.length() == 0) {
-      throw new InvalidRequestException(null, NOT_JSON);
+    private static JsonObject object(Buffer body) throws InvalidRequestException {
+        if (body == null || body.length() == 0) {
+            throw new InvalidRequestException(null, NOT_JSON);
+        }
+        try {
+            Object value = io.vertx.core.json.Json.decodeValue(body);
+            if (value instanceof JsonObject) {
+                return (JsonObject) value;
+            }
+        } catch (DecodeException e) {
+            throw new InvalidRequestException(null, NOT_JSON);
+        }
+        throw new InvalidRequestException(null, NOT_JSON);
     }
-    try {
-      Object value = io.vertx.core.json.Json.decodeValue(body);
-      if (value instanceof JsonObject) {
-        return (JsonObject) value;
-      }
-    } catch (DecodeException e) {
-      throw new InvalidRequestException(null, NOT_JSON);
-    }
-    throw new InvalidRequestException(null, NOT_JSON);
-  }
 
-  private static String model(JsonObject json) throws InvalidRequestException {
-    Object model = json.getValue("model");
-    if (model == null) {
-      throw missing("model");
+    private static String model(JsonObject json) throws InvalidRequestException {
+        Object model = json.getValue("model");
+        if (model == null) {
+            throw missing("model");
+        }
+        if (!(model instanceof String)) {
+            throw invalidType("model", "a string", model);
+        }
+        if (((String) model).isBlank()) {
+            throw new InvalidRequestException("model", "Invalid 'model': empty string. Expected a model id.");
+        }
+        return (String) model;
     }
-    if (!(model instanceof String)) {
-      throw invalidType("model", "a string", model);
-    }
-    if (((String) model).isBlank()) {
-      throw new InvalidRequestException("model", "Invalid 'model': empty string. Expected a model id.");
-    }
-    return (String) model;
-  }
 
-  private static String messages(JsonObject json, List<String> contents) throws InvalidRequestException {
-    Object value = json.getValue("messages");
-    if (value == null) {
-      throw missing("messages");
+    private static String messages(JsonObject json, List<String> contents) throws InvalidRequestException {
+        Object value = json.getValue("messages");
+        if (value == null) {
+            throw missing("messages");
+        }
+        if (!(value instanceof JsonArray)) {
+            throw invalidType("messages", "an array", value);
+        }
+        JsonArray messages = (JsonArray) value;
+        if (messages.isEmpty()) {
+            throw new InvalidRequestException("messages", "Invalid 'messages': empty array. Expected an array with"
+                    + " minimum length 1, but got an empty array instead.");
+        }
+        String lastUser = null;
+        for (int i = 0; i < messages.size(); i++) {
+            String role = message(messages.getValue(i), "messages[" + i + "]", contents);
+            if ("user".equals(role)) {
+                lastUser = contents.get(i);
+            }
+        }
+        return lastUser != null ? lastUser : contents.get(contents.size() - 1);
     }
-    if (!(value instanceof JsonArray)) {
-      throw invalidType("messages", "an array", value);
-    }
-    JsonArray messages = (JsonArray) value;
-    if (messages.isEmpty()) {
-      throw new InvalidRequestException("messages", "Invalid 'messages': empty array. Expected an array with"
-          + " minimum length 1, but got an empty array instead.");
-    }
-    String lastUser = null;
-    for (int i = 0; i < messages.size(); i++) {
-      String role = message(messages.getValue(i), "messages[" + i + "]", contents);
-      if ("user".equals(role)) {
-        lastUser = contents.get(i);
-      }
-    }
-    return lastUser != null ? lastUser : contents.get(contents.size() - 1);
-  }
 
-  private static String message(Object value, String path, List<String> contents) throws InvalidRequestException {
-    if (!(value instanceof JsonObject)) {
-      throw invalidType(path, "an object", value);
+    private static String message(Object value, String path, List<String> contents) throws InvalidRequestException {
+        if (!(value instanceof JsonObject)) {
+            throw invalidType(path, "an object", value);
+        }
+        JsonObject message = (JsonObject) value;
+        Object role = message.getValue("role");
+        if (role == null) {
+            throw missing(path + ".role");
+        }
+        if (!(role instanceof String) || !ROLES.contains(role)) {
+            throw new InvalidRequestException(path + ".role", "Invalid value for '" + path + ".role': "
+                    + (role instanceof String ? "'" + role + "'" : describe(role))
+                    + ". Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'.");
+        }
+        Object content = message.getValue("content");
+        if (content == null) {
+            throw missing(path + ".content");
+        }
+        if (!(content instanceof String)) {
+            throw invalidType(path + ".content", "a string", content);
+        }
+        contents.add((String) content);
+        return (String) role;
     }
-    JsonObject message = (JsonObject) value;
-    Object role = message.getValue("role");
-    if (role == null) {
-      throw missing(path + ".role");
-    }
-    if (!(role instanceof String) || !ROLES.contains(role)) {
-      throw new InvalidRequestException(path + ".role", "Invalid value for '" + path + ".role': "
-          + (role instanceof String ? "'" + role + "'" : describe(role))
-          + ". Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'.");
-    }
-    Object content = message.getValue("content");
-    if (content == null) {
-      throw missing(path + ".content");
-    }
-    if (!(content instanceof String)) {
-      throw invalidType(path + ".content", "a string", content);
-    }
-    contents.add((String) content);
-    return (String) role;
-  }
 
-  private static Integer positiveInt(JsonObject json, String field) throws InvalidRequestException {
-    Object value = json.getValue(field);
-    if (value == null) {
-      return null;
+    private static Integer positiveInt(JsonObject json, String field) throws InvalidRequestException {
+        Object value = json.getValue(field);
+        if (value == null) {
+            return null;
+        }
+        if (!(value instanceof Integer || value instanceof Long)) {
+            throw invalidType(field, "an integer", value);
+        }
+        long n = ((Number) value).longValue();
+        if (n < 1 || n > Integer.MAX_VALUE) {
+            throw new InvalidRequestException(field, "Invalid '" + field + "': integer out of range. Expected a value"
+                    + " in [1, " + Integer.MAX_VALUE + "], but got " + n + " instead.");
+        }
+        return (int) n;
     }
-    if (!(value instanceof Integer || value instanceof Long)) {
-      throw invalidType(field, "an integer", value);
-    }
-    long n = ((Number) value).longValue();
-    if (n < 1 || n > Integer.MAX_VALUE) {
-      throw new InvalidRequestException(field, "Invalid '" + field + "': integer out of range. Expected a value"
-          + " in [1, " + Integer.MAX_VALUE + "], but got " + n + " instead.");
-    }
-    return (int) n;
-  }
 
-  private static void checkOptionals(JsonObject json) throws InvalidRequestException {
-    Object temperature = json.getValue("temperature");
-    if (temperature != null) {
-      if (!(temperature instanceof Number)) {
-        throw invalidType("temperature", "a number", temperature);
-      }
-      double t = ((Number) temperature).doubleValue();
-      if (!(t >= 0.0 && t <= 2.0)) {
-        throw new InvalidRequestException("temperature", "Invalid 'temperature': decimal out of range. Expected"
-            + " a value in [0, 2], but got " + temperature + " instead.");
-      }
+    private static void checkOptionals(JsonObject json) throws InvalidRequestException {
+        Object temperature = json.getValue("temperature");
+        if (temperature != null) {
+            if (!(temperature instanceof Number)) {
+                throw invalidType("temperature", "a number", temperature);
+            }
+            double t = ((Number) temperature).doubleValue();
+            if (!(t >= 0.0 && t <= 2.0)) {
+                throw new InvalidRequestException("temperature", "Invalid 'temperature': decimal out of range. Expected"
+                        + " a value in [0, 2], but got " + temperature + " instead.");
+            }
+        }
+        Object format = json.getValue("response_format");
+        if (format != null && !(format instanceof JsonObject && ((JsonObject) format).getValue("type") instanceof String)) {
+            throw invalidType("response_format", "an object with a string 'type'", format);
+        }
+        Object stream = json.getValue("stream");
+        if (stream != null && !(stream instanceof Boolean)) {
+            throw invalidType("stream", "a boolean", stream);
+        }
+        if (Boolean.TRUE.equals(stream)) {
+            throw new InvalidRequestException("stream", "streaming not supported by the simulator");
+        }
     }
-    Object format = json.getValue("response_format");
-    if (format != null && !(format instanceof JsonObject && ((JsonObject) format).getValue("type") instanceof String)) {
-      throw invalidType("response_format", "an object with a string 'type'", format);
-    }
-    Object stream = json.getValue("stream");
-    if (stream != null && !(stream instanceof Boolean)) {
-      throw invalidType("stream", "a boolean", stream);
-    }
-    if (Boolean.TRUE.equals(stream)) {
-      throw new InvalidRequestException("stream", "streaming not supported by the simulator");
-    }
-  }
 
-  private static InvalidRequestException missing(String param) {
-    return new InvalidRequestException(param, "Missing required parameter: '" + param + "'.");
-  }
+    private static InvalidRequestException missing(String param) {
+        return new InvalidRequestException(param, "Missing required parameter: '" + param + "'.");
+    }
 
-  private static InvalidRequestException invalidType(String param, String expected, Object actual) {
-    return new InvalidRequestException(param, "Invalid type for '" + param + "': expected " + expected
-        + ", but got " + describe(actual) + " instead.");
-  }
+    private static InvalidRequestException invalidType(String param, String expected, Object actual) {
+        return new InvalidRequestException(param, "Invalid type for '" + param + "': expected " + expected
+                + ", but got " + describe(actual) + " instead.");
+    }
 
-  private static String describe(Object value) {
-    if (value instanceof String) {
-      return "a string";
+    private static String describe(Object value) {
+        if (value instanceof String) {
+            return "a string";
+        }
+        if (value instanceof Integer || value instanceof Long) {
+            return "an integer";
+        }
+        if (value instanceof Number) {
+            return "a decimal number";
+        }
+        if (value instanceof Boolean) {
+            return "a boolean";
+        }
+        if (value instanceof JsonArray) {
+            return "an array";
+        }
+        return value instanceof JsonObject ? "an object" : "null";
     }
-    if (value instanceof Integer || value instanceof Long) {
-      return "an integer";
-    }
-    if (value instanceof Number) {
-      return "a decimal number";
-    }
-    if (value instanceof Boolean) {
-      return "a boolean";
-    }
-    if (value instanceof JsonArray) {
-      return "an array";
-    }
-    return value instanceof JsonObject ? "an object" : "null";
-  }
 }

@@ -14,82 +14,82 @@ import java.util.concurrent.atomic.AtomicBoolean;
  */
 final class Exchange {
 
-  private final Vertx vertx;
-  private final RoutingContext ctx;
-  private final StatsCollector stats;
-  private final Set<Exchange> open;
-  private final AtomicBoolean done = new AtomicBoolean();
-  private long timerId = -1;
-  private boolean counted;
+    private final Vertx vertx;
+    private final RoutingContext ctx;
+    private final StatsCollector stats;
+    private final Set<Exchange> open;
+    private final AtomicBoolean done = new AtomicBoolean();
+    private long timerId = -1;
+    private boolean counted;
 
-  Exchange(Vertx vertx, RoutingContext ctx, StatsCollector stats, Set<Exchange> open) {
-    this.vertx = vertx;
-    this.ctx = ctx;
-    this.stats = stats;
-    this.open = open;
-    stats.started();
-    open.add(this);
-    ctx.response().closeHandler(v -> onConnectionClosed());
-  }
-
-  RoutingContext ctx() {
-    return ctx;
-  }
-
-  /** Whether the exchange is over (answered, closed by us, or closed by the client). */
-  boolean done() {
-    return done.get();
-  }
-
-  /** Marks the outcome as counted (so a later close is not counted as client_closed). */
-  void counted() {
-    counted = true;
-  }
-
-  /** Runs {@code action} after {@code delayMillis} (at once when 0) unless the client goes away first. */
-  void after(long delayMillis, Runnable action) {
-    if (delayMillis <= 0) {
-      action.run();
-      return;
+    Exchange(Vertx vertx, RoutingContext ctx, StatsCollector stats, Set<Exchange> open) {
+        this.vertx = vertx;
+        this.ctx = ctx;
+        this.stats = stats;
+        this.open = open;
+        stats.started();
+        open.add(this);
+        ctx.response().closeHandler(v -> onConnectionClosed());
     }
-    timerId = vertx.setTimer(delayMillis, id -> {
-      timerId = -1;
-      if (!done.get()) {
-        action.run();
-      }
-    });
-  }
 
-  /** Closes the connection without answering (HTTP/2: resets the stream). */
-  void abort() {
-    finish();
-    if (ctx.request().version() == HttpVersion.HTTP_2) {
-      ctx.response().reset();
-    } else {
-      ctx.request().connection().close();
+    RoutingContext ctx() {
+        return ctx;
     }
-  }
 
-  private void onConnectionClosed() {
-    if (timerId >= 0) {
-      vertx.cancelTimer(timerId);
-      timerId = -1;
+    /** Whether the exchange is over (answered, closed by us, or closed by the client). */
+    boolean done() {
+        return done.get();
     }
-    if (!done.get() && !counted) {
-      counted = true;
-      stats.outcome(Outcome.CLIENT_CLOSED);
-    }
-    finish();
-  }
 
-  /**
-   * Ends the in-flight accounting; called just before the answer is written, so a client that has
-   * its response never observes the request as still in flight.
-   */
-  void finish() {
-    if (done.compareAndSet(false, true)) {
-      open.remove(this);
-      stats.finished();
+    /** Marks the outcome as counted (so a later close is not counted as client_closed). */
+    void counted() {
+        counted = true;
     }
-  }
+
+    /** Runs {@code action} after {@code delayMillis} (at once when 0) unless the client goes away first. */
+    void after(long delayMillis, Runnable action) {
+        if (delayMillis <= 0) {
+            action.run();
+            return;
+        }
+        timerId = vertx.setTimer(delayMillis, id -> {
+            timerId = -1;
+            if (!done.get()) {
+                action.run();
+            }
+        });
+    }
+
+    /** Closes the connection without answering (HTTP/2: resets the stream). */
+    void abort() {
+        finish();
+        if (ctx.request().version() == HttpVersion.HTTP_2) {
+            ctx.response().reset();
+        } else {
+            ctx.request().connection().close();
+        }
+    }
+
+    private void onConnectionClosed() {
+        if (timerId >= 0) {
+            vertx.cancelTimer(timerId);
+            timerId = -1;
+        }
+        if (!done.get() && !counted) {
+            counted = true;
+            stats.outcome(Outcome.CLIENT_CLOSED);
+        }
+        finish();
+    }
+
+    /**
+     * Ends the in-flight accounting; called just before the answer is written, so a client that has
+     * its response never observes the request as still in flight.
+     */
+    void finish() {
+        if (done.compareAndSet(false, true)) {
+            open.remove(this);
+            stats.finished();
+        }
+    }
 }

@@ -13,23 +13,23 @@ import io.vertx.core.json.JsonObject;
  * @param reasoningTokens usage.completion_tokens_details.reasoning_tokens
  */
 public record RecordedCall(String idempotencyKey, String model, int promptTokens, int completionTokens,
-    int cachedTokens, int reasoningTokens) {
+        int cachedTokens, int reasoningTokens) {
 
-  /** JSON with the component names as keys. */
-  public JsonObject toJson() {
-    return new JsonObject()
-        .put("idempotencyKey", idempotencyKey)
-        .put("model", model)
-        .put("promptTokens", promptTokens)
-        .put("completionTokens", completionTokens)
-        .put("cachedTokens", cachedTokens)
-        .put("reasoningTokens", reasoningTokens);
-  }
+    /** JSON with the component names as keys. */
+    public JsonObject toJson() {
+        return new JsonObject()
+                .put("idempotencyKey", idempotencyKey)
+                .put("model", model)
+                .put("promptTokens", promptTokens)
+                .put("completionTokens", completionTokens)
+                .put("cachedTokens", cachedTokens)
+                .put("reasoningTokens", reasoningTokens);
+    }
 
-  /** Inverse of {@link #toJson()}. */
-  public static RecordedCall fromJson(JsonObject json) {
-    return new RecordedCall(json.getString("idempotencyKey"), json.getString("model"),
-        json.getInteger("promptTokens", 0), json.getInteger("completionTokens", 0),
-        json.getInteger("cachedTokens", 0), json.getInteger("reasoningTokens", 0));
-  }
+    /** Inverse of {@link #toJson()}. */
+    public static RecordedCall fromJson(JsonObject json) {
+        return new RecordedCall(json.getString("idempotencyKey"), json.getString("model"),
+                json.getInteger("promptTokens", 0), json.getInteger("completionTokens", 0),
+                json.getInteger("cachedTokens", 0), json.getInteger("reasoningTokens", 0));
+    }
 }

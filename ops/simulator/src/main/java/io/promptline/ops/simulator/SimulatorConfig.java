@@ -74,203 +74,203 @@ import java.util.Map;
  * @param rateLimitTokens value of x-ratelimit-limit-tokens; default 10000000
  */
 public record SimulatorConfig(
-    String host,
-    int port,
-    int instances,
-    LatencyDistribution latency,
-    long seed,
-    int completionTokensMin,
-    int completionTokensMax,
-    double cachedFraction,
-    int cachedMinPromptTokens,
-    double reasoningFraction,
-    List<String> models,
-    Map<String, Integer> contextWindows,
-    int defaultContextWindow,
-    double rate429,
-    double rate500,
-    double rate503,
-    double rateHang,
-    double rateReset,
-    double rateContextLength,
-    double rate401,
-    int retryAfterSeconds,
-    long hangMillis,
-    String apiKey,
-    boolean recordCalls,
-    int maxRecordedCalls,
-    long rateLimitRequests,
-    long rateLimitTokens) {
+        String host,
+        int port,
+        int instances,
+        LatencyDistribution latency,
+        long seed,
+        int completionTokensMin,
+        int completionTokensMax,
+        double cachedFraction,
+        int cachedMinPromptTokens,
+        double reasoningFraction,
+        List<String> models,
+        Map<String, Integer> contextWindows,
+        int defaultContextWindow,
+        double rate429,
+        double rate500,
+        double rate503,
+        double rateHang,
+        double rateReset,
+        double rateContextLength,
+        double rate401,
+        int retryAfterSeconds,
+        long hangMillis,
+        String apiKey,
+        boolean recordCalls,
+        int maxRecordedCalls,
+        long rateLimitRequests,
+        long rateLimitTokens) {
 
-  /** Models listed by default. */
-  public static final List<String> DEFAULT_MODELS =
-      List.of("gpt-4.1", "gpt-4.1-mini", "claude-sonnet-4.5", "gemini-2.5-flash", "deepseek-v3.2");
+    /** Models listed by default. */
+    public static final List<String> DEFAULT_MODELS =
+            List.of("gpt-4.1", "gpt-4.1-mini", "claude-sonnet-4.5", "gemini-2.5-flash", "deepseek-v3.2");
 
-  /** Prefix of every property name; environment variables use it upper-cased with '_' for '.'. */
-  public static final String PREFIX = "promptline.simulator.";
-
-  /**
-   * Canonical constructor: validates every field and copies the collections. Prefer {@link #builder()}.
-   *
-   * @throws IllegalArgumentException naming the property and the offending value
-   */
-  public SimulatorConfig {
-    ConfigChecks.notBlank("host", host);
-    ConfigChecks.range("port", port, 0, 65535);
-    ConfigChecks.range("instances", instances, 1, 64);
-    if (latency == null) {
-      throw new IllegalArgumentException(PREFIX + "latency must not be null");
-    }
-    ConfigChecks.range("completion.tokens.min", completionTokensMin, 1, Integer.MAX_VALUE);
-    ConfigChecks.range("completion.tokens.max", completionTokensMax, completionTokensMin, Integer.MAX_VALUE);
-    ConfigChecks.fraction("cached.fraction", cachedFraction);
-    ConfigChecks.range("cached.min.prompt.tokens", cachedMinPromptTokens, 0, Integer.MAX_VALUE);
-    ConfigChecks.fraction("reasoning.fraction", reasoningFraction);
-    models = ConfigChecks.models(models);
-    contextWindows = ConfigChecks.contextWindows(contextWindows);
-    ConfigChecks.range("context.window.default", defaultContextWindow, 1, Integer.MAX_VALUE);
-    ConfigChecks.rates(rate429, rate500, rate503, rateHang, rateReset, rateContextLength, rate401);
-    ConfigChecks.range("retry.after.seconds", retryAfterSeconds, 0, 86_400);
-    ConfigChecks.range("hang.millis", hangMillis, 1, 86_400_000L);
-    ConfigChecks.range("max.recorded.calls", maxRecordedCalls, 0, Integer.MAX_VALUE);
-    ConfigChecks.range("ratelimit.requests", rateLimitRequests, 1, Long.MAX_VALUE);
-    ConfigChecks.range("ratelimit.tokens", rateLimitTokens, 1, Long.MAX_VALUE);
-  }
-
-  /** All defaults (see the table above). */
-  public static SimulatorConfig defaults() {
-    return builder().build();
-  }
-
-  /** A builder holding the defaults. */
-  public static Builder builder() {
-    return new Builder();
-  }
-
-  /** A builder holding this configuration's values. */
-  public Builder toBuilder() {
-    return new Builder(this);
-  }
-
-  /**
-   * Reads the PROMPTLINE_SIMULATOR_* variables of {@code env} (see the table above); absent keys keep
-   * their defaults. Unknown PROMPTLINE_SIMULATOR_* keys and unparseable values are rejected.
-   *
-   * @throws IllegalArgumentException naming the variable and value
-   */
-  public static SimulatorConfig fromEnv(Map<String, String> env) {
-    return SimulatorEnv.read(env);
-  }
-
-  /** The context window of {@code model}: its configured window or {@link #defaultContextWindow()}. */
-  public int contextWindow(String model) {
-    return contextWindows.getOrDefault(model, defaultContextWindow);
-  }
-
-  /** Sum of the seven fault rates (the probability that a request draws a random fault). */
-  public double totalFaultRate() {
-    return rate429 + rate500 + rate503 + rateHang + rateReset + rateContextLength + rate401;
-  }
-
-  /** Mutable builder; {@link #build()} validates. */
-  public static final class Builder {
-    private String host = "127.0.0.1";
-    private int port = 0;
-    private int instances = 1;
-    private String latencySpec = "fixed:50";
-    private long seed = 42L;
-    private int completionTokensMin = 20;
-    private int completionTokensMax = 200;
-    private double cachedFraction = 0.5;
-    private int cachedMinPromptTokens = 1024;
-    private double reasoningFraction = 0.0;
-    private List<String> models = DEFAULT_MODELS;
-    private final Map<String, Integer> contextWindows = new LinkedHashMap<>();
-    private int defaultContextWindow = 128_000;
-    private double rate429;
-    private double rate500;
-    private double rate503;
-    private double rateHang;
-    private double rateReset;
-    private double rateContextLength;
-    private double rate401;
-    private int retryAfterSeconds = 1;
-    private long hangMillis = 120_000L;
-    private String apiKey;
-    private boolean recordCalls = true;
-    private int maxRecordedCalls = 2_000_000;
-    private long rateLimitRequests = 10_000L;
-    private long rateLimitTokens = 10_000_000L;
-
-    private Builder() {}
-
-    private Builder(SimulatorConfig c) {
-      host = c.host; port = c.port; instances = c.instances; latencySpec = c.latency.spec();
-      seed = c.seed; completionTokensMin = c.completionTokensMin; completionTokensMax = c.completionTokensMax;
-      cachedFraction = c.cachedFraction; cachedMinPromptTokens = c.cachedMinPromptTokens;
-      reasoningFraction = c.reasoningFraction; models = c.models; contextWindows.putAll(c.contextWindows);
-      defaultContextWindow = c.defaultContextWindow; rate429 = c.rate429; rate500 = c.rate500;
-      rate503 = c.rate503; rateHang = c.rateHang; rateReset = c.rateReset;
-      rateContextLength = c.rateContextLength; rate401 = c.rate401; retryAfterSeconds = c.retryAfterSeconds;
-      hangMillis = c.hangMillis; apiKey = c.apiKey; recordCalls = c.recordCalls;
-      maxRecordedCalls = c.maxRecordedCalls; rateLimitRequests = c.rateLimitRequests;
-      rateLimitTokens = c.rateLimitTokens;
-    }
-
-    public Builder host(String v) { host = v; return this; }
-    public Builder port(int v) { port = v; return this; }
-    public Builder instances(int v) { instances = v; return this; }
-    /** Latency spec, e.g. {@code fixed:200}, {@code uniform:100-300}, {@code lognormal:200,800}. */
-    public Builder latency(String spec) { latencySpec = spec; return this; }
-    public Builder latency(LatencyDistribution v) { latencySpec = v.spec(); return this; }
-    public Builder seed(long v) { seed = v; return this; }
-    public Builder completionTokensMin(int v) { completionTokensMin = v; return this; }
-    public Builder completionTokensMax(int v) { completionTokensMax = v; return this; }
-    public Builder cachedFraction(double v) { cachedFraction = v; return this; }
-    public Builder cachedMinPromptTokens(int v) { cachedMinPromptTokens = v; return this; }
-    public Builder reasoningFraction(double v) { reasoningFraction = v; return this; }
-    public Builder models(List<String> v) { models = v; return this; }
-    /** Sets the context window of one model (adds to the map). */
-    public Builder contextWindow(String model, int tokens) { contextWindows.put(model, tokens); return this; }
-    /** Replaces the per-model context windows. */
-    public Builder contextWindows(Map<String, Integer> v) { contextWindows.clear(); contextWindows.putAll(v); return this; }
-    public Builder defaultContextWindow(int v) { defaultContextWindow = v; return this; }
-    public Builder rate429(double v) { rate429 = v; return this; }
-    public Builder rate500(double v) { rate500 = v; return this; }
-    public Builder rate503(double v) { rate503 = v; return this; }
-    public Builder rateHang(double v) { rateHang = v; return this; }
-    public Builder rateReset(double v) { rateReset = v; return this; }
-    public Builder rateContextLength(double v) { rateContextLength = v; return this; }
-    public Builder rate401(double v) { rate401 = v; return this; }
-    public Builder retryAfterSeconds(int v) { retryAfterSeconds = v; return this; }
-    public Builder hangMillis(long v) { hangMillis = v; return this; }
-    /** API key to require as {@code Authorization: Bearer <key>}; null disables the check. */
-    public Builder apiKey(String v) { apiKey = v; return this; }
-    public Builder recordCalls(boolean v) { recordCalls = v; return this; }
-    public Builder maxRecordedCalls(int v) { maxRecordedCalls = v; return this; }
-    public Builder rateLimitRequests(long v) { rateLimitRequests = v; return this; }
-    public Builder rateLimitTokens(long v) { rateLimitTokens = v; return this; }
+    /** Prefix of every property name; environment variables use it upper-cased with '_' for '.'. */
+    public static final String PREFIX = "promptline.simulator.";
 
     /**
-     * Validates and builds.
+     * Canonical constructor: validates every field and copies the collections. Prefer {@link #builder()}.
      *
      * @throws IllegalArgumentException naming the property and the offending value
      */
-    public SimulatorConfig build() {
-      LatencyDistribution latency = parseLatency();
-      return new SimulatorConfig(host, port, instances, latency, seed, completionTokensMin,
-          completionTokensMax, cachedFraction, cachedMinPromptTokens, reasoningFraction,
-          models, contextWindows, defaultContextWindow, rate429, rate500,
-          rate503, rateHang, rateReset, rateContextLength, rate401, retryAfterSeconds, hangMillis,
-          apiKey, recordCalls, maxRecordedCalls, rateLimitRequests, rateLimitTokens);
+    public SimulatorConfig {
+        ConfigChecks.notBlank("host", host);
+        ConfigChecks.range("port", port, 0, 65535);
+        ConfigChecks.range("instances", instances, 1, 64);
+        if (latency == null) {
+            throw new IllegalArgumentException(PREFIX + "latency must not be null");
+        }
+        ConfigChecks.range("completion.tokens.min", completionTokensMin, 1, Integer.MAX_VALUE);
+        ConfigChecks.range("completion.tokens.max", completionTokensMax, completionTokensMin, Integer.MAX_VALUE);
+        ConfigChecks.fraction("cached.fraction", cachedFraction);
+        ConfigChecks.range("cached.min.prompt.tokens", cachedMinPromptTokens, 0, Integer.MAX_VALUE);
+        ConfigChecks.fraction("reasoning.fraction", reasoningFraction);
+        models = ConfigChecks.models(models);
+        contextWindows = ConfigChecks.contextWindows(contextWindows);
+        ConfigChecks.range("context.window.default", defaultContextWindow, 1, Integer.MAX_VALUE);
+        ConfigChecks.rates(rate429, rate500, rate503, rateHang, rateReset, rateContextLength, rate401);
+        ConfigChecks.range("retry.after.seconds", retryAfterSeconds, 0, 86_400);
+        ConfigChecks.range("hang.millis", hangMillis, 1, 86_400_000L);
+        ConfigChecks.range("max.recorded.calls", maxRecordedCalls, 0, Integer.MAX_VALUE);
+        ConfigChecks.range("ratelimit.requests", rateLimitRequests, 1, Long.MAX_VALUE);
+        ConfigChecks.range("ratelimit.tokens", rateLimitTokens, 1, Long.MAX_VALUE);
     }
 
-    private LatencyDistribution parseLatency() {
-      try {
-        return LatencyDistribution.parse(latencySpec);
-      } catch (IllegalArgumentException e) {
-        throw new IllegalArgumentException(PREFIX + "latency: " + e.getMessage(), e);
-      }
+    /** All defaults (see the table above). */
+    public static SimulatorConfig defaults() {
+        return builder().build();
     }
-  }
+
+    /** A builder holding the defaults. */
+    public static Builder builder() {
+        return new Builder();
+    }
+
+    /** A builder holding this configuration's values. */
+    public Builder toBuilder() {
+        return new Builder(this);
+    }
+
+    /**
+     * Reads the PROMPTLINE_SIMULATOR_* variables of {@code env} (see the table above); absent keys keep
+     * their defaults. Unknown PROMPTLINE_SIMULATOR_* keys and unparseable values are rejected.
+     *
+     * @throws IllegalArgumentException naming the variable and value
+     */
+    public static SimulatorConfig fromEnv(Map<String, String> env) {
+        return SimulatorEnv.read(env);
+    }
+
+    /** The context window of {@code model}: its configured window or {@link #defaultContextWindow()}. */
+    public int contextWindow(String model) {
+        return contextWindows.getOrDefault(model, defaultContextWindow);
+    }
+
+    /** Sum of the seven fault rates (the probability that a request draws a random fault). */
+    public double totalFaultRate() {
+        return rate429 + rate500 + rate503 + rateHang + rateReset + rateContextLength + rate401;
+    }
+
+    /** Mutable builder; {@link #build()} validates. */
+    public static final class Builder {
+        private String host = "127.0.0.1";
+        private int port = 0;
+        private int instances = 1;
+        private String latencySpec = "fixed:50";
+        private long seed = 42L;
+        private int completionTokensMin = 20;
+        private int completionTokensMax = 200;
+        private double cachedFraction = 0.5;
+        private int cachedMinPromptTokens = 1024;
+        private double reasoningFraction = 0.0;
+        private List<String> models = DEFAULT_MODELS;
+        private final Map<String, Integer> contextWindows = new LinkedHashMap<>();
+        private int defaultContextWindow = 128_000;
+        private double rate429;
+        private double rate500;
+        private double rate503;
+        private double rateHang;
+        private double rateReset;
+        private double rateContextLength;
+        private double rate401;
+        private int retryAfterSeconds = 1;
+        private long hangMillis = 120_000L;
+        private String apiKey;
+        private boolean recordCalls = true;
+        private int maxRecordedCalls = 2_000_000;
+        private long rateLimitRequests = 10_000L;
+        private long rateLimitTokens = 10_000_000L;
+
+        private Builder() {}
+
+        private Builder(SimulatorConfig c) {
+            host = c.host; port = c.port; instances = c.instances; latencySpec = c.latency.spec();
+            seed = c.seed; completionTokensMin = c.completionTokensMin; completionTokensMax = c.completionTokensMax;
+            cachedFraction = c.cachedFraction; cachedMinPromptTokens = c.cachedMinPromptTokens;
+            reasoningFraction = c.reasoningFraction; models = c.models; contextWindows.putAll(c.contextWindows);
+            defaultContextWindow = c.defaultContextWindow; rate429 = c.rate429; rate500 = c.rate500;
+            rate503 = c.rate503; rateHang = c.rateHang; rateReset = c.rateReset;
+            rateContextLength = c.rateContextLength; rate401 = c.rate401; retryAfterSeconds = c.retryAfterSeconds;
+            hangMillis = c.hangMillis; apiKey = c.apiKey; recordCalls = c.recordCalls;
+            maxRecordedCalls = c.maxRecordedCalls; rateLimitRequests = c.rateLimitRequests;
+            rateLimitTokens = c.rateLimitTokens;
+        }
+
+        public Builder host(String v) { host = v; return this; }
+        public Builder port(int v) { port = v; return this; }
+        public Builder instances(int v) { instances = v; return this; }
+        /** Latency spec, e.g. {@code fixed:200}, {@code uniform:100-300}, {@code lognormal:200,800}. */
+        public Builder latency(String spec) { latencySpec = spec; return this; }
+        public Builder latency(LatencyDistribution v) { latencySpec = v.spec(); return this; }
+        public Builder seed(long v) { seed = v; return this; }
+        public Builder completionTokensMin(int v) { completionTokensMin = v; return this; }
+        public Builder completionTokensMax(int v) { completionTokensMax = v; return this; }
+        public Builder cachedFraction(double v) { cachedFraction = v; return this; }
+        public Builder cachedMinPromptTokens(int v) { cachedMinPromptTokens = v; return this; }
+        public Builder reasoningFraction(double v) { reasoningFraction = v; return this; }
+        public Builder models(List<String> v) { models = v; return this; }
+        /** Sets the context window of one model (adds to the map). */
+        public Builder contextWindow(String model, int tokens) { contextWindows.put(model, tokens); return this; }
+        /** Replaces the per-model context windows. */
+        public Builder contextWindows(Map<String, Integer> v) { contextWindows.clear(); contextWindows.putAll(v); return this; }
+        public Builder defaultContextWindow(int v) { defaultContextWindow = v; return this; }
+        public Builder rate429(double v) { rate429 = v; return this; }
+        public Builder rate500(double v) { rate500 = v; return this; }
+        public Builder rate503(double v) { rate503 = v; return this; }
+        public Builder rateHang(double v) { rateHang = v; return this; }
+        public Builder rateReset(double v) { rateReset = v; return this; }
+        public Builder rateContextLength(double v) { rateContextLength = v; return this; }
+        public Builder rate401(double v) { rate401 = v; return this; }
+        public Builder retryAfterSeconds(int v) { retryAfterSeconds = v; return this; }
+        public Builder hangMillis(long v) { hangMillis = v; return this; }
+        /** API key to require as {@code Authorization: Bearer <key>}; null disables the check. */
+        public Builder apiKey(String v) { apiKey = v; return this; }
+        public Builder recordCalls(boolean v) { recordCalls = v; return this; }
+        public Builder maxRecordedCalls(int v) { maxRecordedCalls = v; return this; }
+        public Builder rateLimitRequests(long v) { rateLimitRequests = v; return this; }
+        public Builder rateLimitTokens(long v) { rateLimitTokens = v; return this; }
+
+        /**
+         * Validates and builds.
+         *
+         * @throws IllegalArgumentException naming the property and the offending value
+         */
+        public SimulatorConfig build() {
+            LatencyDistribution latency = parseLatency();
+            return new SimulatorConfig(host, port, instances, latency, seed, completionTokensMin,
+                    completionTokensMax, cachedFraction, cachedMinPromptTokens, reasoningFraction,
+                    models, contextWindows, defaultContextWindow, rate429, rate500,
+                    rate503, rateHang, rateReset, rateContextLength, rate401, retryAfterSeconds, hangMillis,
+                    apiKey, recordCalls, maxRecordedCalls, rateLimitRequests, rateLimitTokens);
+        }
+
+        private LatencyDistribution parseLatency() {
+            try {
+                return LatencyDistribution.parse(latencySpec);
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(PREFIX + "latency: " + e.getMessage(), e);
+            }
+        }
+    }
 }

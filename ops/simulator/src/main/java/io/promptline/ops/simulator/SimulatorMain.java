@@ -9,26 +9,26 @@ import java.util.concurrent.CountDownLatch;
  */
 public final class SimulatorMain {
 
-  private SimulatorMain() {}
+    private SimulatorMain() {}
 
-  public static void main(String[] args) throws InterruptedException {
-    SimulatorConfig cfg;
-    try {
-      cfg = SimulatorConfig.fromEnv(System.getenv());
-    } catch (IllegalArgumentException e) {
-      System.err.println("invalid simulator configuration: " + e.getMessage());
-      System.exit(2);
-      return;
+    public static void main(String[] args) throws InterruptedException {
+        SimulatorConfig cfg;
+        try {
+            cfg = SimulatorConfig.fromEnv(System.getenv());
+        } catch (IllegalArgumentException e) {
+            System.err.println("invalid simulator configuration: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        LlmSimulator simulator = new LlmSimulator(cfg);
+        simulator.start();
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            simulator.close();
+            stopped.countDown();
+        }, "simulator-shutdown"));
+        System.out.println("simulator listening on " + simulator.baseUrl());
+        System.out.flush();
+        stopped.await();
     }
-    LlmSimulator simulator = new LlmSimulator(cfg);
-    simulator.start();
-    CountDownLatch stopped = new CountDownLatch(1);
-    Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-      simulator.close();
-      stopped.countDown();
-    }, "simulator-shutdown"));
-    System.out.println("simulator listening on " + simulator.baseUrl());
-    System.out.flush();
-    stopped.await();
-  }
 }

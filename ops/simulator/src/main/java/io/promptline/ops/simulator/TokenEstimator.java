@@ -16,77 +16,77 @@ import java.util.List;
  */
 public final class TokenEstimator {
 
-  private static final long FNV_OFFSET = 0xcbf29ce484222325L;
-  private static final long FNV_PRIME = 0x100000001b3L;
+    private static final long FNV_OFFSET = 0xcbf29ce484222325L;
+    private static final long FNV_PRIME = 0x100000001b3L;
 
-  private TokenEstimator() {}
+    private TokenEstimator() {}
 
-  /** Prompt tokens of one message: {@code ceil(content.length() / 4.0) + 4}. */
-  public static int messageTokens(String content) {
-    return (content.length() + 3) / 4 + 4;
-  }
-
-  /** Prompt tokens of a request: the sum of {@link #messageTokens(String)} over the messages, plus 3. */
-  public static int promptTokens(List<String> contents) {
-    long total = 3;
-    for (String content : contents) {
-      total += messageTokens(content);
+    /** Prompt tokens of one message: {@code ceil(content.length() / 4.0) + 4}. */
+    public static int messageTokens(String content) {
+        return (content.length() + 3) / 4 + 4;
     }
-    return (int) Math.min(Integer.MAX_VALUE, total);
-  }
 
-  /**
-   * 64-bit FNV-1a over the UTF-16 code units of the model, then, for each message, a 0 separator
-   * followed by the content's code units. Also the fallback key of transient ({@code xN}) faults.
-   */
-  public static long contentHash(String model, List<String> contents) {
-    long h = FNV_OFFSET;
-    h = mix(h, model);
-    for (String content : contents) {
-      h *= FNV_PRIME; // separator: code unit 0 (h ^= 0 is a no-op)
-      h = mix(h, content);
+    /** Prompt tokens of a request: the sum of {@link #messageTokens(String)} over the messages, plus 3. */
+    public static int promptTokens(List<String> contents) {
+        long total = 3;
+        for (String content : contents) {
+            total += messageTokens(content);
+        }
+        return (int) Math.min(Integer.MAX_VALUE, total);
     }
-    return h;
-  }
 
-  private static long mix(long hash, String text) {
-    long h = hash;
-    for (int i = 0; i < text.length(); i++) {
-      h ^= text.charAt(i);
-      h *= FNV_PRIME;
+    /**
+     * 64-bit FNV-1a over the UTF-16 code units of the model, then, for each message, a 0 separator
+     * followed by the content's code units. Also the fallback key of transient ({@code xN}) faults.
+     */
+    public static long contentHash(String model, List<String> contents) {
+        long h = FNV_OFFSET;
+        h = mix(h, model);
+        for (String content : contents) {
+            h *= FNV_PRIME; // separator: code unit 0 (h ^= 0 is a no-op)
+            h = mix(h, content);
+        }
+        return h;
     }
-    return h;
-  }
 
-  /**
-   * Natural (unclamped) completion tokens: {@code min + floorMod(contentHash(model, contents), max - min + 1)}.
-   */
-  public static int naturalCompletionTokens(String model, List<String> contents, int min, int max) {
-    long span = (long) max - min + 1;
-    return (int) (min + Math.floorMod(contentHash(model, contents), span));
-  }
+    private static long mix(long hash, String text) {
+        long h = hash;
+        for (int i = 0; i < text.length(); i++) {
+            h ^= text.charAt(i);
+            h *= FNV_PRIME;
+        }
+        return h;
+    }
 
-  /**
-   * Completion tokens of a call: the natural count, clamped to {@code maxTokens} when that is
-   * non-null and smaller (in which case the finish_reason is "length").
-   */
-  public static int completionTokens(String model, List<String> contents, int min, int max, Integer maxTokens) {
-    int natural = naturalCompletionTokens(model, contents, min, max);
-    return maxTokens != null && natural > maxTokens ? maxTokens : natural;
-  }
+    /**
+     * Natural (unclamped) completion tokens: {@code min + floorMod(contentHash(model, contents), max - min + 1)}.
+     */
+    public static int naturalCompletionTokens(String model, List<String> contents, int min, int max) {
+        long span = (long) max - min + 1;
+        return (int) (min + Math.floorMod(contentHash(model, contents), span));
+    }
 
-  /** Whether the call is truncated by max_tokens (finish_reason "length"); otherwise "stop". */
-  public static boolean truncated(String model, List<String> contents, int min, int max, Integer maxTokens) {
-    return maxTokens != null && naturalCompletionTokens(model, contents, min, max) > maxTokens;
-  }
+    /**
+     * Completion tokens of a call: the natural count, clamped to {@code maxTokens} when that is
+     * non-null and smaller (in which case the finish_reason is "length").
+     */
+    public static int completionTokens(String model, List<String> contents, int min, int max, Integer maxTokens) {
+        int natural = naturalCompletionTokens(model, contents, min, max);
+        return maxTokens != null && natural > maxTokens ? maxTokens : natural;
+    }
 
-  /** {@code floor(promptTokens * fraction)} when {@code promptTokens >= minPromptTokens}, else 0. */
-  public static int cachedTokens(int promptTokens, double fraction, int minPromptTokens) {
-    return promptTokens >= minPromptTokens ? (int) Math.floor(promptTokens * fraction) : 0;
-  }
+    /** Whether the call is truncated by max_tokens (finish_reason "length"); otherwise "stop". */
+    public static boolean truncated(String model, List<String> contents, int min, int max, Integer maxTokens) {
+        return maxTokens != null && naturalCompletionTokens(model, contents, min, max) > maxTokens;
+    }
 
-  /** {@code floor(completionTokens * fraction)}. */
-  public static int reasoningTokens(int completionTokens, double fraction) {
-    return (int) Math.floor(completionTokens * fraction);
-  }
+    /** {@code floor(promptTokens * fraction)} when {@code promptTokens >= minPromptTokens}, else 0. */
+    public static int cachedTokens(int promptTokens, double fraction, int minPromptTokens) {
+        return promptTokens >= minPromptTokens ? (int) Math.floor(promptTokens * fraction) : 0;
+    }
+
+    /** {@code floor(completionTokens * fraction)}. */
+    public static int reasoningTokens(int completionTokens, double fraction) {
+        return (int) Math.floor(completionTokens * fraction);
+    }
 }

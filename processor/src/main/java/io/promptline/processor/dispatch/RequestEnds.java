@@ -1,0 +1,114 @@
+package io.promptline.processor.dispatch;
+
+import io.promptline.avro.CostEvent;
+import io.promptline.avro.ErrorCategory;
+import io.promptline.avro.PromptRequest;
+import io.promptline.avro.PromptResult;
+import io.promptline.processor.config.TierSettings;
+import io.promptline.processor.cost.Price;
+import io.promptline.processor.intake.Claims;
+import io.promptline.processor.output.DeadLetters;
+import io.promptline.processor.output.FailureHeaders;
+import io.promptline.processor.output.Origin;
+import io.promptline.processor.output.TaskOutputs;
+import io.promptline.processor.provider.CallOutcome;
+import io.promptline.processor.provider.Completion;
+import io.promptline.processor.ratelimit.Reservation;
+import io.promptline.processor.retry.Ladder;
+import io.promptline.processor.retry.RetryHeaders;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+
+/**
+ * The ways an admitted request leaves its task, each forwarding its output and releasing what the
+ * task held for it in one step (so, under exactly-once, in one transaction): answered (a result and
+ * its cost event), parked in the delay ladder (a retry, or a wait for its rate-limit turn; only a
+ * marker stays), or dead-lettered. Stream thread only.
+ */
+final class RequestEnds {
+    private static final Logger log = LoggerFactory.getLogger(RequestEnds.class);
+
+    private final TierSettings settings;
+    private final PendingCalls pending;
+    private final Claims claims;
+    private final TaskOutputs out;
+    private final Ladder ladder;
+    private final Clock clock;
+
+    RequestEnds(TierSettings settings, PendingCalls pending, Claims claims, TaskOutputs out, Ladder ladder, Clock clock) {
+        this.settings = settings;
+        this.pending = pending;
+        this.claims = claims;
+        this.out = out;
+        this.ladder = ladder;
+        this.clock = clock;
+    }
+
+    /** The call answered: a result and its cost event, or, if the answer cannot be recorded, a dead letter holding it. */
+    void answered(PendingCall pc, CallOutcome.Success s, Completion c) {
+        Instant now = clock.instant();
+        PromptResult result;
+        CostEvent cost;
+        try {
+            Price price = settings.prices().find(c.provider(), pc.model()).orElseThrow(() -> new IllegalStateException(
+                    "model '" + pc.model() + "' has no price for provider " + c.provider() + " in price table " + settings.prices().version()));
+            result = Answers.result(pc, s, c, now);
+            cost = Answers.cost(pc, s, c, settings.tier(), price, settings.prices().version(), now);
+        } catch (RuntimeException e) {
+            // The call succeeded but cannot be recorded (no price, absurd usage): keep the whole answer
+            // in the DLQ for a person to look at, rather than crash and call again in a loop.
+            log.error("Task of tier {}: cannot record the answer to {} from {}: {}", settings.tier(), c.requestId(), pc.origin(), e.getMessage());
+            deadLetter(pc, ErrorCategory.PROVIDER_ERROR, 200, "answered but not recordable: " + e.getMessage(), pc.attempts(), c.startedAt());
+            return;
+        }
+        out.result(result, cost, pc.model(), Answers.createdAt(pc), now);
+        claims.answered(c.requestId(), now);
+        pending.forget(c.requestId());
+    }
+
+    /**
+     * Sends the request to a rung of the ladder, to come back at {@code dueAt}, and keeps only a
+     * marker until the relay brings it back.
+     *
+     * @param failure the failed call it retries after, or null when it waits for its rate-limit turn
+     * @param keep    the reservation it keeps while it waits for its turn, or null
+     */
+    void park(PendingCall pc, int callsMade, Long lastAttemptAt, CallOutcome.Failure failure, Duration rung, long dueAt,
+              Reservation keep) {
+        long now = clock.millis();
+        Long first = pc.firstAttemptAt() > 0 ? pc.firstAttemptAt() : null;
+        var described = FailureHeaders.describe(callsMade, first, lastAttemptAt, failure == null ? null : failure.category(),
+                failure == null ? null : failure.httpStatus(), failure == null ? null : failure.message(), pc.origin());
+        var headers = RetryHeaders.forRetry(described, settings.tier(), dueAt, keep == null ? null : keep.encode());
+        ladder.send(pc.request().getTenant(), pc.requestWire(), headers, rung, now,
+                failure == null ? "TENANT_RATE_LIMIT" : failure.category().name());
+        pending.park(pc.request().getRequestId(), new AwaitingMarker(callsMade, dueAt));
+    }
+
+    /** Ends a held request in the DLQ. */
+    void deadLetter(PendingCall pc, ErrorCategory category, Integer httpStatus, String message, int attempts, Long lastAttemptAt) {
+        Instant now = clock.instant();
+        out.deadLetter(DeadLetters.of(pc.request(), category, httpStatus, message, attempts,
+                pc.firstAttemptAt() > 0 ? Instant.ofEpochMilli(pc.firstAttemptAt()) : null,
+                lastAttemptAt == null ? null : Instant.ofEpochMilli(lastAttemptAt), pc.origin(), now));
+        pending.forget(pc.request().getRequestId());
+    }
+
+    /** Ends a request that was refused at intake (it may have been parked: nothing is kept of it). */
+    void refused(PromptRequest request, ErrorCategory category, String message, int callsMade, long firstAttemptAt,
+                 Origin origin) {
+        pending.forget(request.getRequestId());
+        out.deadLetter(DeadLetters.of(request, category, null, message, callsMade,
+                firstAttemptAt > 0 ? Instant.ofEpochMilli(firstAttemptAt) : null, null, origin, clock.instant()));
+    }
+
+    /** A record that is not a request, with its bytes. */
+    void malformed(byte[] key, byte[] value, String reason, Origin origin) {
+        log.warn("Undecodable record at {}: {}", origin, reason);
+        out.deadLetter(DeadLetters.malformed(key, value, reason, origin, clock.instant()));
+    }
+}

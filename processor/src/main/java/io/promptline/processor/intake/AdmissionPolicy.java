@@ -1,0 +1,84 @@
+package io.promptline.processor.intake;
+
+import io.promptline.avro.ErrorCategory;
+import io.promptline.avro.PromptRequest;
+import io.promptline.processor.cost.PriceTable;
+import io.promptline.processor.quota.Budgets;
+import io.promptline.processor.routing.ContextRouting;
+import io.promptline.processor.routing.Router;
+import io.promptline.requests.RequestRules;
+
+import java.time.Instant;
+import java.util.Optional;
+
+/**
+ * Decides, before anything is spent, whether a decoded request is called and with which model:
+ * valid fields, a route, a price, a deadline not passed, a budget not exhausted, a prompt that
+ * fits the model's context (or a larger model that takes it). Every refusal names its reason.
+ */
+public final class AdmissionPolicy {
+    /** What intake decided. */
+    public sealed interface Decision {
+    }
+
+    /**
+     * @param fallbackReason why the model differs from the routed one (context too small), or null
+     * @param estimatedTokens prompt estimate plus the completion allowed, charged to the tenant's token limit
+     */
+    public record Admit(String model, String fallbackReason, long estimatedTokens) implements Decision {
+    }
+
+    public record Reject(ErrorCategory category, String message) implements Decision {
+    }
+
+    private final Router router;
+    private final ContextRouting context;
+    private final PriceTable prices;
+    private final int completionEstimate;
+    private final String provider;
+    private final Budgets budgets;
+
+    /**
+     * @param completionEstimate completion tokens charged up front when max_tokens is not set
+     * @param provider           the primary endpoint's provider, whose prices a request must have
+     */
+    public AdmissionPolicy(Router router, ContextRouting context, PriceTable prices, int completionEstimate, String provider,
+                           Budgets budgets) {
+        this.router = router;
+        this.context = context;
+        this.prices = prices;
+        this.completionEstimate = completionEstimate;
+        this.provider = provider;
+        this.budgets = budgets;
+    }
+
+    public Decision decide(PromptRequest r, Instant now) {
+        Optional<String> invalid = RequestRules.problem(r);
+        if (invalid.isPresent()) return new Reject(ErrorCategory.INVALID_REQUEST, invalid.get());
+        Optional<String> routed = router.model(r);
+        if (routed.isEmpty()) {
+            return new Reject(ErrorCategory.INVALID_REQUEST, "task_type '" + r.getTaskType()
+                    + "' has no route and no model is given; routes: " + router.describeRoutes());
+        }
+        if (r.getDeadline() != null && !r.getDeadline().isAfter(now)) {
+            return new Reject(ErrorCategory.DEADLINE_EXCEEDED, "deadline " + r.getDeadline() + " passed before the call (now " + now + ")");
+        }
+        Optional<String> overBudget = budgets.exceeded(r.getTenant(), now);
+        if (overBudget.isPresent()) return new Reject(ErrorCategory.BUDGET_EXCEEDED, overBudget.get());
+        long tokens = TokenEstimate.totalTokens(r, completionEstimate);
+        String model = routed.get();
+        String reason = null;
+        ContextRouting.Fit fit = context.fit(model, TokenEstimate.promptTokens(r) + (r.getMaxTokens() == null ? 0 : r.getMaxTokens()));
+        if (fit instanceof ContextRouting.TooLong tooLong) return new Reject(ErrorCategory.CONTEXT_LENGTH, tooLong.message());
+        if (fit instanceof ContextRouting.Rerouted rerouted) {
+            model = rerouted.model();
+            reason = rerouted.reason();
+        }
+        if (prices.find(provider, model).isEmpty()) {
+            String field = r.getModel() != null ? "model" : r.getTaskType() != null ? "task_type '" + r.getTaskType() + "' routes to model" : "default model";
+            return new Reject(ErrorCategory.INVALID_REQUEST, field + " '" + model + "' has no price for provider " + provider
+                    + " in price table " + prices.version() + " (unknown model?)");
+        }
+        return new Admit(model, reason, tokens);
+    }
+}

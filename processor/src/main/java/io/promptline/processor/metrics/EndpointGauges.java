@@ -1,0 +1,14 @@
+package io.promptline.processor.metrics;
+
+/** What the gauges of one provider endpoint read. Thread-safe. */
+public interface EndpointGauges {
+    String provider();
+
+    String baseUrl();
+
+    /** The circuit breaker's state: 0 closed, 1 open, 2 half-open, 3 disabled or metrics-only. */
+    int breakerGauge();
+
+    /** The adaptive limit of concurrent calls to the endpoint. */
+    int concurrencyLimit();
+}

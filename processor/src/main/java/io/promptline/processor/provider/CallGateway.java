@@ -1,0 +1,178 @@
+package io.promptline.processor.provider;
+
+import io.promptline.avro.Priority;
+import io.promptline.processor.cost.PriceTable;
+import io.promptline.processor.metrics.ProcessorMetrics;
+
+import java.time.Clock;
+import java.time.Duration;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.Consumer;
+
+/**
+ * The JVM-wide gateway to the providers, shared by every tier and task: the provider endpoints
+ * (the primary, then fallbacks) and the priority-aware in-flight permits. {@link #tryStart} never
+ * blocks; a call's {@link Completion} is handed to the caller's sink (a queue drained on the
+ * stream thread) from a Vert.x thread.
+ *
+ * <p>A fallback endpoint is called only while the primary's circuit breaker is open (the primary
+ * is down); a primary that is merely paused by Retry-After or at its adaptive concurrency limit
+ * is waited for. A fallback whose provider has no price for the model is skipped.
+ *
+ * <p>It also keeps the count every graceful stop waits on: calls started whose completion no
+ * task has applied (or, closing, dropped) yet ({@link #completionHandled()}, {@link #drain}).
+ */
+public final class CallGateway implements AutoCloseable {
+    /** Whether a call started, and if not, what it waits for. */
+    public enum Start { STARTED, NO_PERMIT, NO_ENDPOINT }
+
+    private final List<Endpoint> endpoints;
+    private final DispatchPermits permits;
+    private final PriceTable prices;
+    private final Clock clock;
+    private final ProcessorMetrics metrics;
+    /** Calls started whose completion has not yet been applied (or dropped) by a task. */
+    private final AtomicInteger unapplied = new AtomicInteger();
+    private volatile boolean starting = true;
+    /** Per tier, when one of its tasks last had to wait for room (System.nanoTime; 0: never). */
+    private final Map<Priority, AtomicLong> lastWait = new EnumMap<>(Priority.class);
+
+    /** @param endpoints the primary first, then the fallbacks in order */
+    public CallGateway(List<Endpoint> endpoints, DispatchPermits permits, PriceTable prices, Clock clock, ProcessorMetrics metrics) {
+        if (endpoints.isEmpty()) throw new IllegalArgumentException("at least one endpoint is required");
+        this.endpoints = List.copyOf(endpoints);
+        this.permits = permits;
+        this.prices = prices;
+        this.clock = clock;
+        this.metrics = metrics;
+        metrics.bindInFlight(permits);
+        metrics.bindEndpoints(this.endpoints);
+        for (Priority p : Priority.values()) lastWait.put(p, new AtomicLong());
+    }
+
+    /** A task of {@code tier} is waiting for room (backpressure). */
+    public void waiting(Priority tier) {
+        lastWait.get(tier).set(System.nanoTime());
+    }
+
+    /** Whether a task of {@code tier} waited for room within {@code window}. */
+    public boolean waitedWithin(Priority tier, Duration window) {
+        long at = lastWait.get(tier).get();
+        return at != 0 && System.nanoTime() - at < window.toNanos();
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public ProcessorMetrics metrics() {
+        return metrics;
+    }
+
+    /** The primary endpoint's provider: the one requests are admitted (and priced) for. */
+    public String provider() {
+        return endpoints.get(0).provider();
+    }
+
+    public DispatchPermits permits() {
+        return permits;
+    }
+
+    public List<Endpoint> endpoints() {
+        return endpoints;
+    }
+
+    /**
+     * Starts the call if a permit of the tier is free and an endpoint can take it. The tier is the
+     * topic's, not the request's own priority field, so a request cannot claim urgent headroom.
+     *
+     * @param attempt the number of this call of the request, carried to its completion
+     */
+    public Start tryStart(ChatCall call, int attempt, Priority tier, Consumer<Completion> onDone) {
+        unapplied.incrementAndGet(); // before the checks, so drain() cannot miss a call that starts
+        if (!starting || !permits.tryAcquire(tier)) {
+            unapplied.decrementAndGet();
+            return Start.NO_PERMIT;
+        }
+        Endpoint chosen = acquireEndpoint(call.model());
+        if (chosen == null) {
+            permits.release(tier);
+            unapplied.decrementAndGet();
+            return Start.NO_ENDPOINT;
+        }
+        Endpoint primary = endpoints.get(0);
+        String fallback = chosen == primary ? null : "provider " + primary.provider() + " (" + primary.baseUrl()
+                + ") unavailable: circuit breaker open; called " + chosen.provider();
+        long started = clock.millis();
+        try {
+            chosen.call(call).whenComplete((outcome, error) -> {
+                CallOutcome o = outcome != null ? outcome : new CallOutcome.Failure(
+                        ErrorClassifier.fromTransport(error), null, String.valueOf(error), clock.millis() - started);
+                chosen.release(o);
+                permits.release(tier);
+                record(tier, call.model(), o);
+                onDone.accept(new Completion(call.idempotencyKey(), attempt, started, o, chosen.provider(), fallback));
+            });
+        } catch (RuntimeException e) {
+            chosen.cancel();
+            permits.release(tier);
+            unapplied.decrementAndGet();
+            throw e;
+        }
+        return Start.STARTED;
+    }
+
+    private void record(Priority tier, String model, CallOutcome o) {
+        if (o instanceof CallOutcome.Failure f) metrics.call(tier, model, f.category(), f.httpStatus(), f.latencyMs());
+        else metrics.call(tier, model, null, null, o.latencyMs());
+    }
+
+    private Endpoint acquireEndpoint(String model) {
+        for (int i = 0; i < endpoints.size(); i++) {
+            Endpoint e = endpoints.get(i);
+            if (i > 0 && prices.find(e.provider(), model).isEmpty()) continue;
+            Endpoint.Slot slot = e.tryAcquire();
+            if (slot == Endpoint.Slot.ACQUIRED) return e;
+            if (slot != Endpoint.Slot.OPEN) return null; // paused or saturated: wait for it, do not spill over
+        }
+        return null;
+    }
+
+    /** A task applied (or, closing, dropped) a completion handed to it. */
+    public void completionHandled() {
+        unapplied.decrementAndGet();
+    }
+
+    /**
+     * Graceful shutdown, first half: start no more calls, and wait until every started call's
+     * completion has been applied by its task, so that a clean stop repeats no call.
+     * Returns false if calls were still open at the timeout (their new owner calls again).
+     */
+    public boolean drain(Duration timeout) throws InterruptedException {
+        starting = false;
+        long deadline = System.nanoTime() + timeout.toNanos();
+        while (unapplied.get() > 0) {
+            if (System.nanoTime() > deadline) return false;
+            Thread.sleep(10);
+        }
+        return true;
+    }
+
+    /** False once a graceful shutdown began: tasks must not wait for room, nothing will start. */
+    public boolean isStarting() {
+        return starting;
+    }
+
+    public int unapplied() {
+        return unapplied.get();
+    }
+
+    @Override
+    public void close() {
+        endpoints.forEach(Endpoint::close);
+    }
+}

@@ -1,0 +1,75 @@
+package io.promptline.processor.provider;
+
+import io.promptline.avro.ErrorCategory;
+import io.vertx.core.http.HttpClosedException;
+import io.vertx.core.json.JsonObject;
+
+import java.net.ConnectException;
+import java.net.NoRouteToHostException;
+import java.net.UnknownHostException;
+import java.nio.channels.ClosedChannelException;
+import java.util.Locale;
+import java.util.concurrent.TimeoutException;
+
+/** Maps provider answers and transport failures to the error categories of the design. */
+final class ErrorClassifier {
+    private ErrorClassifier() {
+    }
+
+    public static boolean isRetryable(ErrorCategory c) {
+        return c == ErrorCategory.RATE_LIMIT || c == ErrorCategory.TIMEOUT
+                || c == ErrorCategory.NETWORK || c == ErrorCategory.PROVIDER_ERROR;
+    }
+
+    /**
+     * Classifies an HTTP error answer from its status and OpenAI-style error body ({@code error.code},
+     * {@code error.type}): 429 is RATE_LIMIT (but {@code insufficient_quota}, an empty account, is
+     * AUTHENTICATION), 401/403 AUTHENTICATION, 408/504 TIMEOUT, other 5xx PROVIDER_ERROR; among other
+     * 4xx, context-length and content-policy codes have their categories and the rest (400, 404
+     * unknown model, 413, 422) are INVALID_REQUEST.
+     */
+    public static ErrorCategory fromHttp(int status, JsonObject body) {
+        String code = errorField(body, "code");
+        String type = errorField(body, "type");
+        String message = errorField(body, "message");
+        // OpenAI answers 429 insufficient_quota when the account has no credit: no retry helps.
+        if (status == 429) return contains(code, "insufficient_quota") || contains(type, "insufficient_quota")
+                ? ErrorCategory.AUTHENTICATION : ErrorCategory.RATE_LIMIT;
+        if (status == 401 || status == 403) return ErrorCategory.AUTHENTICATION;
+        if (status == 408 || status == 504) return ErrorCategory.TIMEOUT;
+        if (status >= 500) return ErrorCategory.PROVIDER_ERROR;
+        if (contains(code, "context_length") || contains(message, "maximum context length")) return ErrorCategory.CONTEXT_LENGTH;
+        if (contains(code, "content_policy") || contains(code, "content_filter") || contains(type, "content_policy")) {
+            return ErrorCategory.CONTENT_POLICY;
+        }
+        return ErrorCategory.INVALID_REQUEST;
+    }
+
+    /** Classifies a failure that produced no HTTP answer. */
+    public static ErrorCategory fromTransport(Throwable t) {
+        for (Throwable c = t; c != null; c = c.getCause()) {
+            if (c instanceof TimeoutException || c instanceof io.netty.handler.timeout.TimeoutException) return ErrorCategory.TIMEOUT;
+            String msg = c.getMessage() == null ? "" : c.getMessage().toLowerCase(Locale.ROOT);
+            if (msg.contains("timeout") || msg.contains("timed out")) return ErrorCategory.TIMEOUT;
+            if (c instanceof ConnectException || c instanceof UnknownHostException || c instanceof NoRouteToHostException
+                    || c instanceof HttpClosedException || c instanceof ClosedChannelException) {
+                return ErrorCategory.NETWORK;
+            }
+        }
+        return ErrorCategory.NETWORK; // no answer and no timeout: the connection failed (reset, refused, closed)
+    }
+
+    static String errorField(JsonObject body, String field) {
+        if (body == null) return null;
+        Object err = body.getValue("error");
+        if (err instanceof JsonObject o) {
+            Object v = o.getValue(field);
+            return v == null ? null : v.toString();
+        }
+        return null;
+    }
+
+    private static boolean contains(String s, String part) {
+        return s != null && s.toLowerCase(Locale.ROOT).contains(part);
+    }
+}
