@@ -24,7 +24,8 @@ public final class ProcessorMain {
             System.exit(2);
             return;
         }
-        ProcessorApp app = new ProcessorApp(config, Clock.systemUTC());
+        // A part that cannot go on stops the process with status 1 (its orchestrator restarts it); the hook closes what runs.
+        ProcessorApp app = new ProcessorApp(config, Clock.systemUTC(), why -> new Thread(() -> System.exit(1), "promptline-exit").start());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();

@@ -2,6 +2,8 @@ package io.promptline.processor;
 
 import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.dispatch.DispatchProcessor;
+import io.promptline.processor.intake.RequestDecoder;
+import io.promptline.processor.intake.TenantRouter;
 import io.promptline.processor.output.TaskOutputs;
 import io.promptline.processor.provider.CallGateway;
 import io.promptline.processor.retry.Ladder;
@@ -12,7 +14,14 @@ import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.apache.kafka.common.serialization.Serdes;
 import org.apache.kafka.common.serialization.StringDeserializer;
 import org.apache.kafka.common.serialization.StringSerializer;
+import org.apache.kafka.streams.StreamsBuilder;
 import org.apache.kafka.streams.Topology;
+import org.apache.kafka.streams.kstream.Branched;
+import org.apache.kafka.streams.kstream.Consumed;
+import org.apache.kafka.streams.kstream.KStream;
+import org.apache.kafka.streams.kstream.Named;
+import org.apache.kafka.streams.kstream.Produced;
+import org.apache.kafka.streams.kstream.Repartitioned;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -20,37 +29,67 @@ import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
 import java.time.Duration;
+import java.util.Map;
 
 /**
  * The processor topology of one priority tier, built by one pure method so that tests drive
  * exactly what production runs:
  *
  * <pre>
- *   llm.requests.&lt;tier&gt; (bytes) ─▶ dispatch [pending-calls, completed-requests, rate-limits]
- *                                        reads global stores quotas (llm.quotas), spend (llm.spend)
+ *   llm.requests.&lt;tier&gt; (bytes) ─▶ route ─▶ [&lt;app&gt;-by-tenant-repartition, key tenant] ─▶ dispatch
+ *                                      └─▶ llm.dlq (undecodable, too large)
+ *   dispatch [pending-calls, parked-requests, completed-requests, rate-limits; global quotas, spend]
  *                                   ─▶ llm.results | llm.costs | llm.dlq | llm.retry.&lt;delay&gt;
  * </pre>
  *
- * Values are read as bytes so that an undecodable record reaches the DLQ with its raw bytes
- * instead of stopping the task.
+ * The route sends each request to the task of its tenant ({@link TenantRouter}) through Kafka
+ * Streams' own repartition topic, whose partitions are fixed ({@code tenantPartitions}): every
+ * per-tenant state holds whatever the publisher's partitioner, and partitions may be added to the
+ * tier topic (only the stateless route reads it). Values are read as bytes so that an undecodable
+ * record reaches the DLQ with its raw bytes instead of stopping the task.
  */
 final class PromptlineTopology {
-    public static final String SOURCE = "intake";
-    public static final String DISPATCH = "dispatch";
+    static final String SOURCE = "intake";
+    static final String ROUTE = "route";
+    /** The repartition topic is {@code <application.id>-by-tenant-repartition}. */
+    static final String BY_TENANT = "by-tenant";
+    static final String TENANT_INTAKE = "tenant-intake";
+    static final String DISPATCH = "dispatch";
+    /** Headroom over the request limit for what a stored or published record adds to a request (entry fields, headers). */
+    static final int RECORD_OVERHEAD_BYTES = 128 * 1024;
 
     private PromptlineTopology() {
     }
 
-    public static Topology build(Topics topics, PromptlineSerdes serdes, CallGateway gateway, TierSettings tier) {
-        Topology t = new Topology();
-        t.addSource(SOURCE, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.requests(tier.tier()));
-        t.addProcessor(DISPATCH, () -> new DispatchProcessor(gateway, tier), SOURCE);
+    static Topology build(Topics topics, PromptlineSerdes serdes, CallGateway gateway, TierSettings tier) {
+        StreamsBuilder b = new StreamsBuilder();
+        RequestDecoder decoder = new RequestDecoder(tier.registry(), tier.intake().maxRequestBytes());
+        KStream<byte[], byte[]> in = b.stream(topics.requests(tier.tier()),
+                Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE));
+        Map<String, KStream<byte[], TenantRouter.Routed>> routed = in
+                .process(() -> new TenantRouter(decoder, tier.tier(), gateway.metrics(), gateway.clock()), Named.as(ROUTE))
+                .split(Named.as(ROUTE + "-"))
+                .branch((k, v) -> v instanceof TenantRouter.Rejected, Branched.as("rejected"))
+                .defaultBranch(Branched.as("to-tenant"));
+        routed.get(ROUTE + "-rejected").mapValues(v -> ((TenantRouter.Rejected) v).letter(), Named.as("rejected-letter"))
+                .to(topics.dlq(), Produced.with(Serdes.ByteArray(), serdes.deadLetter()).withName("route-dlq"));
+        routed.get(ROUTE + "-to-tenant").mapValues(v -> ((TenantRouter.ToTenant) v).value(), Named.as("request-bytes"))
+                .repartition(Repartitioned.<byte[], byte[]>as(BY_TENANT).withKeySerde(Serdes.ByteArray()).withValueSerde(Serdes.ByteArray())
+                        .withNumberOfPartitions(tier.intake().tenantPartitions()))
+                .mapValues(v -> v, Named.as(TENANT_INTAKE));
+
+        Topology t = b.build();
+        t.addProcessor(DISPATCH, () -> new DispatchProcessor(gateway, tier), TENANT_INTAKE);
         // The rate-limit store is cached: a limited tenant's bucket is rewritten on every admission, start
         // and correction, and only its last state per commit needs to reach the changelog (inside the same
         // exactly-once transaction). The pending and completed stores are not: an entry is written once
         // and deleted once, and the benchmark measured caching them at 25% more CPU per request.
-        t.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(DispatchProcessor.PENDING_STORE), Serdes.String(), Serdes.ByteArray()), DISPATCH);
+        // The pending store's changelog takes an entry of the largest request admitted.
+        Map<String, String> pendingLog = Map.of("max.message.bytes", Integer.toString(tier.intake().maxRequestBytes() + RECORD_OVERHEAD_BYTES));
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DispatchProcessor.PENDING_STORE), Serdes.String(),
+                Serdes.ByteArray()).withLoggingEnabled(pendingLog), DISPATCH);
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DispatchProcessor.PARKED_STORE), Serdes.String(),
+                Serdes.ByteArray()), DISPATCH);
         t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(DispatchProcessor.COMPLETED_STORE,
                 tier.dedupeRetention(), tier.dedupeRetention(), false), Serdes.String(), Serdes.Long()), DISPATCH);
         t.addStateStore(Stores.keyValueStoreBuilder(
@@ -64,6 +103,11 @@ final class PromptlineTopology {
             t.addSink(Ladder.sinkName(rung), topics.retry(rung), new StringSerializer(), new ByteArraySerializer(), DISPATCH);
         }
         return t;
+    }
+
+    /** The name of a tier's repartition topic, for a Streams application id. */
+    static String repartitionTopic(String applicationId) {
+        return applicationId + "-" + BY_TENANT + "-repartition";
     }
 
     /**

@@ -218,7 +218,7 @@ class DispatchTopologyTest {
 
     @Test
     void shouldClassifyProviderErrors() {
-        send(request("auth").setMessages(List.of(new ChatMessage("user", "x [[sim:401]]"))).build());
+        // (a 401 is not the request's fault: the endpoint pauses and the request waits; see ResilienceTopologyTest)
         send(request("ctx").setMessages(List.of(new ChatMessage("user", "x [[sim:context_length]]"))).build());
         send(request("policy").setMessages(List.of(new ChatMessage("user", "x [[sim:content_policy]]"))).build());
         send(request("reset").setMessages(List.of(new ChatMessage("user", "x [[sim:reset]]"))).build());
@@ -227,9 +227,7 @@ class DispatchTopologyTest {
 
         Map<String, DeadLetter> byId = new java.util.HashMap<>();
         dlq.readValuesToList().forEach(d -> byId.put(d.getRequestId(), d));
-        assertThat(byId).hasSize(5);
-        assertThat(byId.get("auth").getCategory()).isEqualTo(ErrorCategory.AUTHENTICATION);
-        assertThat(byId.get("auth").getHttpStatus()).isEqualTo(401);
+        assertThat(byId).hasSize(4);
         assertThat(byId.get("ctx").getCategory()).isEqualTo(ErrorCategory.CONTEXT_LENGTH);
         assertThat(byId.get("policy").getCategory()).isEqualTo(ErrorCategory.CONTENT_POLICY);
         assertThat(byId.get("reset").getCategory()).isEqualTo(ErrorCategory.NETWORK);

@@ -258,7 +258,7 @@ class ResilienceIntegrationTest {
         assertThat(served).hasSize(results.size());
         var price = PriceTable.builtIn().find("simulator", "gpt-4.1").orElseThrow();
         long expected = served.stream().mapToLong(c -> price.costMicros(new io.promptline.avro.TokenUsage((long) c.promptTokens(),
-                (long) c.completionTokens(), (long) c.cachedTokens(), (long) c.reasoningTokens()), false)).sum();
+                (long) c.completionTokens(), (long) c.cachedTokens(), (long) c.reasoningTokens(), false), false)).sum();
         assertThat(costs.stream().mapToLong(CostEvent::getCostMicros).sum()).isEqualTo(expected);
 
         Map<String, Long> outcomes = SIM.simulator().arrivals().stream().filter(a -> a.idempotencyKey().startsWith(topics.base()))

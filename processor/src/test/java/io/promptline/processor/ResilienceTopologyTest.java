@@ -213,12 +213,12 @@ class ResilienceTopologyTest {
     @Test
     void shouldNotRetryWhatNoRetryCanFix() {
         start(TierSettings.RateLimits.unlimited());
-        send(request("auth", "x [[sim:401]]").build());
+        send(request("context", "x [[sim:context_length]]").build());
         send(request("policy", "x [[sim:content_policy]]").build());
         pumpUntil(() -> dlq.getQueueSize() == 2);
 
         assertThat(dlq.readValuesToList()).extracting(DeadLetter::getCategory)
-                .containsExactlyInAnyOrder(ErrorCategory.AUTHENTICATION, ErrorCategory.CONTENT_POLICY);
+                .containsExactlyInAnyOrder(ErrorCategory.CONTEXT_LENGTH, ErrorCategory.CONTENT_POLICY);
         assertThat(retry1s.isEmpty()).isTrue();
     }
 

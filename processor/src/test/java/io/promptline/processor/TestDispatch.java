@@ -41,8 +41,13 @@ final class TestDispatch {
     }
 
     static TierSettings tier(SchemaRegistryClient registry, RetryPolicy retry, TierSettings.RateLimits limits, ContextRouting context) {
+        return tier(registry, retry, limits, context, 100, Duration.ofSeconds(5), new TierSettings.Intake(900_000, 1));
+    }
+
+    static TierSettings tier(SchemaRegistryClient registry, RetryPolicy retry, TierSettings.RateLimits limits, ContextRouting context,
+                             int maxPending, Duration maxBlock, TierSettings.Intake intake) {
         return new TierSettings(Priority.NORMAL, registry, new Router(Map.of("code", "deepseek-v3.2"), "gpt-4.1-mini"), context,
-                PriceTable.builtIn(), 100, Duration.ofMillis(5), Duration.ofSeconds(5), Duration.ofHours(1), retry, limits);
+                PriceTable.builtIn(), maxPending, Duration.ofMillis(5), maxBlock, Duration.ofHours(1), retry, limits, intake);
     }
 
     /** Advances the driver's wall clock (running the drain punctuator) until the condition holds, for at most 10 s. */

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.binder.system.ProcessorMetrics;
 import io.micrometer.core.instrument.binder.system.UptimeMetrics;
 import io.micrometer.prometheusmetrics.PrometheusConfig;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.promptline.runtime.Health;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,7 +24,6 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.Executors;
-import java.util.function.BooleanSupplier;
 
 /**
  * The HTTP endpoint every Promptline deployable exposes for operators:
@@ -31,8 +31,9 @@ import java.util.function.BooleanSupplier;
  *   <li>{@code GET /metrics}: Prometheus text format (Micrometer registry, JVM and process meters included);
  *       {@code ?name[]=jvm_memory_used_bytes&name[]=...} returns only those metric families, as
  *       Prometheus' own client libraries do (the full page, with Kafka's client metrics, is several hundred KB);</li>
- *   <li>{@code GET /health/live}: 200 while the process runs (Kubernetes liveness);</li>
- *   <li>{@code GET /health/ready}: 200 when the deployable says it is ready, else 503 (readiness).</li>
+ *   <li>{@code GET /health/live}: 200 while every part of the deployable is alive, else 503 naming the dead part
+ *       (Kubernetes liveness: restart it);</li>
+ *   <li>{@code GET /health/ready}: 200 when every part is ready, else 503 with each part's state (readiness).</li>
  * </ul>
  * Uses the JDK's HTTP server on one daemon thread: a scrape every few seconds needs nothing more.
  */
@@ -65,9 +66,9 @@ public final class MetricsEndpoint implements AutoCloseable {
     /**
      * Serves the registry on {@code host:port} (port 0 picks a free port).
      *
-     * @param ready answers the readiness probe
+     * @param health answers the liveness and readiness probes
      */
-    public static MetricsEndpoint start(PrometheusMeterRegistry registry, String host, int port, BooleanSupplier ready) {
+    public static MetricsEndpoint start(PrometheusMeterRegistry registry, String host, int port, Health health) {
         JvmGcMetrics gc = new JvmGcMetrics();
         gc.bindTo(registry);
         HttpServer server;
@@ -82,10 +83,13 @@ public final class MetricsEndpoint implements AutoCloseable {
             Set<String> names = includedNames(ex.getRequestURI().getRawQuery());
             respond(ex, 200, PROMETHEUS_TEXT, names.isEmpty() ? registry.scrape() : registry.scrape(PROMETHEUS_TEXT, names));
         });
-        server.createContext("/health/live", ex -> respond(ex, 200, "text/plain", "live\n"));
+        server.createContext("/health/live", ex -> {
+            boolean ok = health.live();
+            respond(ex, ok ? 200 : 503, "text/plain", (ok ? "live\n" : "not live\n") + health.report());
+        });
         server.createContext("/health/ready", ex -> {
-            boolean ok = ready.getAsBoolean();
-            respond(ex, ok ? 200 : 503, "text/plain", ok ? "ready\n" : "not ready\n");
+            boolean ok = health.ready();
+            respond(ex, ok ? 200 : 503, "text/plain", (ok ? "ready\n" : "not ready\n") + health.report());
         });
         server.setExecutor(Executors.newSingleThreadExecutor(r -> {
             Thread t = new Thread(r, "promptline-metrics");

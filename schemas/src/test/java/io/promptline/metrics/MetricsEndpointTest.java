@@ -3,6 +3,7 @@ package io.promptline.metrics;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Timer;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
+import io.promptline.runtime.Health;
 import org.junit.jupiter.api.Test;
 
 import java.net.URI;
@@ -24,7 +25,9 @@ class MetricsEndpointTest {
         Counter.builder("promptline.results").tag("tier", "urgent").register(registry).increment(3);
         Counter.builder("promptline.results").tag("tier", "batch").register(registry).increment(4);
         AtomicBoolean ready = new AtomicBoolean(false);
-        try (MetricsEndpoint endpoint = MetricsEndpoint.start(registry, "127.0.0.1", 0, ready::get)) {
+        AtomicBoolean alive = new AtomicBoolean(true);
+        Health health = new Health().add("worker", alive::get, ready::get);
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(registry, "127.0.0.1", 0, health)) {
             String base = "http://127.0.0.1:" + endpoint.port();
 
             PrometheusText metrics = PrometheusText.scrape(base + "/metrics");
@@ -38,6 +41,12 @@ class MetricsEndpointTest {
             assertThat(status(base + "/health/ready")).isEqualTo(503);
             ready.set(true);
             assertThat(status(base + "/health/ready")).isEqualTo(200);
+
+            // A part that cannot go on fails liveness (an orchestrator restarts the process) and readiness, naming it
+            alive.set(false);
+            assertThat(status(base + "/health/live")).isEqualTo(503);
+            assertThat(status(base + "/health/ready")).isEqualTo(503);
+            assertThat(body(base + "/health/live")).contains("worker: dead");
         }
     }
 
@@ -46,7 +55,7 @@ class MetricsEndpointTest {
         PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry("test-app");
         Counter.builder("promptline.results").register(registry).increment(5);
         Timer.builder("promptline.call.latency").register(registry).record(Duration.ofMillis(250));
-        try (MetricsEndpoint endpoint = MetricsEndpoint.start(registry, "127.0.0.1", 0, () -> true)) {
+        try (MetricsEndpoint endpoint = MetricsEndpoint.start(registry, "127.0.0.1", 0, new Health())) {
             String url = "http://127.0.0.1:" + endpoint.port() + "/metrics?name%5B%5D=jvm_memory_used_bytes&name%5B%5D=promptline_call_latency_seconds_sum";
             PrometheusText metrics = PrometheusText.scrape(url);
             assertThat(metrics.sum("jvm_memory_used_bytes", Map.of("area", "heap"))).isPositive();
@@ -61,8 +70,8 @@ class MetricsEndpointTest {
     @Test
     void shouldNameThePortWhenItIsTaken() {
         PrometheusMeterRegistry registry = MetricsEndpoint.newRegistry("test-app");
-        try (MetricsEndpoint first = MetricsEndpoint.start(registry, "127.0.0.1", 0, () -> true)) {
-            assertThatThrownBy(() -> MetricsEndpoint.start(registry, "127.0.0.1", first.port(), () -> true))
+        try (MetricsEndpoint first = MetricsEndpoint.start(registry, "127.0.0.1", 0, new Health())) {
+            assertThatThrownBy(() -> MetricsEndpoint.start(registry, "127.0.0.1", first.port(), new Health()))
                     .hasMessageContaining("Cannot serve metrics on 127.0.0.1:" + first.port())
                     .hasMessageContaining("-1 to turn the endpoint off");
         }
@@ -80,6 +89,10 @@ class MetricsEndpointTest {
         assertThat(t.sum("x_total", Map.of("a", "2"))).isInfinite();
         assertThat(t.sum("y")).isEqualTo(4.0);
         assertThat(t.sum("absent")).isZero();
+    }
+
+    private static String body(String url) throws Exception {
+        return HttpClient.newHttpClient().send(HttpRequest.newBuilder(URI.create(url)).build(), HttpResponse.BodyHandlers.ofString()).body();
     }
 
     private static int status(String url) throws Exception {

@@ -3,20 +3,18 @@ package io.promptline.sink;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.promptline.registry.RestSchemaRegistryClient;
+import io.promptline.sink.alerts.AlertSink;
 import io.promptline.sink.config.SinkConfig;
 import io.promptline.sink.postgres.PostgresSink;
 import io.promptline.sink.postgres.PostgresWriter;
-import io.promptline.metrics.MetricsEndpoint;
-import io.promptline.sink.alerts.AlertSink;
-import io.promptline.sink.rollup.CostRollupApp;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.common.config.ConfigException;
 import org.apache.kafka.common.config.types.Password;
 
 import java.net.URI;
-import java.time.Clock;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
-import org.apache.kafka.common.config.ConfigException;
-
+import javax.sql.DataSource;
 import java.nio.file.Path;
+import java.time.Clock;
 import java.util.HashMap;
 import java.util.Map;
 
@@ -35,7 +33,7 @@ public final class SinkMain {
         return new HikariDataSource(hc);
     }
 
-    public static PostgresSink create(SinkConfig config, HikariDataSource ds) {
+    public static PostgresSink create(SinkConfig config, DataSource ds) {
         PostgresWriter.migrate(ds);
         Map<String, Object> consumer = new HashMap<>(config.kafkaOverrides());
         consumer.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
@@ -65,29 +63,13 @@ public final class SinkMain {
             return;
         }
         HikariDataSource ds = dataSource(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword().value());
-        PostgresSink sink = create(config, ds);
-        CostRollupApp rollup = config.rollupEnabled() ? new CostRollupApp(config) : null;
-        AlertSink alerts = alertSink(config);
-        MetricsEndpoint endpoint = config.metricsPort() < 0 ? null : MetricsEndpoint.start(sink.meters(), config.metricsHost(),
-                config.metricsPort(), () -> rollup == null || rollup.isRunning());
-        Thread worker = new Thread(sink, "promptline-sink");
-        Thread alerter = alerts == null ? null : new Thread(alerts, "promptline-alerts");
+        // A part that cannot go on stops the process with status 1 (its orchestrator restarts it); the hook closes what runs.
+        SinkApp app = new SinkApp(config, ds, why -> new Thread(() -> System.exit(1), "promptline-exit").start());
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            if (alerts != null) alerts.close();
-            if (endpoint != null) endpoint.close();
-            if (rollup != null) rollup.close();
-            sink.close();
-            try {
-                if (alerter != null) alerter.join(10_000); // its last commit, so a restart does not alert again
-                worker.join(15_000);
-            } catch (InterruptedException ignored) {
-                Thread.currentThread().interrupt();
-            }
+            app.close();
             ds.close();
         }, "promptline-sink-shutdown"));
-        if (rollup != null) rollup.start();
-        if (alerter != null) alerter.start();
-        worker.start();
-        worker.join();
+        app.start();
+        app.awaitStop();
     }
 }

@@ -70,6 +70,15 @@ public final class ProcessorConfig extends PromptlineConfig {
     public static final String PRICE_TABLE_CONFIG = "promptline.processor.price.table";
     private static final String PRICE_TABLE_DOC = "Path of a price table JSON file; empty uses the built-in table.";
 
+    public static final String MAX_REQUEST_BYTES_CONFIG = "promptline.processor.max.request.bytes";
+    private static final String MAX_REQUEST_BYTES_DOC = "A request larger than this (its serialized bytes) goes to the DLQ as INVALID_REQUEST without a call; an answer larger than this too. The pending store's changelog and the producer's max.request.size are sized for it (this + 128 KiB); raise the topics' max.message.bytes with it.";
+    public static final String TENANT_PARTITIONS_CONFIG = "promptline.processor.tenant.partitions";
+    private static final String TENANT_PARTITIONS_DOC = "Partitions of each tier's by-tenant repartition topic: a tenant's requests are processed by task murmur2(tenant) mod this, whatever partition their publisher chose. 0: the tier topic's partitions when the repartition topic is first made, and its own count after that (it cannot change without resetting the application).";
+    public static final String INSTANCE_ID_CONFIG = "promptline.processor.instance.id";
+    private static final String INSTANCE_ID_DOC = "This instance's stable name, in the retry relay's transactional.id, so that a restarted instance fences what a crashed one left open. Empty: a name kept in the state directory (stable across restarts of the same instance; give each instance its own state directory).";
+    public static final String FAULT_PAUSE_MS_CONFIG = "promptline.provider.fault.pause.ms";
+    private static final String FAULT_PAUSE_MS_DOC = "How long an endpoint that answered 401, 403, 404 or insufficient_quota gets no call before one probe; its requests wait (deadlines apply) instead of being dead-lettered, and promptline_endpoint_misconfigured is 1.";
+
     public static final String FALLBACK_BASE_URLS_CONFIG = "promptline.llm.fallback.base.urls";
     private static final String FALLBACK_BASE_URLS_DOC = "Fallback endpoints, in order, called while the primary's circuit breaker is open (provider down).";
     public static final String FALLBACK_PROVIDERS_CONFIG = "promptline.llm.fallback.providers";
@@ -136,6 +145,10 @@ public final class ProcessorConfig extends PromptlineConfig {
                         }
                     }, Importance.MEDIUM, ROUTES_DOC)
             .define(PRICE_TABLE_CONFIG, Type.STRING, "", Importance.MEDIUM, PRICE_TABLE_DOC)
+            .define(MAX_REQUEST_BYTES_CONFIG, Type.INT, 900_000, Range.between(1024, 64 * 1024 * 1024), Importance.MEDIUM, MAX_REQUEST_BYTES_DOC)
+            .define(TENANT_PARTITIONS_CONFIG, Type.INT, 0, Range.between(0, 10_000), Importance.MEDIUM, TENANT_PARTITIONS_DOC)
+            .define(INSTANCE_ID_CONFIG, Type.STRING, "", Importance.LOW, INSTANCE_ID_DOC)
+            .define(FAULT_PAUSE_MS_CONFIG, Type.LONG, 30_000L, Range.between(100, 3_600_000), Importance.MEDIUM, FAULT_PAUSE_MS_DOC)
             .define(FALLBACK_BASE_URLS_CONFIG, Type.LIST, "", listOf(urlValidator()), Importance.MEDIUM, FALLBACK_BASE_URLS_DOC)
             .define(FALLBACK_PROVIDERS_CONFIG, Type.LIST, "", Importance.MEDIUM, FALLBACK_PROVIDERS_DOC)
             .define(FALLBACK_API_KEYS_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, FALLBACK_API_KEYS_DOC)
@@ -276,6 +289,24 @@ public final class ProcessorConfig extends PromptlineConfig {
 
     public Router router() {
         return new Router(Router.parseRoutes(getList(ROUTES_CONFIG)), defaultModel());
+    }
+
+    public int maxRequestBytes() {
+        return getInt(MAX_REQUEST_BYTES_CONFIG);
+    }
+
+    /** The configured partitions of the by-tenant repartition topics, or 0 for the tier topic's (see the key's doc). */
+    public int tenantPartitions() {
+        return getInt(TENANT_PARTITIONS_CONFIG);
+    }
+
+    /** The configured instance name, or empty for one kept in the state directory. */
+    public String instanceId() {
+        return getString(INSTANCE_ID_CONFIG).trim();
+    }
+
+    public Duration faultPause() {
+        return Duration.ofMillis(getLong(FAULT_PAUSE_MS_CONFIG));
     }
 
     public String priceTablePath() {

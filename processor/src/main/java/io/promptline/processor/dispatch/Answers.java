@@ -72,6 +72,7 @@ final class Answers {
                 .setCurrency(price.currency())
                 .setPriceVersion(priceVersion)
                 .setTimestamp(now)
+                .setUsageEstimated(s.usage().getEstimated())
                 .build();
     }
 }

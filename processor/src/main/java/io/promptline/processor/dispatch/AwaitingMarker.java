@@ -4,9 +4,10 @@ import java.nio.ByteBuffer;
 
 /**
  * A request parked in the delay ladder (a retry, or a tenant waiting for its rate-limit turn),
- * kept in the pending store in place of the full entry: the request itself travels in the delay
- * topic. It lets exactly the record the relay brings back in (same attempts) and stops copies
- * published meanwhile from being called twice.
+ * kept in the task's parked store (keyed by request_id) until its record comes back: the request
+ * itself travels in the delay topic. A copy of the request published meanwhile is not called
+ * twice, and an older ladder record of it (fewer calls made) is a stale retry. It is never
+ * forgotten by time, and a ladder record that finds no marker is still processed.
  *
  * @param attempts calls made before the request went to the ladder
  * @param dueAt    epoch ms at which the relay sends it back

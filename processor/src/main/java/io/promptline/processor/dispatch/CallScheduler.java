@@ -8,15 +8,19 @@ import io.promptline.processor.provider.ChatCall;
 import io.promptline.processor.ratelimit.RateLimiter;
 
 import java.time.Instant;
+import java.util.function.Function;
 
 /**
  * When a task's admitted requests start: each tenant's requests in line order, as soon as the
- * tenant's rate limit, a dispatch permit and an endpoint allow ({@link #startDue}); and how long
- * the task may wait for room before it takes in more ({@link #awaitRoom}). A request whose deadline
- * passed while it waited is dead-lettered instead of called. Stream thread only.
+ * tenant's rate limit, a dispatch permit and an endpoint allow ({@link #startDue}); and what the
+ * task holds in memory ({@link #admit}, {@link #refill}): at most its capacity, the rest waiting in
+ * the pending store. A request whose deadline passed while it waited is dead-lettered instead of
+ * called. Stream thread only.
  */
 final class CallScheduler {
     private static final long RETIME_INTERVAL_MS = 1_000;
+    /** A tenant whose next call's model the endpoint does not serve tries again this much later. */
+    private static final long MODEL_FAULT_RETRY_MS = 1_000;
 
     private final TierSettings settings;
     private final CallGateway gateway;
@@ -24,27 +28,53 @@ final class CallScheduler {
     private final PendingCalls pending;
     private final TaskCompletions completions;
     private final RequestEnds ends;
+    private final Function<byte[], PromptRequest> decoder;
     private final TenantQueues queue = new TenantQueues();
     /** Time spent waiting for room since the last punctuation. */
     private long blockedNanos;
     private long lastRetime;
 
     CallScheduler(TierSettings settings, CallGateway gateway, RateLimiter limiter, PendingCalls pending, TaskCompletions completions,
-                  RequestEnds ends) {
+                  RequestEnds ends, Function<byte[], PromptRequest> decoder) {
         this.settings = settings;
         this.gateway = gateway;
         this.limiter = limiter;
         this.pending = pending;
         this.completions = completions;
         this.ends = ends;
+        this.decoder = decoder;
     }
 
-    /** Queues an admitted request behind its tenant's earlier ones; the tenant is due at {@code readyAt} at the latest. */
+    /**
+     * Holds a newly admitted request: in memory and in its tenant's line when the task has room
+     * (after waiting for it, within the budget), else only in the pending store, loaded when room frees.
+     */
+    void admit(PendingCall pc) {
+        awaitRoom();
+        if (pending.hasRoom() && !pending.hasUnloaded()) {
+            pending.admit(pc, true);
+            enqueue(pc);
+            startDue();
+        } else {
+            pending.admit(pc, false);
+            gateway.metrics().overflow(settings.tier());
+        }
+    }
+
+    /** Loads stored requests into the lines while the task has room (after a recovery, or once it was full). */
+    void refill() {
+        if (!pending.hasUnloaded()) return;
+        long now = gateway.clock().millis();
+        int room = settings.maxPending() - pending.loadedCount();
+        for (PendingCall pc : pending.load(room, decoder)) enqueue(pc, now);
+    }
+
+    /** Queues a loaded request behind its tenant's earlier ones; the tenant is due at {@code readyAt} at the latest. */
     void enqueue(PendingCall pc, long readyAt) {
         queue.add(pc.request().getTenant(), pc.reservation().requestPosition(), pc.request().getRequestId(), readyAt);
     }
 
-    /** Queues an admitted request for when its tenant may next start a call. */
+    /** Queues a loaded request for when its tenant may next start a call. */
     void enqueue(PendingCall pc) {
         enqueue(pc, limiter.nextStart(pc.request().getTenant()));
     }
@@ -76,7 +106,12 @@ final class CallScheduler {
                 ends.deadLetter(pc, ErrorCategory.INVALID_REQUEST, null, "cannot build the call: " + e.getMessage(), pc.attempts() - 1, null);
                 continue;
             }
+            if (started == CallGateway.Start.MODEL_FAULTED) {
+                queue.schedule(tenant, now + MODEL_FAULT_RETRY_MS); // its model waits; other tenants' calls may go
+                continue;
+            }
             if (started != CallGateway.Start.STARTED) return; // no permit or no endpoint: everything waits
+            pending.started(pc.request().getRequestId());
             limiter.tryStart(tenant, pc.reservation());
             queue.removeHead(tenant, limiter.nextStart(tenant));
         }
@@ -99,18 +134,19 @@ final class CallScheduler {
     }
 
     /**
-     * Backpressure: while this task holds too many requests (calls that finished count as room
-     * already), wait in short slices for calls to finish. Nothing is applied here: results are
+     * Backpressure: while this task holds as many requests as it may (calls that finished count as
+     * room already), wait in short slices for calls to finish. Nothing is applied here: results are
      * written only in the punctuator, just before the commit, so a task that waits never holds an
      * open transaction on the results, costs and DLQ topics — which would hide every other tier's
      * results from read_committed consumers until it commits (the last stable offset). The time
      * spent waiting between two punctuations is capped by {@code maxBlock}, far below the
-     * exactly-once transaction timeout and max.poll.interval.ms; past it the record is admitted anyway.
+     * exactly-once transaction timeout and max.poll.interval.ms; past it the request is kept in the
+     * store only ({@link #admit}).
      */
-    void awaitRoom() {
-        while (pending.admittedCount() - completions.size() >= settings.maxPending()) {
+    private void awaitRoom() {
+        while (pending.loadedCount() - completions.size() >= settings.maxPending()) {
             startDue();
-            if (!gateway.isStarting() || blockedNanos >= settings.maxBlock().toNanos()) return;
+            if (blockedNanos >= settings.maxBlock().toNanos()) return;
             gateway.waiting(settings.tier());
             long t0 = System.nanoTime();
             try {
@@ -124,13 +160,19 @@ final class CallScheduler {
         }
     }
 
-    /** A new turn of the punctuator: the task may wait for room again, and the queue follows the limits in force. */
+    /**
+     * A new turn of the punctuator: the task may wait for room again; every second the queue follows
+     * the limits in force and loaded requests whose deadline passed are dead-lettered (a request
+     * behind a paused endpoint or a tenant's long line does not wait for its turn to expire).
+     */
     void newTurn() {
         blockedNanos = 0;
         long now = gateway.clock().millis();
-        if (now - lastRetime >= RETIME_INTERVAL_MS && !queue.isEmpty()) {
-            lastRetime = now;
-            queue.retime(limiter::nextStart); // a quota may have changed
+        if (now - lastRetime < RETIME_INTERVAL_MS) return;
+        lastRetime = now;
+        if (!queue.isEmpty()) queue.retime(limiter::nextStart); // a quota may have changed
+        for (PendingCall pc : pending.waiting()) {
+            if (pc.request().getDeadline() != null) expired(pc); // its line entry is skipped when it comes up
         }
     }
 

@@ -2,10 +2,13 @@ package io.promptline.processor.dispatch;
 
 import io.promptline.avro.ErrorCategory;
 import io.promptline.processor.config.TierSettings;
+import io.promptline.processor.intake.TokenEstimate;
 import io.promptline.processor.provider.CallGateway;
 import io.promptline.processor.provider.CallOutcome;
 import io.promptline.processor.provider.Completion;
 import io.promptline.processor.ratelimit.RateLimiter;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Optional;
@@ -13,13 +16,18 @@ import java.util.Random;
 
 /**
  * Applies a finished call to its request, on the stream thread: an answer becomes a result and its
- * cost; a context-length refusal with a larger model in the chain becomes a new call to it; a
- * retryable failure with attempts left goes to the delay ladder (never before the provider's
- * Retry-After); anything else is dead-lettered. The tenant's token line is corrected with the real
- * usage. A completion of a call that was superseded (the request was called again after a
- * recovery) is ignored: its entry already moved on.
+ * cost (an answer without usage is billed on an estimate, marked so); a context-length refusal
+ * with a larger model in the chain becomes a new call to it; a refusal that says the endpoint is
+ * misconfigured (credentials, base URL, model) puts the request back in its line, to wait for
+ * the fix (the endpoint pauses and alerts); a retryable failure with attempts left goes to the
+ * delay ladder (never before the provider's Retry-After); anything else is dead-lettered. The
+ * tenant's token line is corrected with the real usage. A completion of a call that was superseded
+ * (the request was called again after a recovery) is ignored: its entry already moved on. A
+ * completion that cannot be applied ends its request in the DLQ with the reason, never in a loop.
  */
 final class CompletionHandler {
+    private static final Logger log = LoggerFactory.getLogger(CompletionHandler.class);
+
     private final TierSettings settings;
     private final CallGateway gateway;
     private final RateLimiter limiter;
@@ -43,21 +51,38 @@ final class CompletionHandler {
         PendingCall found = pending.get(c.requestId());
         if (found == null || found.attempts() != c.attempt()) return; // superseded call (re-dispatched); already applied
         PendingCall pc = found.withFirstAttemptAt(c.startedAt());
+        try {
+            apply(pc, c);
+        } catch (RuntimeException e) {
+            log.error("Tier {}: cannot apply the outcome of the call for {} from {}: {}", settings.tier(), c.requestId(), pc.origin(), e.toString(), e);
+            ends.deadLetter(pc, ErrorCategory.PROVIDER_ERROR, null, "the call's outcome could not be applied: " + e, pc.attempts(), c.startedAt());
+        }
+    }
+
+    private void apply(PendingCall pc, Completion c) {
         String tenant = pc.request().getTenant();
         if (c.outcome() instanceof CallOutcome.Success s) {
-            limiter.correct(tenant, pc.reservation().tokens(), s.usage().getPromptTokens() + s.usage().getCompletionTokens());
-            ends.answered(pc, s, c);
+            CallOutcome.Success answered = s.usage() != null ? s : new CallOutcome.Success(s.model(), s.content(), s.finishReason(),
+                    TokenEstimate.estimatedUsage(pc.request(), s.content()), s.latencyMs(), s.holdOff());
+            limiter.correct(tenant, pc.reservation().tokens(), answered.usage().getPromptTokens() + answered.usage().getCompletionTokens());
+            ends.answered(pc, answered, c);
             return;
         }
         CallOutcome.Failure f = (CallOutcome.Failure) c.outcome();
         limiter.correct(tenant, pc.reservation().tokens(), 0); // an unanswered call uses no tokens
+        if (f.fault() != CallOutcome.EndpointFault.NONE) {
+            // Not the request's fault: it waits in its line for the endpoint to be fixed (its deadline still applies).
+            pending.admit(pc, true);
+            scheduler.enqueue(pc);
+            return;
+        }
         Optional<String> larger = settings.context().fallback(pc.model());
         if (f.category() == ErrorCategory.CONTEXT_LENGTH && larger.isPresent()
                 && settings.prices().find(gateway.provider(), larger.get()).isPresent()) {
             // Another call: it takes a new place in the tenant's line like any other.
             PendingCall next = pc.rerouted(larger.get(), "context_length_exceeded from " + c.provider() + " on " + pc.model()
                     + "; routed to " + larger.get()).withReservation(limiter.reserve(tenant, pc.reservation().tokens()));
-            pending.admit(next);
+            pending.admit(next, true);
             scheduler.enqueue(next);
             return;
         }

@@ -7,6 +7,7 @@ import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.intake.AdmissionPolicy;
 import io.promptline.processor.intake.Claims;
 import io.promptline.processor.intake.RequestDecoder;
+import io.promptline.processor.intake.TenantRouter;
 import io.promptline.processor.output.Origin;
 import io.promptline.processor.output.TaskOutputs;
 import io.promptline.processor.provider.CallGateway;
@@ -30,6 +31,7 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
 
 /**
  * The coordinator of one task of one tier: it carries each request along its path and owns the
@@ -53,6 +55,8 @@ import java.util.Map;
  */
 public final class DispatchProcessor implements Processor<byte[], byte[], Object, Object> {
     public static final String PENDING_STORE = "pending-calls";
+    /** request_id → marker of a request waiting in the delay ladder. */
+    public static final String PARKED_STORE = "parked-requests";
     /** request_ids that produced a result, remembered for the dedupe retention. */
     public static final String COMPLETED_STORE = "completed-requests";
     /** Tenant → rate-limit bucket of this tier. */
@@ -64,9 +68,6 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     private static final Logger log = LoggerFactory.getLogger(DispatchProcessor.class);
     /** A tier whose tasks waited for room this recently is treated as saturated. */
     private static final Duration SATURATED_WINDOW = Duration.ofSeconds(1);
-    private static final long SWEEP_INTERVAL_MS = 60_000;
-    /** A marker whose record has not come back this long after it was due is forgotten. */
-    private static final long MARKER_GRACE_MS = Duration.ofHours(1).toMillis();
 
     private final CallGateway gateway;
     private final TierSettings settings;
@@ -80,12 +81,11 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     private TaskCompletions completions;
     private CallScheduler scheduler;
     private CompletionHandler handler;
-    private long lastSweep;
 
     public DispatchProcessor(CallGateway gateway, TierSettings settings) {
         this.gateway = gateway;
         this.settings = settings;
-        this.decoder = new RequestDecoder(settings.registry());
+        this.decoder = new RequestDecoder(settings.registry(), settings.intake().maxRequestBytes());
     }
 
     @Override
@@ -94,7 +94,9 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         var clock = gateway.clock();
         QuotaView quotas = new QuotaView(context.getStateStore(QUOTAS_STORE), new AvroDeserializer<>(settings.registry(), Quota.class),
                 QUOTAS_STORE, Map.of(settings.tier(), settings.rateLimits().defaults()), clock);
-        this.pending = new PendingCalls(context.getStateStore(PENDING_STORE));
+        // A new lifetime of the task: entries another lifetime wrote may have had their calls started.
+        this.pending = new PendingCalls(context.getStateStore(PENDING_STORE), context.getStateStore(PARKED_STORE), settings.maxPending(),
+                ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE));
         this.claims = new Claims(context.getStateStore(COMPLETED_STORE), settings.dedupeRetention(), pending);
         this.admission = new AdmissionPolicy(settings.router(), settings.context(), settings.prices(),
                 settings.rateLimits().completionEstimate(), gateway.provider(), new Budgets(quotas, context.getStateStore(SPEND_STORE),
@@ -104,37 +106,36 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         this.ends = new RequestEnds(settings, pending, claims, new TaskOutputs(context, settings.tier(), gateway.metrics()),
                 new Ladder(context, settings.tier(), gateway.metrics()), clock);
         this.completions = new TaskCompletions(gateway);
-        this.scheduler = new CallScheduler(settings, gateway, limiter, pending, completions, ends);
+        this.scheduler = new CallScheduler(settings, gateway, limiter, pending, completions, ends,
+                wire -> decoder.request(settings.tier().name(), wire));
         this.handler = new CompletionHandler(settings, gateway, limiter, pending, scheduler, ends);
-        recover();
+        pending.recover();
+        if (pending.hasUnloaded()) log.info("Task {} ({}): calling again what a previous owner left pending", ctx.taskId(), settings.tier());
         // Nothing is forwarded from init(): the first punctuation (a few ms away) starts the calls.
         context.schedule(settings.drainInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> punctuate());
     }
 
-    private void recover() {
-        long now = gateway.clock().millis();
-        String topic = settings.tier().name();
-        for (PendingCall pc : pending.recover(wire -> decoder.request(topic, wire))) scheduler.enqueue(pc, now);
-        if (pending.admittedCount() + pending.parkedCount() + pending.unreadableCount() > 0) {
-            log.info("Task {} ({}): re-dispatching {} pending calls left by a previous owner; {} requests in the delay ladder; {} unreadable",
-                    ctx.taskId(), settings.tier(), pending.admittedCount(), pending.parkedCount(), pending.unreadableCount());
-        }
-    }
-
     @Override
     public void process(Record<byte[], byte[]> record) {
-        Origin here = origin();
+        RecordMetadata m = ctx.recordMetadata().orElseThrow();
+        Origin here = TenantRouter.origin(record.headers(), new Origin(m.topic(), m.partition(), m.offset()));
         Instant now = gateway.clock().instant();
         RequestDecoder.Intake intake = decoder.decode(record.value(), record.headers(), here);
-        if (intake instanceof RequestDecoder.Malformed m) {
-            ends.malformed(record.key(), record.value(), m.reason(), here);
+        if (intake instanceof RequestDecoder.Malformed bad) {
+            ends.malformed(record.key(), record.value(), bad.reason(), here);
+            return;
+        }
+        if (intake instanceof RequestDecoder.Oversized big) {
+            ends.oversized(big, record.key(), here);
             return;
         }
         RequestDecoder.Decoded decoded = (RequestDecoder.Decoded) intake;
         PromptRequest request = decoded.request();
         RetryHeaders.State back = decoded.back();
-        if (!claims.claim(request.getRequestId(), back, now)) {
-            log.debug("request_id {} at {} is in flight, waiting or already answered; duplicate skipped", request.getRequestId(), here);
+        Claims.Duplicate duplicate = claims.claim(request.getRequestId(), back, now);
+        if (duplicate != null) {
+            gateway.metrics().duplicate(settings.tier(), duplicate.tag());
+            log.debug("request_id {} at {} skipped: duplicate of a request {}", request.getRequestId(), here, duplicate.tag());
             return;
         }
         Origin origin = back != null && back.origin() != null ? back.origin() : here;
@@ -151,16 +152,13 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         AdmissionPolicy.Admit admit = (AdmissionPolicy.Admit) decision;
         Reservation reservation = kept != null ? kept : limiter.reserve(request.getTenant(), admit.estimatedTokens());
         PendingCall pc = new PendingCall(request, record.value(), admit.model(), origin, callsMade + 1, first, now.toEpochMilli(),
-                reservation, admit.fallbackReason());
+                reservation, admit.fallbackReason(), pending.lifetime());
         long startsAt = limiter.estimatedStart(request.getTenant(), reservation);
         if (startsAt - now.toEpochMilli() > settings.rateLimits().maxHold().toMillis()) {
             awaitTurnInLadder(pc, startsAt, now.toEpochMilli());
             return;
         }
-        scheduler.awaitRoom();
-        pending.admit(pc);
-        scheduler.enqueue(pc);
-        scheduler.startDue();
+        scheduler.admit(pc);
     }
 
     /** The tenant's turn is further away than the hold: wait in the ladder, keeping the reservation. */
@@ -171,20 +169,21 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     }
 
     /**
-     * The wall-clock punctuation: dead-letters unreadable entries, forgets long-overdue markers,
-     * applies finished calls and starts what is due.
+     * The wall-clock punctuation: dead-letters unreadable entries, applies finished calls, loads what
+     * waits in the store as room frees, and starts what is due.
      */
     private void punctuate() {
         scheduler.newTurn();
         deadLetterUnreadable();
-        sweepParked();
         int applied = 0;
         Completion c;
         while ((c = completions.poll()) != null) {
             handler.apply(c);
             applied++;
         }
+        scheduler.refill();
         scheduler.startDue();
+        deadLetterUnreadable();
         // While the tier is saturated its tasks wait for room in process(); one stream thread's tasks
         // share one transaction, so what is written here would stay uncommitted through those waits,
         // and an open transaction on the results topic hides every other tier's results from
@@ -193,24 +192,10 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         if (applied > 0 && gateway.waitedWithin(settings.tier(), SATURATED_WINDOW)) ctx.commit();
     }
 
-    private void sweepParked() {
-        long now = gateway.clock().millis();
-        if (now - lastSweep < SWEEP_INTERVAL_MS) return;
-        lastSweep = now;
-        pending.sweepParked(now, MARKER_GRACE_MS, (id, marker) -> log.warn(
-                "Task {}: request {} was due back from the delay ladder at {} and never came; forgetting it",
-                ctx.taskId(), id, Instant.ofEpochMilli(marker.dueAt())));
-    }
-
     private void deadLetterUnreadable() {
         Origin origin = new Origin(PENDING_STORE, ctx.taskId().partition(), -1);
         pending.drainUnreadable((id, raw) -> ends.malformed(null, raw, "pending entry of request_id " + id
                 + " can no longer be decoded (unknown schema id or entry format)", origin));
-    }
-
-    private Origin origin() {
-        RecordMetadata m = ctx.recordMetadata().orElseThrow();
-        return new Origin(m.topic(), m.partition(), m.offset());
     }
 
     @Override

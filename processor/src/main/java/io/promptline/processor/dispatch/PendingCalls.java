@@ -8,126 +8,180 @@ import org.apache.kafka.streams.state.KeyValueStore;
 
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.OptionalInt;
+import java.util.Set;
 import java.util.function.BiConsumer;
 import java.util.function.Function;
 
 /**
- * The requests a task holds, in its changelogged pending store (keyed by request_id) and mirrored
- * in memory: admitted ones ({@link PendingCall}, queued or in flight) and ones parked in the delay
- * ladder ({@link AwaitingMarker}). An entry is written before its call starts and deleted in the
- * same transaction as the output that ends it, so whoever owns the task after a crash or rebalance
- * finds exactly the requests still open ({@link #recover}). Stream thread only.
+ * The requests a task holds, in two changelogged stores keyed by request_id: admitted calls
+ * ({@link PendingCall}, queued or in flight) in the pending store, and requests parked in the
+ * delay ladder ({@link AwaitingMarker}) in the parked store. An entry is written before its call
+ * starts and deleted in the same transaction as the output that ends it, so whoever owns the task
+ * after a crash or rebalance finds exactly the requests still open.
+ *
+ * <p>Memory is bounded whatever the backlog: at most {@code capacity} admitted entries are loaded
+ * (decoded, in the queues) at a time; the rest wait in the store and are {@link #load}ed as room
+ * frees, on recovery as well. Parked markers live only in their store. Stream thread only.
  */
 final class PendingCalls implements Claims.Held {
     private final KeyValueStore<String, byte[]> store;
-    private final Map<String, PendingCall> admitted = new HashMap<>();
-    private final Map<String, AwaitingMarker> parked = new HashMap<>();
-    /** Stored entries that can no longer be decoded; dead-lettered on the first punctuation. */
+    private final KeyValueStore<String, byte[]> parked;
+    private final int capacity;
+    private final long lifetime;
+    private final Map<String, PendingCall> loaded = new HashMap<>();
+    /** Loaded requests whose call started (their completion is awaited). */
+    private final Set<String> started = new HashSet<>();
+    /** Stored entries that can no longer be decoded; dead-lettered on the next punctuation. */
     private final Map<String, byte[]> unreadable = new HashMap<>();
+    /** Whether the store may hold admitted entries that are not loaded. */
+    private boolean unloaded;
+    /** Where the next {@link #load} scan starts: the store is read round, from after the last entry loaded. */
+    private String cursor;
 
-    PendingCalls(KeyValueStore<String, byte[]> store) {
+    /**
+     * @param capacity admitted entries held in memory at most
+     * @param lifetime this lifetime of the task (see {@link PendingCall#inLifetime})
+     */
+    PendingCalls(KeyValueStore<String, byte[]> store, KeyValueStore<String, byte[]> parked, int capacity, long lifetime) {
         this.store = store;
+        this.parked = parked;
+        this.capacity = capacity;
+        this.lifetime = lifetime;
     }
 
     /**
-     * Reads what a previous owner or lifetime of the task left. An admitted entry's call may have
-     * been made, so it comes back with the next attempt number (stored so), to be called again;
-     * parked ones wait for their record to come back; unreadable ones are kept for the DLQ.
-     * A registry that is down is not the entry's fault: that error is thrown.
+     * Takes over what a previous owner or lifetime of the task left: nothing is decoded here (the
+     * entries are {@link #load}ed as room allows). Markers an older version kept in the pending
+     * store move to the parked store.
      */
-    List<PendingCall> recover(Function<byte[], PromptRequest> decoder) {
+    void recover() {
         clear();
-        List<PendingCall> recovered = new ArrayList<>();
+        List<String> legacyMarkers = new ArrayList<>();
         try (KeyValueIterator<String, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 var kv = it.next();
+                if (AwaitingMarker.isMarker(kv.value)) legacyMarkers.add(kv.key);
+                else unloaded = true;
+            }
+        }
+        for (String id : legacyMarkers) {
+            parked.put(id, store.get(id));
+            store.delete(id);
+        }
+    }
+
+    /**
+     * Loads up to {@code max} stored entries that are not loaded yet, in the store's order from where
+     * the last scan stopped. An entry of another lifetime is rewritten under its next attempt number.
+     * A registry that is down is not the entry's fault: that error is thrown.
+     */
+    List<PendingCall> load(int max, Function<byte[], PromptRequest> decoder) {
+        List<PendingCall> out = new ArrayList<>();
+        if (!unloaded || max <= 0) return out;
+        if (cursor != null && scan(cursor, max, decoder, out)) return out;
+        if (!scan(null, max, decoder, out)) unloaded = false; // read the whole store without filling the room: all loaded
+        return out;
+    }
+
+    /** Scans from {@code from} (inclusive; null: the start) to the end; true if it stopped because {@code max} were loaded. */
+    private boolean scan(String from, int max, Function<byte[], PromptRequest> decoder, List<PendingCall> out) {
+        try (KeyValueIterator<String, byte[]> it = from == null ? store.all() : store.range(from, null)) {
+            while (it.hasNext()) {
+                var kv = it.next();
+                if (loaded.containsKey(kv.key) || unreadable.containsKey(kv.key)) continue;
+                cursor = kv.key;
                 try {
-                    if (AwaitingMarker.isMarker(kv.value)) {
-                        parked.put(kv.key, AwaitingMarker.decode(kv.value));
-                        continue;
-                    }
-                    PendingCall pc = PendingCall.decode(kv.value, decoder).withNextAttempt();
-                    admit(pc);
-                    recovered.add(pc);
+                    PendingCall stored = PendingCall.decode(kv.value, decoder);
+                    PendingCall pc = stored.inLifetime(lifetime);
+                    if (pc != stored) store.put(kv.key, pc.encode());
+                    loaded.put(kv.key, pc);
+                    out.add(pc);
                 } catch (RegistryException e) {
                     if (!(e instanceof RegistryException.UnknownSchemaId)) throw e;
                     unreadable.put(kv.key, kv.value);
                 } catch (RuntimeException e) {
                     unreadable.put(kv.key, kv.value);
                 }
+                if (out.size() + unreadable.size() >= max) return true;
             }
         }
-        return recovered;
+        return false;
     }
 
-    /** Holds an admitted request (new, or with a new attempt number or model). */
-    void admit(PendingCall pc) {
+    long lifetime() {
+        return lifetime;
+    }
+
+    /** Room for one more loaded entry. */
+    boolean hasRoom() {
+        return loaded.size() < capacity;
+    }
+
+    /** Holds an admitted request (new, or with a new attempt number or model), loaded (in the queues) or only stored. */
+    void admit(PendingCall pc, boolean load) {
         String id = pc.request().getRequestId();
-        admitted.put(id, pc);
         store.put(id, pc.encode());
+        started.remove(id);
+        if (load) loaded.put(id, pc);
+        else unloaded = true;
+    }
+
+    /** The request's call started. */
+    void started(String requestId) {
+        started.add(requestId);
     }
 
     PendingCall get(String requestId) {
-        return admitted.get(requestId);
+        return loaded.get(requestId);
     }
 
-    /** The request went to the delay ladder: only its marker stays until the relay brings it back. */
+    /** The request went to the delay ladder: only its marker stays until its record comes back. */
     void park(String requestId, AwaitingMarker marker) {
-        admitted.remove(requestId);
-        parked.put(requestId, marker);
-        store.put(requestId, marker.encode());
+        loaded.remove(requestId);
+        started.remove(requestId);
+        store.delete(requestId);
+        parked.put(requestId, marker.encode());
     }
 
     /** The request ended here (result or dead letter): nothing is kept. */
     void forget(String requestId) {
-        admitted.remove(requestId);
-        parked.remove(requestId);
+        loaded.remove(requestId);
+        started.remove(requestId);
         store.delete(requestId);
     }
 
     @Override
     public boolean admitted(String requestId) {
-        return admitted.containsKey(requestId);
+        return loaded.containsKey(requestId) || (unloaded && store.get(requestId) != null);
     }
 
     @Override
     public OptionalInt parkedAfter(String requestId) {
-        AwaitingMarker m = parked.get(requestId);
-        return m == null ? OptionalInt.empty() : OptionalInt.of(m.attempts());
+        byte[] m = parked.get(requestId);
+        return m == null ? OptionalInt.empty() : OptionalInt.of(AwaitingMarker.decode(m).attempts());
     }
 
     @Override
     public void unpark(String requestId) {
-        parked.remove(requestId);
+        parked.delete(requestId);
     }
 
-    /** Admitted requests (queued or in flight). */
-    int admittedCount() {
-        return admitted.size();
+    /** Admitted requests held in memory (queued or in flight). */
+    int loadedCount() {
+        return loaded.size();
     }
 
-    int parkedCount() {
-        return parked.size();
+    boolean hasUnloaded() {
+        return unloaded;
     }
 
-    int unreadableCount() {
-        return unreadable.size();
-    }
-
-    /**
-     * Forgets markers whose record has not come back {@code graceMs} after it was due, telling
-     * {@code onForget} of each.
-     */
-    void sweepParked(long now, long graceMs, BiConsumer<String, AwaitingMarker> onForget) {
-        parked.entrySet().removeIf(e -> {
-            if (e.getValue().dueAt() + graceMs > now) return false;
-            onForget.accept(e.getKey(), e.getValue());
-            store.delete(e.getKey());
-            return true;
-        });
+    /** The loaded requests whose call has not started, as a copy (the caller may end some). */
+    List<PendingCall> waiting() {
+        return loaded.values().stream().filter(pc -> !started.contains(pc.request().getRequestId())).toList();
     }
 
     /** Hands each unreadable entry (request_id, stored bytes) to {@code deadLetter} and deletes it. */
@@ -139,10 +193,12 @@ final class PendingCalls implements Claims.Held {
         unreadable.clear();
     }
 
-    /** Forgets the in-memory mirror (the store stays): the task's lifetime ended. */
+    /** Forgets the in-memory state (the stores stay): the task's lifetime ended. */
     void clear() {
-        admitted.clear();
-        parked.clear();
+        loaded.clear();
+        started.clear();
         unreadable.clear();
+        unloaded = false;
+        cursor = null;
     }
 }

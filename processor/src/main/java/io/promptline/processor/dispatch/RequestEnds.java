@@ -7,6 +7,7 @@ import io.promptline.avro.PromptResult;
 import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.cost.Price;
 import io.promptline.processor.intake.Claims;
+import io.promptline.processor.intake.RequestDecoder;
 import io.promptline.processor.output.DeadLetters;
 import io.promptline.processor.output.FailureHeaders;
 import io.promptline.processor.output.Origin;
@@ -19,6 +20,7 @@ import io.promptline.processor.retry.RetryHeaders;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -48,12 +50,21 @@ final class RequestEnds {
         this.clock = clock;
     }
 
-    /** The call answered: a result and its cost event, or, if the answer cannot be recorded, a dead letter holding it. */
+    /**
+     * The call answered: a result and its cost event, or, if the answer cannot be recorded (no price,
+     * absurd usage, larger than a record may be), a dead letter that says so.
+     */
     void answered(PendingCall pc, CallOutcome.Success s, Completion c) {
         Instant now = clock.instant();
         PromptResult result;
         CostEvent cost;
         try {
+            int limit = settings.intake().maxRequestBytes();
+            // UTF-8 takes at most 3 bytes a char: count exactly only an answer that might be too large.
+            if (s.content() != null && s.content().length() * 3L > limit && s.content().getBytes(StandardCharsets.UTF_8).length > limit) {
+                throw new IllegalStateException("the answer of " + s.content().getBytes(StandardCharsets.UTF_8).length
+                        + " bytes exceeds the record limit of " + limit + " bytes (promptline.processor.max.request.bytes)");
+            }
             Price price = settings.prices().find(c.provider(), pc.model()).orElseThrow(() -> new IllegalStateException(
                     "model '" + pc.model() + "' has no price for provider " + c.provider() + " in price table " + settings.prices().version()));
             result = Answers.result(pc, s, c, now);
@@ -104,6 +115,12 @@ final class RequestEnds {
         pending.forget(request.getRequestId());
         out.deadLetter(DeadLetters.of(request, category, null, message, callsMade,
                 firstAttemptAt > 0 ? Instant.ofEpochMilli(firstAttemptAt) : null, null, origin, clock.instant()));
+    }
+
+    /** A request larger than the limit: dead-lettered without its bytes, which stay at their origin. */
+    void oversized(RequestDecoder.Oversized big, byte[] key, Origin origin) {
+        log.warn("Request of {} bytes at {} exceeds the limit of {} bytes; dead-lettered without its body", big.bytes(), origin, big.limit());
+        out.deadLetter(DeadLetters.oversized(big.request(), key, big.reason(), origin, clock.instant()));
     }
 
     /** A record that is not a request, with its bytes. */

@@ -6,13 +6,16 @@ import org.apache.kafka.streams.state.WindowStoreIterator;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Locale;
 import java.util.OptionalInt;
 
 /**
- * Whether a record may proceed, by request_id: a new request (not held by the task and not
- * answered within the dedupe retention), or exactly the record the relay brought back for a
- * request parked in the delay ladder (the same number of calls made). Anything else is a
- * duplicate: a publisher's retry, a redelivery, a copy published twice. Stream thread only.
+ * Whether a record may proceed, by request_id. A request is a duplicate only when something says
+ * so: it was answered within the dedupe retention, it is admitted here (queued or in flight), it
+ * is parked in the delay ladder (for a copy published meanwhile), or it is an older ladder record
+ * of a request parked again since (fewer calls made than its marker says). A record back from the
+ * ladder that finds none of these is processed: whether or not this task parked it, and however
+ * late it comes. Stream thread only.
  */
 public final class Claims {
     /** What the task holds of a request: admitted (queued or in flight), or parked in the delay ladder. */
@@ -26,6 +29,22 @@ public final class Claims {
         void unpark(String requestId);
     }
 
+    /** Why a record was not claimed; {@link #tag()} is the metric's reason. */
+    public enum Duplicate {
+        /** The request was answered within the dedupe retention. */
+        ANSWERED,
+        /** The request is admitted in this task: queued or in flight. */
+        IN_FLIGHT,
+        /** A copy of a request that waits in the delay ladder. */
+        PARKED,
+        /** A ladder record older than the request's latest one (a redelivery). */
+        STALE_RETRY;
+
+        public String tag() {
+            return name().toLowerCase(Locale.ROOT);
+        }
+    }
+
     private final WindowStore<String, Long> answered;
     private final Duration retention;
     private final Held held;
@@ -37,14 +56,15 @@ public final class Claims {
         this.held = held;
     }
 
-    public boolean claim(String requestId, RetryHeaders.State back, Instant now) {
+    /** Null when the record may proceed (a parked request coming back is unparked), else why it is a duplicate. */
+    public Duplicate claim(String requestId, RetryHeaders.State back, Instant now) {
+        if (held.admitted(requestId)) return Duplicate.IN_FLIGHT;
         OptionalInt parked = held.parkedAfter(requestId);
-        if (back != null) {
-            if (parked.isEmpty() || parked.getAsInt() != back.attempts()) return false;
-            held.unpark(requestId);
-            return true;
-        }
-        return parked.isEmpty() && !held.admitted(requestId) && !answeredRecently(requestId, now);
+        if (back == null && parked.isPresent()) return Duplicate.PARKED;
+        if (back != null && parked.isPresent() && parked.getAsInt() > back.attempts()) return Duplicate.STALE_RETRY;
+        if (answeredRecently(requestId, now)) return Duplicate.ANSWERED;
+        if (parked.isPresent()) held.unpark(requestId);
+        return null;
     }
 
     /** The request has its result: a copy published within the retention is not called again. */

@@ -2,13 +2,14 @@ package io.promptline.processor.intake;
 
 import io.promptline.avro.ChatMessage;
 import io.promptline.avro.PromptRequest;
+import io.promptline.avro.TokenUsage;
 
 /**
  * A provider-independent estimate of a request's tokens before the call: about four characters
  * per token plus a small per-message overhead, as OpenAI documents for English text. It only has
  * to be close: rate limits are corrected with real usage after the call.
  */
-final class TokenEstimate {
+public final class TokenEstimate {
     private static final int PER_MESSAGE = 4;
     private static final int PER_REQUEST = 3;
 
@@ -24,5 +25,15 @@ final class TokenEstimate {
     /** Prompt plus the completion the request allows (max_tokens, else {@code defaultCompletion}). */
     public static long totalTokens(PromptRequest r, int defaultCompletion) {
         return promptTokens(r) + (r.getMaxTokens() != null ? r.getMaxTokens() : defaultCompletion);
+    }
+
+    /**
+     * The usage of an answer that reported none: the prompt estimated from the request, the
+     * completion from the answer's text, marked as estimated.
+     */
+    public static TokenUsage estimatedUsage(PromptRequest r, String content) {
+        long completion = content == null ? 0 : (content.length() + 3) / 4;
+        return TokenUsage.newBuilder().setPromptTokens(promptTokens(r)).setCompletionTokens(completion).setCachedTokens(0)
+                .setReasoningTokens(0).setEstimated(true).build();
     }
 }

@@ -9,6 +9,9 @@ public interface EndpointGauges {
     /** The circuit breaker's state: 0 closed, 1 open, 2 half-open, 3 disabled or metrics-only. */
     int breakerGauge();
 
+    /** 1 while the endpoint says it is misconfigured (401/403, insufficient_quota, 404) and no call since succeeded, else 0. */
+    int misconfigured();
+
     /** The adaptive limit of concurrent calls to the endpoint. */
     int concurrencyLimit();
 }

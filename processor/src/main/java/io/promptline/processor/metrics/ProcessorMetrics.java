@@ -21,7 +21,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>calls in flight per tier ({@code promptline_calls_in_flight}) and the limit;</li>
  *   <li>results by tier and model with end-to-end latency from created_at ({@code promptline_end_to_end_seconds});</li>
  *   <li>dead letters by tier and category ({@code promptline_dead_letters_total});</li>
- *   <li>spend in micro-units by tenant, model and currency ({@code promptline_spend_micros_total}).</li>
+ *   <li>spend in micro-units by tenant, model and currency ({@code promptline_spend_micros_total});</li>
+ *   <li>records skipped as duplicates by reason ({@code promptline_duplicates_total}) and admitted requests kept only in the
+ *       store while their task was full ({@code promptline_pending_overflow_total}).</li>
  * </ul>
  * Thread-safe: recorded from stream threads and Vert.x threads.
  */
@@ -57,6 +59,10 @@ public final class ProcessorMetrics {
             Gauge.builder("promptline.breaker.state", e, EndpointGauges::breakerGauge)
                     .tag("provider", e.provider()).tag("endpoint", e.baseUrl())
                     .description("Circuit breaker: 0 closed, 1 open, 2 half-open, 3 disabled/metrics-only").register(registry);
+            Gauge.builder("promptline.endpoint.misconfigured", e, EndpointGauges::misconfigured)
+                    .tag("provider", e.provider()).tag("endpoint", e.baseUrl())
+                    .description("1 while the endpoint answers 401/403/404/insufficient_quota: its calls wait for a fix instead of failing")
+                    .register(registry);
             Gauge.builder("promptline.endpoint.concurrency.limit", e, EndpointGauges::concurrencyLimit)
                     .tag("provider", e.provider()).tag("endpoint", e.baseUrl())
                     .description("Adaptive limit of concurrent calls to the endpoint (halves on 429)").register(registry);
@@ -96,6 +102,18 @@ public final class ProcessorMetrics {
     public void delayed(Priority tier, String reason) {
         Counter.builder("promptline.retries").tag("tier", tag(tier)).tag("reason", reason)
                 .description("Requests sent to the delay ladder (retries and tenants waiting for their rate limit)").register(registry).increment();
+    }
+
+    /** A record not processed because its request is answered, in flight or parked ({@code reason}, lower case). */
+    public void duplicate(Priority tier, String reason) {
+        Counter.builder("promptline.duplicates").tag("tier", tag(tier)).tag("reason", reason)
+                .description("Records skipped as duplicates of a request answered, in flight or parked, by reason").register(registry).increment();
+    }
+
+    /** An admitted request kept only in the pending store because its task held as many as it may in memory. */
+    public void overflow(Priority tier) {
+        Counter.builder("promptline.pending.overflow").tag("tier", tag(tier))
+                .description("Admitted requests stored without being loaded (the task was full); loaded as room frees").register(registry).increment();
     }
 
     public void spend(String tenant, String model, String currency, long micros) {

@@ -26,6 +26,25 @@ public final class DeadLetters {
                 .build();
     }
 
+    /**
+     * A request too large to keep: neither its bytes nor the decoded request travel with the dead
+     * letter (they would not fit either); the origin says where the original is.
+     *
+     * @param request the request if it could be decoded (its id and tenant are kept), else null
+     */
+    public static DeadLetter oversized(PromptRequest request, byte[] key, String reason, Origin origin, Instant now) {
+        String tenant = request != null ? request.getTenant() : key == null ? null : new String(key, StandardCharsets.UTF_8);
+        return DeadLetter.newBuilder()
+                .setRequestId(request == null ? null : request.getRequestId())
+                .setTenant(tenant)
+                .setCategory(ErrorCategory.INVALID_REQUEST)
+                .setMessage(reason + "; the original stays at " + origin)
+                .setAttempts(0)
+                .setOriginTopic(origin.topic()).setOriginPartition(origin.partition()).setOriginOffset(origin.offset())
+                .setFailedAt(now)
+                .build();
+    }
+
     /** A decoded request that ended without a result. */
     public static DeadLetter of(PromptRequest request, ErrorCategory category, Integer httpStatus, String message,
                                 int attempts, Instant firstAttempt, Instant lastAttempt, Origin origin, Instant now) {

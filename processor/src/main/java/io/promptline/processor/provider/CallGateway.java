@@ -27,8 +27,12 @@ import java.util.function.Consumer;
  * task has applied (or, closing, dropped) yet ({@link #completionHandled()}, {@link #drain}).
  */
 public final class CallGateway implements AutoCloseable {
-    /** Whether a call started, and if not, what it waits for. */
-    public enum Start { STARTED, NO_PERMIT, NO_ENDPOINT }
+    /**
+     * Whether a call started, and if not, what it waits for: a permit or an endpoint (every call
+     * waits), or the call's model, which the endpoint says it does not serve (calls of other
+     * models may go).
+     */
+    public enum Start { STARTED, NO_PERMIT, NO_ENDPOINT, MODEL_FAULTED }
 
     private final List<Endpoint> endpoints;
     private final DispatchPermits permits;
@@ -98,27 +102,27 @@ public final class CallGateway implements AutoCloseable {
             unapplied.decrementAndGet();
             return Start.NO_PERMIT;
         }
-        Endpoint chosen = acquireEndpoint(call.model());
-        if (chosen == null) {
+        Object acquired = acquireEndpoint(call.model());
+        if (!(acquired instanceof Endpoint called)) {
             permits.release(tier);
             unapplied.decrementAndGet();
-            return Start.NO_ENDPOINT;
+            return (Start) acquired;
         }
         Endpoint primary = endpoints.get(0);
-        String fallback = chosen == primary ? null : "provider " + primary.provider() + " (" + primary.baseUrl()
-                + ") unavailable: circuit breaker open; called " + chosen.provider();
+        String fallback = called == primary ? null : "provider " + primary.provider() + " (" + primary.baseUrl()
+                + ") unavailable: circuit breaker open; called " + called.provider();
         long started = clock.millis();
         try {
-            chosen.call(call).whenComplete((outcome, error) -> {
+            called.call(call).whenComplete((outcome, error) -> {
                 CallOutcome o = outcome != null ? outcome : new CallOutcome.Failure(
                         ErrorClassifier.fromTransport(error), null, String.valueOf(error), clock.millis() - started);
-                chosen.release(o);
+                called.release(call.model(), o);
                 permits.release(tier);
                 record(tier, call.model(), o);
-                onDone.accept(new Completion(call.idempotencyKey(), attempt, started, o, chosen.provider(), fallback));
+                onDone.accept(new Completion(call.idempotencyKey(), attempt, started, o, called.provider(), fallback));
             });
         } catch (RuntimeException e) {
-            chosen.cancel();
+            called.cancel(call.model());
             permits.release(tier);
             unapplied.decrementAndGet();
             throw e;
@@ -131,15 +135,21 @@ public final class CallGateway implements AutoCloseable {
         else metrics.call(tier, model, null, null, o.latencyMs());
     }
 
-    private Endpoint acquireEndpoint(String model) {
+    /**
+     * The endpoint whose slot was taken for a call of {@code model}, or why none: the primary, or
+     * while its breaker is open a fallback that has a price for the model. A primary that is paused,
+     * saturated or misconfigured is waited for, not spilled over.
+     */
+    private Object acquireEndpoint(String model) {
         for (int i = 0; i < endpoints.size(); i++) {
             Endpoint e = endpoints.get(i);
             if (i > 0 && prices.find(e.provider(), model).isEmpty()) continue;
-            Endpoint.Slot slot = e.tryAcquire();
+            Endpoint.Slot slot = e.tryAcquire(model);
             if (slot == Endpoint.Slot.ACQUIRED) return e;
-            if (slot != Endpoint.Slot.OPEN) return null; // paused or saturated: wait for it, do not spill over
+            if (slot == Endpoint.Slot.MODEL_FAULTED) return Start.MODEL_FAULTED;
+            if (slot != Endpoint.Slot.OPEN) return Start.NO_ENDPOINT;
         }
-        return null;
+        return Start.NO_ENDPOINT;
     }
 
     /** A task applied (or, closing, dropped) a completion handed to it. */

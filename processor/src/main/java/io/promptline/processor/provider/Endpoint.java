@@ -13,13 +13,20 @@ import java.util.concurrent.TimeUnit;
 /**
  * One provider endpoint (a base URL) and its protection: a circuit breaker (resilience4j) that
  * opens after consecutive provider failures and stops all calls until it half-opens; an
- * {@link AdaptiveLimit} on concurrent calls that halves on 429; and a pause honouring the
- * provider's Retry-After and exhausted {@code x-ratelimit-*} windows. Thread-safe.
+ * {@link AdaptiveLimit} on concurrent calls that halves on 429; a pause honouring the provider's
+ * Retry-After and exhausted {@code x-ratelimit-*} windows; and a fault pause when the endpoint
+ * says it is misconfigured (401/403, insufficient_quota, 404): no call for {@code faultPause},
+ * then one probe call at a time until one succeeds, so a wrong key or base URL costs a call per
+ * pause instead of the backlog. A 404 for a model pauses that model only. Thread-safe.
  */
 public final class Endpoint implements EndpointGauges, AutoCloseable {
     /** Why a call could or could not start now. */
     public enum Slot {
         ACQUIRED,
+        /** The endpoint said it is misconfigured (credentials, base URL): it waits for the next probe. */
+        FAULTED,
+        /** The endpoint does not serve this model: calls of other models may go. */
+        MODEL_FAULTED,
         /** The provider asked us to wait (Retry-After, exhausted rate-limit window). */
         PAUSED,
         /** The adaptive concurrency limit is reached. */
@@ -36,9 +43,17 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
     private final Clock clock;
     private final long maxPauseMillis;
     private volatile long pausedUntil;
+    private final Faults faults;
 
     public Endpoint(String provider, String baseUrl, ChatClient client, BreakerSettings breakerSettings, AdaptiveLimit limit,
                     Duration maxPause, Clock clock) {
+        this(provider, baseUrl, client, breakerSettings, limit, maxPause, Duration.ofSeconds(30), clock);
+    }
+
+    /** @param faultPause how long a misconfigured endpoint (or model) gets no call before the next probe */
+    public Endpoint(String provider, String baseUrl, ChatClient client, BreakerSettings breakerSettings, AdaptiveLimit limit,
+                    Duration maxPause, Duration faultPause, Clock clock) {
+        this.faults = new Faults(provider + "@" + baseUrl, faultPause.toMillis());
         this.provider = provider;
         this.baseUrl = baseUrl;
         this.client = client;
@@ -79,12 +94,19 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
         return baseUrl;
     }
 
-    /** Takes a slot for one call; unless ACQUIRED, nothing is held. */
-    public Slot tryAcquire() {
-        if (clock.millis() < pausedUntil) return Slot.PAUSED;
-        if (!limit.tryAcquire()) return Slot.SATURATED;
+    /** Takes a slot for one call of {@code model}; unless ACQUIRED, nothing is held. */
+    public Slot tryAcquire(String model) {
+        long now = clock.millis();
+        if (now < pausedUntil) return Slot.PAUSED;
+        Slot fault = faults.admit(model, now);
+        if (fault != null) return fault;
+        if (!limit.tryAcquire()) {
+            faults.cancel(model);
+            return Slot.SATURATED;
+        }
         if (!breaker.tryAcquirePermission()) {
             limit.cancel();
+            faults.cancel(model);
             return Slot.OPEN;
         }
         return Slot.ACQUIRED;
@@ -96,14 +118,16 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
     }
 
     /** Gives back a slot that was acquired but not used. */
-    public void cancel() {
+    public void cancel(String model) {
         limit.cancel();
         breaker.releasePermission();
+        faults.cancel(model);
     }
 
-    /** Accounts the outcome of a call made after ACQUIRED. */
-    public void release(CallOutcome outcome) {
+    /** Accounts the outcome of a call of {@code model} made after ACQUIRED. */
+    public void release(String model, CallOutcome outcome) {
         long now = clock.millis();
+        faults.outcome(model, outcome, now);
         boolean throttled = outcome instanceof CallOutcome.Failure f && f.category() == ErrorCategory.RATE_LIMIT;
         limit.release(throttled, now);
         if (outcome instanceof CallOutcome.Failure f && countsAgainstProvider(f.category())) {
@@ -137,6 +161,16 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
             case HALF_OPEN -> 2;
             default -> 3;
         };
+    }
+
+    /** Whether the endpoint said it is misconfigured and no call since has succeeded. */
+    public boolean faulted() {
+        return faults.endpointFaulted();
+    }
+
+    @Override
+    public int misconfigured() {
+        return faults.endpointFaulted() ? 1 : 0;
     }
 
     @Override

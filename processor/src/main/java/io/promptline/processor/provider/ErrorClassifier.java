@@ -45,6 +45,24 @@ final class ErrorClassifier {
         return ErrorCategory.INVALID_REQUEST;
     }
 
+    /**
+     * Whether an error answer says the endpoint is misconfigured: 401/403 and {@code insufficient_quota}
+     * (credentials or account), 404 (base URL, or a model the endpoint does not serve).
+     */
+    public static CallOutcome.EndpointFault fault(int status, JsonObject body) {
+        if (status == 401 || status == 403) return CallOutcome.EndpointFault.CREDENTIALS;
+        if (status == 429 && (contains(errorField(body, "code"), "insufficient_quota") || contains(errorField(body, "type"), "insufficient_quota"))) {
+            return CallOutcome.EndpointFault.CREDENTIALS;
+        }
+        if (status == 404) {
+            String code = errorField(body, "code");
+            String message = errorField(body, "message");
+            boolean model = contains(code, "model") || contains(message, "model");
+            return model ? CallOutcome.EndpointFault.MODEL_NOT_FOUND : CallOutcome.EndpointFault.NOT_FOUND;
+        }
+        return CallOutcome.EndpointFault.NONE;
+    }
+
     /** Classifies a failure that produced no HTTP answer. */
     public static ErrorCategory fromTransport(Throwable t) {
         for (Throwable c = t; c != null; c = c.getCause()) {

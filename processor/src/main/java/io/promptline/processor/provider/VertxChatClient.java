@@ -107,21 +107,25 @@ public final class VertxChatClient implements ChatClient {
             Duration retryAfter = ProviderSignals.retryAfter(resp.headers(), clock);
             // A 429 or 503 with Retry-After speaks for the whole endpoint, not just this request.
             Duration holdOff = status == 429 || status == 503 ? longest(retryAfter, exhausted) : exhausted;
-            return new CallOutcome.Failure(category, status,
-                    "HTTP " + status + " from " + provider + (msg == null ? "" : ": " + msg), retryAfter, latency, holdOff);
+            return new CallOutcome.Failure(category, status, "HTTP " + status + " from " + provider + (msg == null ? "" : ": " + msg),
+                    retryAfter, latency, holdOff, ErrorClassifier.fault(status, json));
         }
         if (json == null) {
             return new CallOutcome.Failure(ErrorCategory.PROVIDER_ERROR, status, "HTTP " + status + " from " + provider
                     + " with a body that is not JSON", latency);
         }
         JsonArray choices = json.getJsonArray("choices");
-        JsonObject usage = json.getJsonObject("usage");
-        if (choices == null || choices.isEmpty() || usage == null) {
-            return new CallOutcome.Failure(ErrorCategory.PROVIDER_ERROR, status, "Answer from " + provider
-                    + " lacks choices or usage", latency);
+        if (choices == null || choices.isEmpty()) {
+            return new CallOutcome.Failure(ErrorCategory.PROVIDER_ERROR, status, "Answer from " + provider + " has no choices", latency);
         }
         JsonObject choice = choices.getJsonObject(0);
         JsonObject message = choice.getJsonObject("message", new JsonObject());
+        JsonObject usage = json.getJsonObject("usage");
+        if (usage == null) {
+            // Many local OpenAI-compatible servers answer without usage: the answer stands, its tokens are estimated by the caller.
+            return new CallOutcome.Success(json.getString("model", call.model()), message.getString("content"),
+                    choice.getString("finish_reason"), null, latency, exhausted);
+        }
         JsonObject promptDetails = usage.getJsonObject("prompt_tokens_details", new JsonObject());
         JsonObject completionDetails = usage.getJsonObject("completion_tokens_details", new JsonObject());
         TokenUsage tokens = TokenUsage.newBuilder()

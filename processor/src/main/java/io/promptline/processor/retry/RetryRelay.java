@@ -31,7 +31,7 @@ import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -41,8 +41,13 @@ import java.util.concurrent.atomic.AtomicLong;
  *
  * <p>Each rung partition is read in order; when its head is not yet due, the partition is paused
  * (and rewound to the head) until then. Republished records and the consumed offsets commit in
- * one transaction, read_committed: nothing is lost or doubled when a relay crashes. A record that
- * names no tier cannot be routed: it goes to the DLQ as MALFORMED_INPUT with its bytes.
+ * one transaction, read_committed: nothing is lost or doubled when a relay crashes. A record whose
+ * ladder headers cannot be read (no tier, a due time that is not a number) cannot be routed: it
+ * goes to the DLQ as MALFORMED_INPUT with its bytes and the header named, and the relay goes on.
+ * Its transactional.id is stable per instance ({@code <group>-<instance>}), so a restarted relay
+ * fences the transaction a crashed one left open at once, instead of the tier topics' readers
+ * waiting for it to time out. A Kafka error restarts the relay's clients from the committed
+ * offsets; anything else ends the loop, and its supervisor makes the process unhealthy.
  */
 public final class RetryRelay implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(RetryRelay.class);
@@ -58,12 +63,15 @@ public final class RetryRelay implements Runnable, AutoCloseable {
     private final AtomicLong relayed = new AtomicLong();
     private volatile boolean running = true;
     private volatile KafkaConsumer<byte[], byte[]> consumer;
+    /** System.nanoTime of the last poll that returned, 0 before the first. */
+    private volatile long lastPoll;
 
     /**
      * @param kafka   bootstrap servers and any client settings
-     * @param groupId the relay's consumer group (one per deployment, shared by all instances)
+     * @param groupId    the relay's consumer group (one per deployment, shared by all instances)
+     * @param instanceId this instance's stable name (unique in the deployment, the same after a restart)
      */
-    public RetryRelay(Map<String, Object> kafka, String groupId, Topics topics, List<Duration> rungs,
+    public RetryRelay(Map<String, Object> kafka, String groupId, String instanceId, Topics topics, List<Duration> rungs,
                       Serializer<DeadLetter> deadLetters, Clock clock) {
         this.consumerConfig = new HashMap<>(kafka);
         consumerConfig.put(ConsumerConfig.GROUP_ID_CONFIG, groupId);
@@ -72,13 +80,21 @@ public final class RetryRelay implements Runnable, AutoCloseable {
         consumerConfig.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
         consumerConfig.putIfAbsent(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, 500);
         this.producerConfig = new HashMap<>(kafka);
-        producerConfig.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, groupId + "-" + UUID.randomUUID());
+        producerConfig.put(ProducerConfig.TRANSACTIONAL_ID_CONFIG, groupId + "-" + instanceId);
+        // A relay that dies without a restart leaves its transaction open this long at most (the tier topics' readers wait for it).
+        producerConfig.putIfAbsent(ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 10_000);
         producerConfig.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         producerConfig.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
         this.topics = topics;
         this.rungTopics = rungs.stream().map(topics::retry).toList();
         this.deadLetters = deadLetters;
         this.clock = clock;
+    }
+
+    /** Whether the relay reads the ladder now (it polled within the last 10 s). */
+    public boolean isPolling() {
+        long at = lastPoll;
+        return at != 0 && System.nanoTime() - at < TimeUnit.SECONDS.toNanos(10);
     }
 
     /** Records sent back to their tier (or to the DLQ) since start. */
@@ -136,12 +152,13 @@ public final class RetryRelay implements Runnable, AutoCloseable {
         long nextDue = resumeAt.values().stream().mapToLong(Long::longValue).min().orElse(Long.MAX_VALUE);
         Duration wait = Duration.ofMillis(Math.max(1, Math.min(MAX_POLL.toMillis(), nextDue - now)));
         ConsumerRecords<byte[], byte[]> records = c.poll(wait);
+        lastPoll = System.nanoTime();
         if (records.isEmpty()) return;
         Map<TopicPartition, OffsetAndMetadata> offsets = new HashMap<>();
         boolean open = false;
         for (TopicPartition tp : records.partitions()) {
             for (ConsumerRecord<byte[], byte[]> r : records.records(tp)) {
-                Long due = RetryHeaders.dueAt(r.headers());
+                Long due = dueAt(r);
                 long t = clock.millis();
                 if (due != null && due > t) {
                     c.pause(List.of(tp));
@@ -164,21 +181,41 @@ public final class RetryRelay implements Runnable, AutoCloseable {
         }
     }
 
-    private ProducerRecord<byte[], byte[]> route(ConsumerRecord<byte[], byte[]> r, long now) {
-        Priority tier;
+    /** When the record is due, or null to send it now (none, or unreadable: {@link #route} dead-letters it). */
+    private static Long dueAt(ConsumerRecord<byte[], byte[]> r) {
         try {
-            tier = RetryHeaders.tier(r.headers());
-        } catch (IllegalArgumentException e) {
-            tier = null;
+            return RetryHeaders.dueAt(r.headers());
+        } catch (NumberFormatException e) {
+            return null;
         }
-        if (tier != null) {
-            return new ProducerRecord<>(topics.requests(tier), null, now, r.key(), r.value(), r.headers());
+    }
+
+    private ProducerRecord<byte[], byte[]> route(ConsumerRecord<byte[], byte[]> r, long now) {
+        String unreadable = unreadableHeader(r);
+        if (unreadable == null) {
+            return new ProducerRecord<>(topics.requests(RetryHeaders.tier(r.headers())), null, now, r.key(), r.value(), r.headers());
         }
         Origin origin = new Origin(r.topic(), r.partition(), r.offset());
-        log.error("Delayed record {} names no valid {} header; it goes to the DLQ with its bytes", origin, RetryHeaders.TIER);
-        DeadLetter dl = DeadLetters.malformed(r.key(), r.value(), "delayed record without a valid " + RetryHeaders.TIER
-                + " header (" + FailureHeaders.text(r.headers(), RetryHeaders.TIER) + "); cannot tell its tier", origin, clock.instant());
+        log.error("Delayed record {} has {}; it goes to the DLQ with its bytes", origin, unreadable);
+        DeadLetter dl = DeadLetters.malformed(r.key(), r.value(), "delayed record with " + unreadable + "; cannot tell where or when it goes",
+                origin, clock.instant());
         return new ProducerRecord<>(topics.dlq(), null, now, r.key(), deadLetters.serialize(topics.dlq(), dl), r.headers());
+    }
+
+    /** Which ladder header of the record cannot be read, described, or null when they all can. */
+    private static String unreadableHeader(ConsumerRecord<byte[], byte[]> r) {
+        String tier = FailureHeaders.text(r.headers(), RetryHeaders.TIER);
+        try {
+            if (RetryHeaders.tier(r.headers()) == null) return "no " + RetryHeaders.TIER + " header";
+        } catch (IllegalArgumentException e) {
+            return "an invalid " + RetryHeaders.TIER + " header (" + tier + ")";
+        }
+        try {
+            RetryHeaders.dueAt(r.headers());
+        } catch (NumberFormatException e) {
+            return "an invalid " + RetryHeaders.DUE_AT + " header (" + FailureHeaders.text(r.headers(), RetryHeaders.DUE_AT) + ")";
+        }
+        return null;
     }
 
     @Override

@@ -41,12 +41,12 @@ class EndpointTest {
     }
 
     private static CallOutcome ok() {
-        return new CallOutcome.Success("m", "hi", "stop", new TokenUsage(1L, 1L, 0L, 0L), 10, null);
+        return new CallOutcome.Success("m", "hi", "stop", new TokenUsage(1L, 1L, 0L, 0L, false), 10, null);
     }
 
     private void call(CallOutcome outcome) {
-        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Slot.ACQUIRED);
-        endpoint.release(outcome);
+        assertThat(endpoint.tryAcquire("m")).isEqualTo(Endpoint.Slot.ACQUIRED);
+        endpoint.release("m", outcome);
     }
 
     @Test
@@ -58,10 +58,10 @@ class EndpointTest {
 
         call(failure(ErrorCategory.NETWORK, null));
         assertThat(endpoint.breakerState()).isEqualTo(CircuitBreaker.State.OPEN);
-        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Slot.OPEN);
+        assertThat(endpoint.tryAcquire("m")).isEqualTo(Endpoint.Slot.OPEN);
 
         clock.advance(Duration.ofSeconds(59));
-        assertThat(endpoint.tryAcquire()).as("no call while open").isEqualTo(Endpoint.Slot.OPEN);
+        assertThat(endpoint.tryAcquire("m")).as("no call while open").isEqualTo(Endpoint.Slot.OPEN);
         clock.advance(Duration.ofMillis(1_001)); // resilience4j half-opens strictly after the wait
         call(ok());
         assertThat(endpoint.breakerState()).isEqualTo(CircuitBreaker.State.HALF_OPEN);
@@ -79,13 +79,51 @@ class EndpointTest {
 
     @Test
     void shouldPauseWhileTheProviderAskedToWait() {
-        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Slot.ACQUIRED);
-        endpoint.release(new CallOutcome.Failure(ErrorCategory.RATE_LIMIT, 429, "slow down", Duration.ofSeconds(2), 5, Duration.ofSeconds(2)));
-        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Slot.PAUSED);
+        assertThat(endpoint.tryAcquire("m")).isEqualTo(Endpoint.Slot.ACQUIRED);
+        endpoint.release("m", new CallOutcome.Failure(ErrorCategory.RATE_LIMIT, 429, "slow down", Duration.ofSeconds(2), 5, Duration.ofSeconds(2),
+                CallOutcome.EndpointFault.NONE));
+        assertThat(endpoint.tryAcquire("m")).isEqualTo(Endpoint.Slot.PAUSED);
         clock.advance(Duration.ofMillis(1999));
-        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Slot.PAUSED);
+        assertThat(endpoint.tryAcquire("m")).isEqualTo(Endpoint.Slot.PAUSED);
         clock.advance(Duration.ofMillis(1));
-        assertThat(endpoint.tryAcquire()).isEqualTo(Endpoint.Slot.ACQUIRED);
+        assertThat(endpoint.tryAcquire("m")).isEqualTo(Endpoint.Slot.ACQUIRED);
+    }
+
+    private static CallOutcome fault(CallOutcome.EndpointFault fault, int status) {
+        return new CallOutcome.Failure(ErrorCategory.AUTHENTICATION, status, "HTTP " + status, null, 5, null, fault);
+    }
+
+    @Test
+    void shouldPauseAMisconfiguredEndpointAndLetOneProbeThroughUntilItAnswers() {
+        // Given a wrong key: the first 401 pauses the endpoint for the fault pause (30 s here)
+        call(fault(CallOutcome.EndpointFault.CREDENTIALS, 401));
+        assertThat(endpoint.faulted()).isTrue();
+        assertThat(endpoint.misconfigured()).isEqualTo(1);
+        assertThat(endpoint.tryAcquire("m")).isEqualTo(Endpoint.Slot.FAULTED);
+        clock.advance(Duration.ofSeconds(29));
+        assertThat(endpoint.tryAcquire("other")).as("no call of any model").isEqualTo(Endpoint.Slot.FAULTED);
+
+        // When the pause ends, exactly one probe goes; a second 401 pauses again
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(endpoint.tryAcquire("m")).isEqualTo(Endpoint.Slot.ACQUIRED);
+        assertThat(endpoint.tryAcquire("m")).as("one probe at a time").isEqualTo(Endpoint.Slot.FAULTED);
+        endpoint.release("m", fault(CallOutcome.EndpointFault.CREDENTIALS, 401));
+        assertThat(endpoint.tryAcquire("m")).isEqualTo(Endpoint.Slot.FAULTED);
+
+        // Then once the key is fixed, the next probe answers and every call may go again
+        clock.advance(Duration.ofSeconds(30));
+        call(ok());
+        assertThat(endpoint.faulted()).isFalse();
+        assertThat(endpoint.tryAcquire("m")).isEqualTo(Endpoint.Slot.ACQUIRED);
+        assertThat(endpoint.breakerState()).as("a misconfiguration is not an outage").isEqualTo(CircuitBreaker.State.CLOSED);
+    }
+
+    @Test
+    void shouldPauseOnlyAModelTheEndpointDoesNotServe() {
+        call(fault(CallOutcome.EndpointFault.MODEL_NOT_FOUND, 404));
+        assertThat(endpoint.tryAcquire("m")).isEqualTo(Endpoint.Slot.MODEL_FAULTED);
+        assertThat(endpoint.faulted()).isFalse();
+        assertThat(endpoint.tryAcquire("gpt-4.1")).as("other models go on").isEqualTo(Endpoint.Slot.ACQUIRED);
     }
 
     @Test

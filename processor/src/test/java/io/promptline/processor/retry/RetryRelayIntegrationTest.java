@@ -13,6 +13,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -54,7 +55,7 @@ class RetryRelayIntegrationTest {
                     new org.apache.kafka.common.header.internals.RecordHeaders().add(RetryHeaders.TIER, "SOMETIMES".getBytes()))).get();
         }
 
-        RetryRelay relay = new RetryRelay(Map.of("bootstrap.servers", KAFKA.bootstrapServers()), "relay-" + topics.base(), topics,
+        RetryRelay relay = new RetryRelay(Map.of("bootstrap.servers", KAFKA.bootstrapServers()), "relay-" + topics.base(), "instance-1", topics,
                 LADDER, REGISTRY.serdes().deadLetter().serializer(), Clock.systemUTC());
         Thread t = new Thread(relay);
         t.start();
@@ -82,6 +83,78 @@ class RetryRelayIntegrationTest {
         } finally {
             relay.close();
             t.join(10_000);
+        }
+    }
+
+    private RetryRelay relay(Topics topics, String instance) {
+        return new RetryRelay(Map.of("bootstrap.servers", KAFKA.bootstrapServers()), "relay-" + topics.base(), instance, topics, LADDER,
+                REGISTRY.serdes().deadLetter().serializer(), Clock.systemUTC());
+    }
+
+    private static Headers due(Priority tier, String dueAt) {
+        Headers h = RetryHeaders.forRetry(FailureHeaders.describe(1, null, null, ErrorCategory.PROVIDER_ERROR, 503, "HTTP 503", null), tier, 0, null);
+        FailureHeaders.put(h, RetryHeaders.DUE_AT, dueAt);
+        return h;
+    }
+
+    @Test
+    void shouldDeadLetterARecordWithAnUnreadableDueTimeAndRelayTheRest() throws Exception {
+        Topics topics = KAFKA.newTopics(1, LADDER);
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", KAFKA.bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            // Given a record whose due time is not a number, then a valid one behind it
+            p.send(new ProducerRecord<>(topics.retry(LADDER.get(0)), null, "acme".getBytes(), "odd".getBytes(), due(Priority.NORMAL, "soon"))).get();
+            p.send(new ProducerRecord<>(topics.retry(LADDER.get(0)), null, "acme".getBytes(), "ok".getBytes(),
+                    due(Priority.NORMAL, Long.toString(System.currentTimeMillis())))).get();
+        }
+        RetryRelay relay = relay(topics, "instance-1");
+        Thread t = new Thread(relay);
+        t.start();
+        try {
+            // Then the valid one goes back to its tier and the other to the DLQ, naming the header; the relay goes on
+            List<ConsumerRecord<byte[], byte[]>> back = read(List.of(topics.requests(Priority.NORMAL)), 1);
+            assertThat(back).singleElement().satisfies(r -> assertThat(new String(r.value())).isEqualTo("ok"));
+            List<DeadLetter> dead = TopicReader.readCommitted(KAFKA.bootstrapServers(), REGISTRY.url(), topics.dlq(), DeadLetter.class, 1,
+                    Duration.ofSeconds(30), Duration.ofMillis(500));
+            assertThat(dead).singleElement().satisfies(d -> assertThat(d.getMessage()).contains("promptline.due.at").contains("soon"));
+            assertThat(t.isAlive()).isTrue();
+            assertThat(relay.isPolling()).isTrue();
+        } finally {
+            relay.close();
+            t.join(10_000);
+        }
+    }
+
+    @Test
+    void shouldFenceTheTransactionACrashedRelayLeftOpenAtOnce() throws Exception {
+        Topics topics = KAFKA.newTopics(1, LADDER);
+        // Given a relay of this instance crashed in the middle of a transaction on the tier topic (left open for up to 60 s)
+        Map<String, Object> crashed = Map.of("bootstrap.servers", KAFKA.bootstrapServers(),
+                ProducerConfig.TRANSACTIONAL_ID_CONFIG, "relay-" + topics.base() + "-instance-1", ProducerConfig.TRANSACTION_TIMEOUT_CONFIG, 60_000);
+        KafkaProducer<byte[], byte[]> dead = new KafkaProducer<>(crashed, new ByteArraySerializer(), new ByteArraySerializer());
+        dead.initTransactions();
+        dead.beginTransaction();
+        dead.send(new ProducerRecord<>(topics.requests(Priority.NORMAL), "acme".getBytes(), "half-relayed".getBytes())).get();
+        try (KafkaProducer<byte[], byte[]> p = new KafkaProducer<>(Map.of("bootstrap.servers", KAFKA.bootstrapServers()),
+                new ByteArraySerializer(), new ByteArraySerializer())) {
+            p.send(new ProducerRecord<>(topics.retry(LADDER.get(0)), null, "acme".getBytes(), "next".getBytes(),
+                    due(Priority.NORMAL, Long.toString(System.currentTimeMillis())))).get();
+        }
+
+        // When the instance restarts, its relay (same name) fences that transaction, so the tier topic's readers go on at once
+        RetryRelay relay = relay(topics, "instance-1");
+        Thread t = new Thread(relay);
+        long started = System.nanoTime();
+        t.start();
+        try {
+            List<ConsumerRecord<byte[], byte[]>> back = read(List.of(topics.requests(Priority.NORMAL)), 1);
+            long waitedMs = (System.nanoTime() - started) / 1_000_000;
+            assertThat(back).singleElement().satisfies(r -> assertThat(new String(r.value())).isEqualTo("next"));
+            assertThat(waitedMs).as("well before the 60 s the crashed transaction would hold the topic").isLessThan(30_000);
+        } finally {
+            relay.close();
+            t.join(10_000);
+            dead.close(Duration.ZERO);
         }
     }
 

@@ -11,12 +11,16 @@ import io.promptline.avro.DeadLetter;
 import io.promptline.avro.PromptResult;
 import io.promptline.registry.RegistryException;
 import io.promptline.registry.SchemaRegistryClient;
+import io.promptline.runtime.Threads;
 import io.promptline.serde.AvroDeserializer;
 import io.promptline.topics.Topics;
+import org.apache.kafka.clients.consumer.CommitFailedException;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.ConsumerRecords;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.errors.RebalanceInProgressException;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
@@ -28,6 +32,7 @@ import java.time.Duration;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 
@@ -35,9 +40,16 @@ import java.util.concurrent.atomic.AtomicLong;
  * Consumes results, cost events, dead letters and hourly cost roll-ups (read_committed) and writes them to
  * PostgreSQL. Each poll is one database transaction; offsets are committed only after it, so a
  * crash replays records into idempotent upserts: no row and no cent is doubled or lost.
+ *
+ * <p>It outlives what it can wait for: a database outage stalls it (retried with backoff; if the
+ * group moved its partitions on meanwhile, the commit fails, the records are read again and the
+ * upserts change nothing), and a registry it cannot reach makes it read the batch again after a
+ * pause. It is not ready while either lasts. A stop while the database fails ends it quietly,
+ * without committing: the next start writes those records.
  */
 public final class PostgresSink implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(PostgresSink.class);
+    private static final long REGISTRY_RETRY_MS = 1_000;
 
     private final KafkaConsumer<byte[], byte[]> consumer;
     private final PostgresWriter writer;
@@ -48,6 +60,8 @@ public final class PostgresSink implements Runnable, AutoCloseable {
     private final AvroDeserializer<DeadLetter> deadLetters;
     private final AvroDeserializer<CostRollup> rollups;
     private final AtomicBoolean running = new AtomicBoolean(true);
+    /** Whether the last batch was written (false while the database or the registry fails). */
+    private volatile boolean writing = true;
     private final AtomicLong written = new AtomicLong();
     private final PrometheusMeterRegistry meters = MetricsEndpoint.newRegistry("promptline-sink");
     private final KafkaClientMetrics consumerMetrics;
@@ -85,11 +99,18 @@ public final class PostgresSink implements Runnable, AutoCloseable {
             while (running.get()) {
                 ConsumerRecords<byte[], byte[]> records = consumer.poll(pollTimeout);
                 if (records.isEmpty()) continue;
-                SinkBatch batch = decode(records);
-                batchTimer.record(() -> writeWithRetry(batch));
-                consumer.commitSync();
-                written.addAndGet(batch.size());
-                count(batch);
+                SinkBatch batch;
+                try {
+                    batch = decode(records);
+                } catch (RegistryException e) {
+                    readAgainLater(records, e);
+                    continue;
+                }
+                long start = System.nanoTime();
+                if (!writeWithRetry(batch)) break; // stopping: not committed, written again at the next start
+                batchTimer.record(System.nanoTime() - start, TimeUnit.NANOSECONDS);
+                writing = true;
+                commit(batch);
             }
         } catch (WakeupException e) {
             if (running.get()) throw e;
@@ -126,7 +147,7 @@ public final class PostgresSink implements Runnable, AutoCloseable {
                     batch.addDeadLetter(r.topic(), r.partition(), r.offset(), r.value(), deadLetters.deserialize(r.topic(), r.value()));
                 }
             } catch (RegistryException e) {
-                if (!(e instanceof RegistryException.UnknownSchemaId)) throw e; // registry trouble, not bad data: stop, lose nothing
+                if (!(e instanceof RegistryException.UnknownSchemaId)) throw e; // registry trouble, not bad data: read again later
                 reject(batch, r, e);
             } catch (SerializationException e) {
                 reject(batch, r, e);
@@ -140,29 +161,56 @@ public final class PostgresSink implements Runnable, AutoCloseable {
         batch.addReject(new SinkBatch.Reject(r.topic(), r.partition(), r.offset(), String.valueOf(e.getMessage()), r.value()));
     }
 
-    /** A database outage stalls the sink (Kafka keeps the records) instead of skipping them. */
-    private void writeWithRetry(SinkBatch batch) {
+    /**
+     * Commits what was written. If the group moved the partitions on while the database was failing
+     * (longer than max.poll.interval.ms), the commit is refused: the records come again from the new
+     * owner or after rejoining, and their upserts change nothing.
+     */
+    private void commit(SinkBatch batch) {
+        try {
+            consumer.commitSync();
+            written.addAndGet(batch.size());
+            count(batch);
+        } catch (CommitFailedException | RebalanceInProgressException e) {
+            log.warn("Wrote {} records but the group moved their partitions on meanwhile ({}); they are read again, and their upserts "
+                    + "change nothing", batch.size(), e.getMessage());
+        }
+    }
+
+    /** The registry cannot be reached: the batch is read again from its first records after a pause, so nothing is skipped. */
+    private void readAgainLater(ConsumerRecords<byte[], byte[]> records, RegistryException e) {
+        writing = false;
+        log.warn("Cannot decode records ({}); reading them again in {} ms", e.getMessage(), REGISTRY_RETRY_MS);
+        for (TopicPartition tp : records.partitions()) consumer.seek(tp, records.records(tp).get(0).offset());
+        Threads.sleep(REGISTRY_RETRY_MS);
+    }
+
+    /**
+     * A database outage stalls the sink (Kafka keeps the records) instead of skipping them; false
+     * when the sink was asked to stop meanwhile (nothing is committed).
+     */
+    private boolean writeWithRetry(SinkBatch batch) {
         long backoff = 100;
         while (true) {
             try {
                 writer.writeOrReject(batch);
-                return;
+                return true;
             } catch (SQLException e) {
-                if (!running.get()) throw new IllegalStateException("stopped while the database was failing", e);
+                writing = false;
+                if (!running.get()) {
+                    log.info("Stopping while PostgreSQL fails ({}); {} records are written at the next start", e.getMessage(), batch.size());
+                    return false;
+                }
                 log.warn("Writing {} records to PostgreSQL failed ({}); retrying in {} ms", batch.size(), e.getMessage(), backoff);
-                sleep(backoff);
+                if (!Threads.sleep(backoff)) return false;
                 backoff = Math.min(backoff * 2, 10_000);
             }
         }
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IllegalStateException("interrupted", e);
-        }
+    /** Whether the sink writes now (its last batch went in; false while the database or the registry fails). */
+    public boolean isWriting() {
+        return writing;
     }
 
     /** Records written since start (rows may be fewer when replays hit existing keys). */

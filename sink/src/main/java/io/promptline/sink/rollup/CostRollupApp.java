@@ -1,6 +1,7 @@
 package io.promptline.sink.rollup;
 
 import io.promptline.registry.RestSchemaRegistryClient;
+import io.promptline.runtime.Health;
 import io.promptline.serde.PromptlineSerdes;
 import io.promptline.sink.config.SinkConfig;
 import org.apache.kafka.streams.CloseOptions;
@@ -13,8 +14,11 @@ import org.slf4j.LoggerFactory;
 import java.time.Duration;
 import java.util.Properties;
 
-/** Runs the {@link CostRollupTopology} as its own Kafka Streams application, exactly once. */
-public final class CostRollupApp implements AutoCloseable {
+/**
+ * Runs the {@link CostRollupTopology} as its own Kafka Streams application, exactly once; a part of
+ * the sink's health (alive unless the application failed, ready when RUNNING).
+ */
+public final class CostRollupApp implements Health.Part, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CostRollupApp.class);
     private final KafkaStreams streams;
 
@@ -41,6 +45,21 @@ public final class CostRollupApp implements AutoCloseable {
 
     public boolean isRunning() {
         return streams.state() == KafkaStreams.State.RUNNING;
+    }
+
+    @Override
+    public String name() {
+        return "cost roll-up";
+    }
+
+    @Override
+    public boolean alive() {
+        return streams.state() != KafkaStreams.State.ERROR && streams.state() != KafkaStreams.State.PENDING_ERROR;
+    }
+
+    @Override
+    public boolean ready() {
+        return isRunning();
     }
 
     @Override

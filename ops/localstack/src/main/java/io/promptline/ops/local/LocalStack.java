@@ -9,10 +9,9 @@ import io.promptline.processor.ProcessorApp;
 import io.promptline.processor.config.ProcessorConfig;
 import io.promptline.producer.Prompt;
 import io.promptline.producer.PromptlineProducer;
+import io.promptline.sink.SinkApp;
 import io.promptline.sink.SinkMain;
 import io.promptline.sink.config.SinkConfig;
-import io.promptline.sink.postgres.PostgresSink;
-import io.promptline.sink.rollup.CostRollupApp;
 import io.promptline.topics.TopicLayout;
 import io.promptline.topics.Topics;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
@@ -132,18 +131,11 @@ public final class LocalStack implements AutoCloseable {
         out.step("PostgreSQL sink", () -> {
             SinkConfig config = new SinkConfig(Map.of(
                     SinkConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, SinkConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl,
-                    SinkConfig.JDBC_URL_CONFIG, "unused-here",
+                    SinkConfig.JDBC_URL_CONFIG, "unused-here", SinkConfig.METRICS_PORT_CONFIG, -1,
                     SinkConfig.ROLLUP_STATE_DIR_CONFIG, s.dir().resolve("rollup").toString()));
-            PostgresSink sink = SinkMain.create(config, db);
-            CostRollupApp rollup = new CostRollupApp(config);
-            Thread t = new Thread(sink, "promptline-sink");
-            started.add(() -> {
-                sink.close();
-                t.join(15_000);
-            });
-            started.add(rollup);
-            t.start();
-            rollup.start();
+            SinkApp sink = new SinkApp(config, db, why -> out.line("promptline local: the sink cannot go on: " + why));
+            started.add(sink);
+            sink.start();
             return "writing llm.results, llm.costs, llm.dlq, llm.costs.hourly; cost roll-up to llm.spend";
         });
     }

@@ -70,6 +70,9 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
         attempts.clear();
     }
 
+    /** In a message, asks for an answer without {@code usage}, as many local OpenAI-compatible servers give. */
+    static final String NO_USAGE_MARKER = "[[sim:no_usage]]";
+
     @Override
     public void handle(RoutingContext ctx) {
         stats.received();
@@ -176,13 +179,15 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
                 .put("total_tokens", call.promptTokens() + call.completionTokens())
                 .put("prompt_tokens_details", new JsonObject().put("cached_tokens", call.cachedTokens()))
                 .put("completion_tokens_details", new JsonObject().put("reasoning_tokens", call.reasoningTokens()));
-        return new JsonObject()
+        JsonObject body = new JsonObject()
                 .put("id", "chatcmpl-sim-" + completionIds.incrementAndGet())
                 .put("object", "chat.completion")
                 .put("created", System.currentTimeMillis() / 1000)
                 .put("model", chat.model())
-                .put("choices", new JsonArray().add(choice))
-                .put("usage", usage);
+                .put("choices", new JsonArray().add(choice));
+        // Many local OpenAI-compatible servers answer without usage; [[sim:no_usage]] does the same.
+        boolean omitUsage = chat.contents().stream().anyMatch(c -> c.contains(NO_USAGE_MARKER));
+        return omitUsage ? body : body.put("usage", usage);
     }
 
     private void deliver(Exchange exchange, Reply reply) {

@@ -1,0 +1,138 @@
+package io.promptline.processor;
+
+import io.micrometer.core.instrument.Gauge;
+import io.promptline.avro.CostEvent;
+import io.promptline.avro.PromptResult;
+import io.promptline.ops.simulator.FaultRates;
+import io.promptline.ops.simulator.SimulatorConfig;
+import io.promptline.processor.config.TierSettings;
+import io.promptline.processor.retry.RetryPolicy;
+import io.promptline.processor.routing.ContextRouting;
+import io.promptline.testkit.MutableClock;
+import io.promptline.testkit.RegistryFixture;
+import io.promptline.testkit.SimulatorFixture;
+import io.vertx.core.Vertx;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.List;
+import java.util.Properties;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * When the endpoint, not the request, is wrong (a bad key, an empty account, a wrong base URL), the
+ * backlog waits for the fix instead of being dead-lettered; and an answer without usage is an
+ * answer, billed on an estimate that says so.
+ */
+class EndpointFaultTopologyTest {
+    @RegisterExtension
+    static final RegistryFixture REGISTRY = new RegistryFixture();
+    @RegisterExtension
+    static final SimulatorFixture SIM = new SimulatorFixture(SimulatorConfig.builder().latency("fixed:5").build());
+    private static final RetryPolicy RETRY = new RetryPolicy(List.of(Duration.ofSeconds(1)), 3, Duration.ofMillis(200), 2, 0);
+
+    private static Vertx vertx;
+    private TierHarness tier;
+
+    @BeforeAll
+    static void vertx() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void closeVertx() {
+        vertx.close();
+    }
+
+    private void start() {
+        SIM.simulator().reset();
+        SIM.simulator().faults(FaultRates.NONE);
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
+        tier = new TierHarness(REGISTRY.serdes(), clock, List.of(TestDispatch.endpoint(vertx, "openai", SIM.baseUrl(), 64, 1_000,
+                TestDispatch.LENIENT_BREAKER, clock)), RETRY, TierSettings.RateLimits.unlimited(), ContextRouting.none(), new Properties());
+    }
+
+    @AfterEach
+    void tearDown() {
+        tier.close();
+        SIM.simulator().faults(FaultRates.NONE);
+    }
+
+    private double misconfigured() {
+        Gauge g = tier.gateway.metrics().registry().find("promptline.endpoint.misconfigured").gauge();
+        return g == null ? -1 : g.value();
+    }
+
+    @Test
+    void shouldHoldTheBacklogWhileTheKeyIsRejectedAndAnswerItOnceFixed() {
+        start();
+        // Given a key the provider rejects (every call answers 401)
+        SIM.simulator().faults(new FaultRates(0, 0, 0, 0, 0, 0, 1.0));
+        tier.send(tier.request("r0", "hello").build());
+        tier.pumpUntil(() -> misconfigured() == 1.0);
+
+        // When a backlog arrives, nothing is called and nothing is dead-lettered: the endpoint is paused (the gauge alerts)
+        for (int i = 1; i < 20; i++) tier.send(tier.request("r" + i, "hello " + i).build());
+        idle();
+        tier.clock.advance(Duration.ofSeconds(29));
+        idle();
+        assertThat(SIM.simulator().stats().requestsReceived()).as("no call while paused").isEqualTo(1);
+        assertThat(tier.dlq.isEmpty()).isTrue();
+
+        // When the pause ends one probe goes; it is still refused, so the endpoint pauses again
+        tier.clock.advance(Duration.ofSeconds(1));
+        tier.pumpUntil(() -> SIM.simulator().stats().requestsReceived() == 2);
+        idle();
+        assertThat(SIM.simulator().stats().requestsReceived()).as("one probe per pause").isEqualTo(2);
+        assertThat(misconfigured()).isEqualTo(1.0);
+
+        // When the key is fixed, the next probe answers and the whole backlog is answered, once each
+        SIM.simulator().faults(FaultRates.NONE);
+        tier.clock.advance(Duration.ofSeconds(30));
+        tier.pumpUntil(() -> tier.results.getQueueSize() == 20);
+        assertThat(tier.results.readValuesToList()).extracting(PromptResult::getRequestId).doesNotHaveDuplicates().hasSize(20);
+        assertThat(tier.dlq.isEmpty()).isTrue();
+        assertThat(misconfigured()).isZero();
+        assertThat(SIM.simulator().stats().requestsReceived()).isEqualTo(22);
+    }
+
+    /** Runs the punctuator a while (the wall clock of the driver), without moving the processor's clock. */
+    private void idle() {
+        for (int i = 0; i < 10; i++) {
+            tier.driver.advanceWallClockTime(Duration.ofMillis(20));
+            try {
+                Thread.sleep(5);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Test
+    void shouldAnswerARequestWhoseAnswerHasNoUsageAndMarkItsCostEstimated() {
+        start();
+        tier.send(tier.request("bare", "hello [[sim:no_usage]]").setMaxTokens(50).build());
+        tier.pumpUntil(() -> !tier.results.isEmpty());
+
+        PromptResult result = tier.results.readValue();
+        assertThat(result.getUsage().getEstimated()).isTrue();
+        assertThat(result.getUsage().getPromptTokens()).isPositive();
+        assertThat(result.getUsage().getCompletionTokens()).isPositive();
+        CostEvent cost = tier.driver.createOutputTopic(tier.topics.costs(), new StringDeserializer(), tier.serdes.cost().deserializer())
+                .readValue();
+        assertThat(cost.getUsageEstimated()).isTrue();
+        assertThat(cost.getPromptTokens()).isEqualTo(result.getUsage().getPromptTokens());
+        // gpt-4.1 at $2 in and $8 out per MTok, in micro-units, half-up once
+        long expected = cost.getPromptTokens() * 2 + cost.getCompletionTokens() * 8;
+        assertThat(cost.getCostMicros()).isEqualTo(expected);
+        assertThat(SIM.simulator().stats().requestsReceived()).as("answered, not retried").isEqualTo(1);
+        assertThat(tier.dlq.isEmpty()).isTrue();
+    }
+}
