@@ -38,7 +38,7 @@ import java.util.Map;
  * <pre>
  *   llm.requests.&lt;tier&gt; (bytes) ─▶ route ─▶ [&lt;app&gt;-by-tenant-repartition, key tenant] ─▶ dispatch
  *                                      └─▶ llm.dlq (undecodable, too large)
- *   dispatch [pending-calls, parked-requests, completed-requests, rate-limits; global quotas, spend]
+ *   dispatch [pending-calls, parked-requests, completed-requests, rate-limits, skip-counts; global quotas, spend]
  *                                   ─▶ llm.results | llm.costs | llm.dlq | llm.retry.&lt;delay&gt;
  * </pre>
  *
@@ -94,6 +94,8 @@ final class PromptlineTopology {
                 tier.dedupeRetention(), tier.dedupeRetention(), false), Serdes.String(), Serdes.Long()), DISPATCH);
         t.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(DispatchProcessor.RATE_STORE), Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), DISPATCH);
+        t.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(DispatchProcessor.SKIPS_STORE), Serdes.String(), Serdes.Long()).withCachingEnabled(), DISPATCH);
         addGlobalBytes(t, DispatchProcessor.QUOTAS_STORE, topics.quotas());
         addGlobalBytes(t, DispatchProcessor.SPEND_STORE, topics.spend());
         t.addSink(TaskOutputs.RESULTS_SINK, topics.results(), new StringSerializer(), serdes.result().serializer(), DISPATCH);

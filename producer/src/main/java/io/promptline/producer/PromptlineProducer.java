@@ -3,6 +3,7 @@ package io.promptline.producer;
 import io.promptline.avro.PromptRequest;
 import io.promptline.registry.RestSchemaRegistryClient;
 import io.promptline.registry.SchemaRegistryClient;
+import io.promptline.requests.RequestHeaders;
 import io.promptline.serde.AvroSerializer;
 import io.promptline.topics.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -10,6 +11,7 @@ import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.common.serialization.StringSerializer;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.HashMap;
@@ -66,11 +68,26 @@ public final class PromptlineProducer implements AutoCloseable {
         return send(prompt.toRequest(clock));
     }
 
-    /** Publishes a ready-made request (e.g. one redriven from the DLQ). */
+    /** Publishes a ready-made request. */
     public CompletableFuture<String> send(PromptRequest request) {
+        return send(new ProducerRecord<>(topics.requests(request.getPriority()), request.getTenant(), request));
+    }
+
+    /**
+     * Sends a dead-lettered request back to its tier to be called again. The record says so (header
+     * {@value RequestHeaders#REDRIVE}): a request_id that was dead-lettered is otherwise a duplicate.
+     *
+     * @param from which dead letter it comes from (for people reading the record), e.g. its DLQ partition:offset
+     */
+    public CompletableFuture<String> redrive(PromptRequest request, String from) {
+        ProducerRecord<String, PromptRequest> record = new ProducerRecord<>(topics.requests(request.getPriority()), request.getTenant(), request);
+        record.headers().add(RequestHeaders.REDRIVE, from.getBytes(StandardCharsets.UTF_8));
+        return send(record);
+    }
+
+    private CompletableFuture<String> send(ProducerRecord<String, PromptRequest> record) {
+        PromptRequest request = record.value();
         CompletableFuture<String> done = new CompletableFuture<>();
-        ProducerRecord<String, PromptRequest> record =
-                new ProducerRecord<>(topics.requests(request.getPriority()), request.getTenant(), request);
         try {
             producer.send(record, (meta, error) -> {
                 if (error != null) done.completeExceptionally(new PublishException(record.topic(), request.getRequestId(), error));

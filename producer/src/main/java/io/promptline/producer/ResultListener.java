@@ -2,13 +2,16 @@ package io.promptline.producer;
 
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.PromptResult;
+import io.promptline.registry.RegistryException;
 import io.promptline.registry.SchemaRegistryClient;
-import io.promptline.serde.AvroDeserializer;
 import io.promptline.runtime.Threads;
+import io.promptline.serde.AvroDeserializer;
 import io.promptline.topics.CommittedReader;
 import io.promptline.topics.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.ConsumerRecords;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.SerializationException;
 import org.apache.kafka.common.errors.WakeupException;
 import org.slf4j.Logger;
@@ -30,9 +33,14 @@ import java.util.concurrent.TimeoutException;
  * (read_committed, no consumer group: it assigns every partition and starts at the end, so it
  * sees what is published after it started). Each record completes the future waiting for its
  * request_id, if any; the rest is ignored.
+ *
+ * <p>It outlives its errors: a registry it cannot reach makes it read the record again after a
+ * pause (an answer is never skipped for that), and a client failure restarts it from where it
+ * was. Only a failure to start at all (the topics missing) fails the awaits, with the reason.
  */
 final class ResultListener implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ResultListener.class);
+    private static final long REGISTRY_RETRY_MS = 500;
 
     private final Map<String, Object> kafka;
     private volatile CommittedReader reader;
@@ -80,27 +88,63 @@ final class ResultListener implements AutoCloseable {
     }
 
     private void run() {
-        try (CommittedReader r = new CommittedReader(kafka, List.of(topics.results(), topics.dlq()), "")) {
-            reader = r;
-            if (!running) return; // closed while the reader was being made
-            r.fromEnd();
-            positioned.countDown();
-            while (running) {
-                for (ConsumerRecord<byte[], byte[]> record : r.poll(Duration.ofMillis(200))) handle(record);
-            }
-        } catch (WakeupException e) {
-            // closing
-        } catch (RuntimeException e) {
-            failure = new IllegalStateException("result listener stopped: " + e.getMessage(), e);
-            log.error("Result listener stopped; pending awaits fail: {}", e.toString());
-            waiting.values().forEach(f -> f.completeExceptionally(failure));
+        try {
+            listen();
         } finally {
-            positioned.countDown();
+            positioned.countDown(); // whatever ended the listener, nobody waits for it to start
         }
     }
 
-    private void handle(ConsumerRecord<byte[], byte[]> r) {
-        if (waiting.isEmpty() || r.value() == null) return;
+    private void listen() {
+        Map<TopicPartition, Long> resumeAt = null;
+        long backoff = 200;
+        while (running) {
+            try (CommittedReader r = new CommittedReader(kafka, List.of(topics.results(), topics.dlq()), "")) {
+                reader = r;
+                if (!running) return; // closed while the reader was being made
+                if (resumeAt == null) r.fromEnd();
+                else r.resume(resumeAt);
+                positioned.countDown();
+                while (running) {
+                    readOnce(r);
+                    resumeAt = r.positions();
+                    backoff = 200;
+                }
+            } catch (WakeupException e) {
+                return; // closing
+            } catch (RuntimeException e) {
+                if (resumeAt == null) {
+                    failure = new IllegalStateException("result listener cannot start: " + e.getMessage(), e);
+                    log.error("Result listener cannot start; awaits fail: {}", e.toString());
+                    waiting.values().forEach(f -> f.completeExceptionally(failure));
+                    return;
+                }
+                log.warn("Result listener failed ({}); reading on from where it was in {} ms", e.toString(), backoff);
+                if (!Threads.sleep(backoff)) return;
+                backoff = Math.min(backoff * 2, 10_000);
+            }
+        }
+    }
+
+    /** One poll: each partition's records in order; one whose decoding waits for the registry is read again after a pause. */
+    private void readOnce(CommittedReader r) {
+        ConsumerRecords<byte[], byte[]> records = r.poll(Duration.ofMillis(200));
+        boolean stalled = false;
+        for (TopicPartition tp : records.partitions()) {
+            for (ConsumerRecord<byte[], byte[]> record : records.records(tp)) {
+                if (!handle(record)) {
+                    r.seek(tp, record.offset());
+                    stalled = true;
+                    break;
+                }
+            }
+        }
+        if (stalled) Threads.sleep(REGISTRY_RETRY_MS);
+    }
+
+    /** Completes the await of the record's request, if any; false when the registry cannot be reached (read it again later). */
+    private boolean handle(ConsumerRecord<byte[], byte[]> r) {
+        if (waiting.isEmpty() || r.value() == null) return true;
         try {
             if (r.topic().equals(topics.results())) {
                 String id = r.key() == null ? null : new String(r.key(), StandardCharsets.UTF_8);
@@ -111,9 +155,19 @@ final class ResultListener implements AutoCloseable {
                 CompletableFuture<Outcome> f = d.getRequestId() == null ? null : waiting.get(d.getRequestId());
                 if (f != null) f.complete(new Outcome.DeadLettered(d));
             }
+            return true;
+        } catch (RegistryException e) {
+            if (e instanceof RegistryException.UnknownSchemaId) return skip(r, e);
+            log.warn("Cannot decode {}-{}@{} ({}); reading it again shortly", r.topic(), r.partition(), r.offset(), e.getMessage());
+            return false;
         } catch (SerializationException e) {
-            log.warn("Skipping undecodable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+            return skip(r, e);
         }
+    }
+
+    private static boolean skip(ConsumerRecord<byte[], byte[]> r, RuntimeException e) {
+        log.warn("Skipping undecodable record {}-{}@{}: {}", r.topic(), r.partition(), r.offset(), e.getMessage());
+        return true;
     }
 
     @Override

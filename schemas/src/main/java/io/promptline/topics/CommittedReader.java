@@ -70,6 +70,26 @@ public final class CommittedReader implements AutoCloseable {
         partitions.forEach(consumer::position); // resolve the end offsets now, not at the first poll
     }
 
+    /** Reads {@code partition} from {@code offset} on (again). */
+    public void seek(TopicPartition partition, long offset) {
+        consumer.seek(partition, offset);
+    }
+
+    /** Resumes every partition at a position {@link #positions()} gave; partitions not in it start at the end. */
+    public void resume(Map<TopicPartition, Long> positions) {
+        consumer.seekToEnd(partitions);
+        positions.forEach((tp, offset) -> {
+            if (partitions.contains(tp)) consumer.seek(tp, offset);
+        });
+    }
+
+    /** The next offset to read of every partition. */
+    public Map<TopicPartition, Long> positions() {
+        Map<TopicPartition, Long> out = new HashMap<>();
+        for (TopicPartition tp : partitions) out.put(tp, consumer.position(tp));
+        return out;
+    }
+
     /** The last stable offsets now. */
     public Map<TopicPartition, Long> endOffsets() {
         return consumer.endOffsets(partitions);

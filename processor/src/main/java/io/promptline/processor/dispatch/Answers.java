@@ -1,7 +1,6 @@
 package io.promptline.processor.dispatch;
 
 import io.promptline.avro.CostEvent;
-import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
 import io.promptline.avro.PromptResult;
 import io.promptline.processor.cost.Price;
@@ -53,10 +52,9 @@ final class Answers {
      * committed event keeps it forever, and a request called again after the dedupe retention
      * gets a new id instead of colliding with the first bill.
      */
-    static CostEvent cost(PendingCall pc, CallOutcome.Success s, Completion c, Priority tier, Price price, String priceVersion,
+    static CostEvent cost(PendingCall pc, CallOutcome.Success s, Completion c, Price price, String priceVersion,
                           Instant now) {
         PromptRequest r = pc.request();
-        boolean batch = tier == Priority.BATCH; // the topic's tier, not a field the publisher sets
         return CostEvent.newBuilder()
                 .setEventId(r.getRequestId() + "/" + c.attempt() + "/" + c.startedAt())
                 .setRequestId(r.getRequestId())
@@ -68,7 +66,7 @@ final class Answers {
                 .setCachedTokens(s.usage().getCachedTokens())
                 .setCompletionTokens(s.usage().getCompletionTokens())
                 .setReasoningTokens(s.usage().getReasoningTokens())
-                .setCostMicros(price.costMicros(s.usage(), batch))
+                .setCostMicros(price.costMicros(s.usage(), false)) // a synchronous call is billed at the full price, whatever the tier
                 .setCurrency(price.currency())
                 .setPriceVersion(priceVersion)
                 .setTimestamp(now)

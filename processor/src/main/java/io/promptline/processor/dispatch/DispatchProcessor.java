@@ -19,6 +19,7 @@ import io.promptline.processor.ratelimit.RateLimiter;
 import io.promptline.processor.ratelimit.Reservation;
 import io.promptline.processor.retry.Ladder;
 import io.promptline.processor.retry.RetryHeaders;
+import io.promptline.requests.RequestHeaders;
 import io.promptline.serde.AvroDeserializer;
 import org.apache.kafka.streams.processor.PunctuationType;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -59,6 +60,8 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     public static final String PARKED_STORE = "parked-requests";
     /** request_ids that produced a result, remembered for the dedupe retention. */
     public static final String COMPLETED_STORE = "completed-requests";
+    /** Reason → duplicates this task skipped (committed with the skipped records' offsets). */
+    public static final String SKIPS_STORE = "skip-counts";
     /** Tenant → rate-limit bucket of this tier. */
     public static final String RATE_STORE = "rate-limits";
     /** Global: the quotas topic (tenant → Quota). */
@@ -81,6 +84,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     private TaskCompletions completions;
     private CallScheduler scheduler;
     private CompletionHandler handler;
+    private SkipCounts skips;
 
     public DispatchProcessor(CallGateway gateway, TierSettings settings) {
         this.gateway = gateway;
@@ -106,6 +110,8 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         this.ends = new RequestEnds(settings, pending, claims, new TaskOutputs(context, settings.tier(), gateway.metrics()),
                 new Ladder(context, settings.tier(), gateway.metrics()), clock);
         this.completions = new TaskCompletions(gateway);
+        this.skips = new SkipCounts(context.getStateStore(SKIPS_STORE));
+        gateway.metrics().addDuplicateCounts(settings.tier(), SkipCounts.REASONS, skips);
         this.scheduler = new CallScheduler(settings, gateway, limiter, pending, completions, ends,
                 wire -> decoder.request(settings.tier().name(), wire));
         this.handler = new CompletionHandler(settings, gateway, limiter, pending, scheduler, ends);
@@ -132,9 +138,11 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         RequestDecoder.Decoded decoded = (RequestDecoder.Decoded) intake;
         PromptRequest request = decoded.request();
         RetryHeaders.State back = decoded.back();
-        Claims.Duplicate duplicate = claims.claim(request.getRequestId(), back, now);
+        boolean redrive = record.headers().lastHeader(RequestHeaders.REDRIVE) != null;
+        Claims.Duplicate duplicate = claims.claim(request.getRequestId(), back, redrive, now);
         if (duplicate != null) {
             gateway.metrics().duplicate(settings.tier(), duplicate.tag());
+            skips.count(duplicate);
             log.debug("request_id {} at {} skipped: duplicate of a request {}", request.getRequestId(), here, duplicate.tag());
             return;
         }
@@ -204,6 +212,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         // the store and the task's next lifetime or owner calls again. The in-memory mirror is
         // cleared, because Kafka Streams may init() this same object again after a dirty close.
         if (completions != null) completions.close();
+        if (skips != null) gateway.metrics().removeDuplicateCounts(settings.tier(), skips);
         if (pending != null) pending.clear();
         if (scheduler != null) scheduler.clear();
     }

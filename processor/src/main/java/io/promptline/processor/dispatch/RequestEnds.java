@@ -68,7 +68,7 @@ final class RequestEnds {
             Price price = settings.prices().find(c.provider(), pc.model()).orElseThrow(() -> new IllegalStateException(
                     "model '" + pc.model() + "' has no price for provider " + c.provider() + " in price table " + settings.prices().version()));
             result = Answers.result(pc, s, c, now);
-            cost = Answers.cost(pc, s, c, settings.tier(), price, settings.prices().version(), now);
+            cost = Answers.cost(pc, s, c, price, settings.prices().version(), now);
         } catch (RuntimeException e) {
             // The call succeeded but cannot be recorded (no price, absurd usage): keep the whole answer
             // in the DLQ for a person to look at, rather than crash and call again in a loop.
@@ -106,15 +106,18 @@ final class RequestEnds {
         out.deadLetter(DeadLetters.of(pc.request(), category, httpStatus, message, attempts,
                 pc.firstAttemptAt() > 0 ? Instant.ofEpochMilli(pc.firstAttemptAt()) : null,
                 lastAttemptAt == null ? null : Instant.ofEpochMilli(lastAttemptAt), pc.origin(), now));
+        claims.deadLettered(pc.request().getRequestId(), now);
         pending.forget(pc.request().getRequestId());
     }
 
     /** Ends a request that was refused at intake (it may have been parked: nothing is kept of it). */
     void refused(PromptRequest request, ErrorCategory category, String message, int callsMade, long firstAttemptAt,
                  Origin origin) {
+        Instant now = clock.instant();
         pending.forget(request.getRequestId());
         out.deadLetter(DeadLetters.of(request, category, null, message, callsMade,
-                firstAttemptAt > 0 ? Instant.ofEpochMilli(firstAttemptAt) : null, null, origin, clock.instant()));
+                firstAttemptAt > 0 ? Instant.ofEpochMilli(firstAttemptAt) : null, null, origin, now));
+        claims.deadLettered(request.getRequestId(), now);
     }
 
     /** A request larger than the limit: dead-lettered without its bytes, which stay at their origin. */

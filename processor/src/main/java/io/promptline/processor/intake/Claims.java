@@ -11,11 +11,11 @@ import java.util.OptionalInt;
 
 /**
  * Whether a record may proceed, by request_id. A request is a duplicate only when something says
- * so: it was answered within the dedupe retention, it is admitted here (queued or in flight), it
- * is parked in the delay ladder (for a copy published meanwhile), or it is an older ladder record
- * of a request parked again since (fewer calls made than its marker says). A record back from the
- * ladder that finds none of these is processed: whether or not this task parked it, and however
- * late it comes. Stream thread only.
+ * so: it ended within the dedupe retention (answered, or dead-lettered unless the record is a
+ * redrive), it is admitted here (queued or in flight), it is parked in the delay ladder (for a copy
+ * published meanwhile), or it is an older ladder record of a request parked again since (fewer calls
+ * made than its marker says). A record back from the ladder that finds none of these is processed:
+ * whether or not this task parked it, and however late it comes. Stream thread only.
  */
 public final class Claims {
     /** What the task holds of a request: admitted (queued or in flight), or parked in the delay ladder. */
@@ -33,6 +33,8 @@ public final class Claims {
     public enum Duplicate {
         /** The request was answered within the dedupe retention. */
         ANSWERED,
+        /** The request was dead-lettered within the dedupe retention (a redrive is not a duplicate). */
+        DEAD_LETTERED,
         /** The request is admitted in this task: queued or in flight. */
         IN_FLIGHT,
         /** A copy of a request that waits in the delay ladder. */
@@ -45,37 +47,53 @@ public final class Claims {
         }
     }
 
-    private final WindowStore<String, Long> answered;
+    /** The value under which a dead-lettered request is remembered; any other value is an answered one. */
+    private static final long DEAD_LETTERED_MARK = 2;
+
+    private final WindowStore<String, Long> ended;
     private final Duration retention;
     private final Held held;
 
-    /** @param answered request_ids that produced a result, each at its answer time */
-    public Claims(WindowStore<String, Long> answered, Duration retention, Held held) {
-        this.answered = answered;
+    /** @param ended request_ids that ended (a result or a dead letter), each at its end time */
+    public Claims(WindowStore<String, Long> ended, Duration retention, Held held) {
+        this.ended = ended;
         this.retention = retention;
         this.held = held;
     }
 
-    /** Null when the record may proceed (a parked request coming back is unparked), else why it is a duplicate. */
-    public Duplicate claim(String requestId, RetryHeaders.State back, Instant now) {
+    /**
+     * Null when the record may proceed (a parked request coming back is unparked), else why it is a duplicate.
+     *
+     * @param redrive whether the record is a deliberate redrive of a dead-lettered request
+     */
+    public Duplicate claim(String requestId, RetryHeaders.State back, boolean redrive, Instant now) {
         if (held.admitted(requestId)) return Duplicate.IN_FLIGHT;
         OptionalInt parked = held.parkedAfter(requestId);
         if (back == null && parked.isPresent()) return Duplicate.PARKED;
         if (back != null && parked.isPresent() && parked.getAsInt() > back.attempts()) return Duplicate.STALE_RETRY;
-        if (answeredRecently(requestId, now)) return Duplicate.ANSWERED;
+        Duplicate ended = endedRecently(requestId, now);
+        if (ended == Duplicate.ANSWERED || ended == Duplicate.DEAD_LETTERED && !redrive) return ended;
         if (parked.isPresent()) held.unpark(requestId);
         return null;
     }
 
     /** The request has its result: a copy published within the retention is not called again. */
     public void answered(String requestId, Instant now) {
-        answered.put(requestId, now.toEpochMilli(), now.toEpochMilli());
+        ended.put(requestId, now.toEpochMilli(), now.toEpochMilli());
     }
 
-    private boolean answeredRecently(String requestId, Instant now) {
+    /** The request ended in the DLQ: a copy published within the retention is not tried again (a redrive is). */
+    public void deadLettered(String requestId, Instant now) {
+        ended.put(requestId, DEAD_LETTERED_MARK, now.toEpochMilli());
+    }
+
+    /** How the request ended within the retention (the latest end counts), or null. */
+    private Duplicate endedRecently(String requestId, Instant now) {
         long to = now.toEpochMilli();
-        try (WindowStoreIterator<Long> it = answered.fetch(requestId, to - retention.toMillis(), to)) {
-            return it.hasNext();
+        Duplicate last = null;
+        try (WindowStoreIterator<Long> it = ended.fetch(requestId, to - retention.toMillis(), to)) {
+            while (it.hasNext()) last = it.next().value == DEAD_LETTERED_MARK ? Duplicate.DEAD_LETTERED : Duplicate.ANSWERED;
         }
+        return last;
     }
 }

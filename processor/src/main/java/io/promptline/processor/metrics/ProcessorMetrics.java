@@ -10,6 +10,9 @@ import io.promptline.avro.Priority;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.Locale;
 import java.util.concurrent.TimeUnit;
 
@@ -29,6 +32,8 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProcessorMetrics {
     private final MeterRegistry registry;
+    /** Per tier, the duplicate counts of the tasks this instance runs now. */
+    private final Map<Priority, Set<TaskCounts>> duplicateCounts = new ConcurrentHashMap<>();
 
     public ProcessorMetrics(MeterRegistry registry) {
         this.registry = registry;
@@ -108,6 +113,29 @@ public final class ProcessorMetrics {
     public void duplicate(Priority tier, String reason) {
         Counter.builder("promptline.duplicates").tag("tier", tag(tier)).tag("reason", reason)
                 .description("Records skipped as duplicates of a request answered, in flight or parked, by reason").register(registry).increment();
+    }
+
+    /**
+     * Adds a task's committed duplicate counts to the gauge {@code promptline_duplicates_committed}
+     * (tier, reason): the sum over the tasks this instance runs, so the sum over all instances is the
+     * exact number of duplicates skipped, whatever crashes or rebalances did (unlike the counter,
+     * which restarts with the process and counts skips in transactions that were later aborted).
+     */
+    public void addDuplicateCounts(Priority tier, List<String> reasons, TaskCounts counts) {
+        duplicateCounts.computeIfAbsent(tier, t -> {
+            Set<TaskCounts> tasks = ConcurrentHashMap.newKeySet();
+            for (String reason : reasons) {
+                Gauge.builder("promptline.duplicates.committed", tasks, all -> all.stream().mapToLong(c -> c.count(reason)).sum())
+                        .tag("tier", tag(t)).tag("reason", reason)
+                        .description("Duplicates skipped, as committed in the state of the tasks this instance runs").register(registry);
+            }
+            return tasks;
+        }).add(counts);
+    }
+
+    public void removeDuplicateCounts(Priority tier, TaskCounts counts) {
+        Set<TaskCounts> tasks = duplicateCounts.get(tier);
+        if (tasks != null) tasks.remove(counts);
     }
 
     /** An admitted request kept only in the pending store because its task held as many as it may in memory. */

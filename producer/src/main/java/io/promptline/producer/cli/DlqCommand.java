@@ -155,7 +155,7 @@ final class DlqCommand {
             } else {
                 try (PromptlineProducer producer = connection.producer()) {
                     List<CompletableFuture<String>> sent = new ArrayList<>();
-                    for (Located l : latest.values()) sent.add(producer.send(l.letter().getRequest()));
+                    for (Located l : latest.values()) sent.add(producer.redrive(l.letter().getRequest(), "dlq " + l.partition() + ":" + l.offset()));
                     for (CompletableFuture<String> f : sent) f.get(60, TimeUnit.SECONDS);
                 }
             }

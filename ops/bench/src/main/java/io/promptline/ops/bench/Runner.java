@@ -1,5 +1,6 @@
 package io.promptline.ops.bench;
 
+import io.promptline.ops.local.ChildJvm;
 import io.promptline.avro.Priority;
 import io.promptline.metrics.PrometheusText;
 import io.promptline.ops.bench.RunSpec.Kind;

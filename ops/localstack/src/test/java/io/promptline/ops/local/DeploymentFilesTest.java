@@ -214,7 +214,7 @@ class DeploymentFilesTest {
                 assertThat(rule.path("annotations").path("summary").asText()).isNotBlank();
             }
         }
-        assertThat(names).contains("PromptlineBreakerOpen", "PromptlineAuthenticationErrors", "PromptlineProcessorDown");
+        assertThat(names).contains("PromptlineBreakerOpen", "PromptlineEndpointMisconfigured", "PromptlineProcessorDown");
 
         JsonNode dashboard = JSON.readTree(ROOT.resolve("ops/grafana/dashboards/promptline.json").toFile());
         assertThat(dashboard.path("uid").asText()).isEqualTo("promptline");

@@ -1,4 +1,4 @@
-package io.promptline.ops.bench;
+package io.promptline.ops.local;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,11 +11,12 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A main class of the benchmark's classpath in its own JVM, so that its CPU time and memory are
- * its own: CPU from {@code /proc/<pid>/stat} (user + system ticks), resident memory from
- * {@code /proc/<pid>/status}.
+ * A main class of this classpath in its own JVM (the benchmark's and the chaos harness's
+ * deployables), so that its CPU time and memory are its own and it can be killed for real:
+ * {@link #kill()} is SIGKILL (kill -9), {@link #stop} SIGTERM (its shutdown hooks run). CPU from
+ * {@code /proc/<pid>/stat} (user + system ticks), resident memory from {@code /proc/<pid>/status}.
  */
-final class ChildJvm implements AutoCloseable {
+public final class ChildJvm implements AutoCloseable {
     /** USER_HZ: the unit of utime/stime in /proc/<pid>/stat; 100 on every Linux this runs on. */
     private static final double TICKS_PER_SECOND = 100.0;
 
@@ -29,13 +30,13 @@ final class ChildJvm implements AutoCloseable {
         this.log = log;
     }
 
-    static ChildJvm start(String name, Class<?> mainClass, Map<String, String> env, Path log, List<String> jvmArgs,
+    public static ChildJvm start(String name, Class<?> mainClass, Map<String, String> env, Path log, List<String> jvmArgs,
                           String... args) {
         return start(name, mainClass, System.getProperty("java.class.path"), env, log, jvmArgs, args);
     }
 
     /** As {@link #start(String, Class, Map, Path, List, String...)} with another classpath (e.g. another build to compare). */
-    static ChildJvm start(String name, Class<?> mainClass, String classpath, Map<String, String> env, Path log, List<String> jvmArgs,
+    public static ChildJvm start(String name, Class<?> mainClass, String classpath, Map<String, String> env, Path log, List<String> jvmArgs,
                           String... args) {
         List<String> cmd = new ArrayList<>();
         cmd.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
@@ -55,7 +56,7 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** CPU seconds (user + system) the process has used so far. */
-    double cpuSeconds() {
+    public double cpuSeconds() {
         String stat = read("stat");
         // Fields after the parenthesised command name: state is field 3, utime 14, stime 15.
         String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
@@ -63,14 +64,14 @@ final class ChildJvm implements AutoCloseable {
     }
 
     /** Resident set size in bytes. */
-    long rssBytes() {
+    public long rssBytes() {
         for (String line : read("status").split("\n")) {
             if (line.startsWith("VmRSS:")) return Long.parseLong(line.replaceAll("[^0-9]", "")) * 1024;
         }
         throw new IllegalStateException("no VmRSS for " + name);
     }
 
-    void requireAlive() {
+    public void requireAlive() {
         if (!process.isAlive()) {
             throw new IllegalStateException(name + " exited with code " + process.exitValue() + "; see " + log);
         }
@@ -85,8 +86,22 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
+    public boolean alive() {
+        return process.isAlive();
+    }
+
+    /** kill -9: no shutdown hooks, connections dropped. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor(30, TimeUnit.SECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
     /** SIGTERM, then SIGKILL if it has not exited within the timeout. */
-    void stop(Duration timeout) {
+    public void stop(Duration timeout) {
         process.destroy();
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
@@ -98,7 +113,7 @@ final class ChildJvm implements AutoCloseable {
         }
     }
 
-    Path log() {
+    public Path log() {
         return log;
     }
 
