@@ -142,12 +142,15 @@ class ConfluentWireFormatTest {
 
     @Test
     void shouldReadRecordsWrittenWithAnOlderCompatibleSchema() throws Exception {
-        // Given a writer schema from before `fallback_reason` and `metadata` existed
+        // Given a writer schema from before `fallback_reason`, `metadata` and `usage.estimated` existed
         String topic = topic();
         Schema current = PromptResult.getClassSchema();
+        Schema currentUsage = current.getField("usage").schema();
+        Schema oldUsage = Schema.createRecord(currentUsage.getName(), currentUsage.getDoc(), currentUsage.getNamespace(), false,
+                currentUsage.getFields().stream().filter(f -> !f.name().equals("estimated")).map(f -> new Schema.Field(f, f.schema())).toList());
         List<Schema.Field> fields = current.getFields().stream()
                 .filter(f -> !f.name().equals("fallback_reason") && !f.name().equals("metadata"))
-                .map(f -> new Schema.Field(f, f.schema())).toList();
+                .map(f -> f.name().equals("usage") ? new Schema.Field(f, oldUsage) : new Schema.Field(f, f.schema())).toList();
         Schema old = Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(), false, fields);
         assertThat(old.getField("metadata")).isNull();
         var client = new RestSchemaRegistryClient(registry.url());
@@ -183,5 +186,6 @@ class ConfluentWireFormatTest {
         assertThat(read.getMetadata()).isEmpty();
         assertThat(read.getFallbackReason()).isNull();
         assertThat(read.getUsage().getPromptTokens()).isEqualTo(10L);
+        assertThat(read.getUsage().getEstimated()).isFalse();
     }
 }
