@@ -7,22 +7,16 @@ import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.ratelimit.Limits;
 import io.promptline.processor.retry.RetryPolicy;
 import io.promptline.processor.routing.ContextRouting;
-import io.promptline.testkit.MutableClock;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.SimulatorFixture;
-import io.vertx.core.Vertx;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.lang.management.ManagementFactory;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,30 +29,17 @@ class BoundedMemoryTopologyTest {
     @RegisterExtension
     static final RegistryFixture REGISTRY = new RegistryFixture();
     @RegisterExtension
+    static final VertxFixture VERTX = new VertxFixture();
+    @RegisterExtension
     static final SimulatorFixture SIM = new SimulatorFixture(SimulatorConfig.builder().latency("fixed:20").build());
     private static final Duration RUNG = Duration.ofSeconds(1);
     private static final RetryPolicy RETRY = new RetryPolicy(List.of(RUNG), 3, Duration.ofMillis(200), 2, 0);
 
-    private static Vertx vertx;
     private TierHarness tier;
 
-    @BeforeAll
-    static void vertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void closeVertx() {
-        vertx.close();
-    }
-
     private void start(TierSettings.RateLimits limits, int maxPending, Duration maxBlock) {
-        SIM.simulator().reset();
-        MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
-        TierSettings settings = TestDispatch.tier(REGISTRY.serdes().registry(), RETRY, limits, ContextRouting.none(), maxPending, maxBlock,
-                new TierSettings.Intake(900_000, 1));
-        tier = new TierHarness(REGISTRY.serdes(), clock, List.of(TestDispatch.endpoint(vertx, "openai", SIM.baseUrl(), 64, 5_000,
-                TestDispatch.LENIENT_BREAKER, clock)), settings, new Properties());
+        tier = TierHarness.start(REGISTRY, SIM, VERTX, registry -> TestDispatch.tier(registry, RETRY, limits, ContextRouting.none(), maxPending,
+                maxBlock, new TierSettings.Intake(900_000, 1)));
     }
 
     @AfterEach

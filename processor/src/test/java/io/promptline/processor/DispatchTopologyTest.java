@@ -13,6 +13,7 @@ import io.promptline.processor.dispatch.DispatchProcessor;
 import io.promptline.processor.provider.CallGateway;
 import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.routing.ContextRouting;
+import io.promptline.requests.RequestHeaders;
 import io.promptline.serde.PromptlineSerdes;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.SimulatorFixture;
@@ -26,6 +27,7 @@ import org.apache.kafka.streams.TestInputTopic;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.state.KeyValueStore;
+import org.apache.kafka.streams.test.TestRecord;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
@@ -33,6 +35,7 @@ import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -281,8 +284,17 @@ class DispatchTopologyTest {
         pumpUntil(() -> !dlq.isEmpty());
         assertThat(dlq.readValue().getCategory()).isEqualTo(ErrorCategory.PROVIDER_ERROR);
 
-        // When the same request is published again (a DLQ redrive), it is called again and answered
+        // When the same request is published again as such (a publisher's blind retry), it is a duplicate: not called
         send(r);
+        driver.advanceWallClockTime(Duration.ofMillis(50));
+        assertThat(results.isEmpty()).isTrue();
+        assertThat(SIM.simulator().stats().requestsReceived()).isEqualTo(1);
+
+        // When it is redriven from the DLQ (the record says so), it is called again and answered
+        TestRecord<String, byte[]> redrive = new TestRecord<>(r.getTenant(), serdes.request().serializer().serialize(
+                topics.requests(Priority.NORMAL), r));
+        redrive.headers().add(RequestHeaders.REDRIVE, "dlq 0:0".getBytes(StandardCharsets.UTF_8));
+        input.pipeInput(redrive);
         pumpUntil(() -> !results.isEmpty());
         assertThat(results.readValue().getRequestId()).isEqualTo("redrive");
         assertThat(SIM.simulator().stats().requestsReceived()).isEqualTo(2);

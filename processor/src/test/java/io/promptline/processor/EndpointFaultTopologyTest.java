@@ -2,27 +2,21 @@ package io.promptline.processor;
 
 import io.micrometer.core.instrument.Gauge;
 import io.promptline.avro.CostEvent;
+import io.promptline.avro.DeadLetter;
+import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.PromptResult;
 import io.promptline.ops.simulator.FaultRates;
 import io.promptline.ops.simulator.SimulatorConfig;
-import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.retry.RetryPolicy;
-import io.promptline.processor.routing.ContextRouting;
-import io.promptline.testkit.MutableClock;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.SimulatorFixture;
-import io.vertx.core.Vertx;
 import org.apache.kafka.common.serialization.StringDeserializer;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -35,28 +29,15 @@ class EndpointFaultTopologyTest {
     @RegisterExtension
     static final RegistryFixture REGISTRY = new RegistryFixture();
     @RegisterExtension
+    static final VertxFixture VERTX = new VertxFixture();
+    @RegisterExtension
     static final SimulatorFixture SIM = new SimulatorFixture(SimulatorConfig.builder().latency("fixed:5").build());
     private static final RetryPolicy RETRY = new RetryPolicy(List.of(Duration.ofSeconds(1)), 3, Duration.ofMillis(200), 2, 0);
 
-    private static Vertx vertx;
     private TierHarness tier;
 
-    @BeforeAll
-    static void vertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void closeVertx() {
-        vertx.close();
-    }
-
     private void start() {
-        SIM.simulator().reset();
-        SIM.simulator().faults(FaultRates.NONE);
-        MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
-        tier = new TierHarness(REGISTRY.serdes(), clock, List.of(TestDispatch.endpoint(vertx, "openai", SIM.baseUrl(), 64, 1_000,
-                TestDispatch.LENIENT_BREAKER, clock)), RETRY, TierSettings.RateLimits.unlimited(), ContextRouting.none(), new Properties());
+        tier = TierHarness.start(REGISTRY, SIM, VERTX, RETRY);
     }
 
     @AfterEach
@@ -101,6 +82,30 @@ class EndpointFaultTopologyTest {
         assertThat(tier.dlq.isEmpty()).isTrue();
         assertThat(misconfigured()).isZero();
         assertThat(SIM.simulator().stats().requestsReceived()).isEqualTo(22);
+    }
+
+    @Test
+    void shouldDeadLetterARequestRefusedAgainAfterTheEndpointAnsweredOthers() {
+        start();
+        // Given one request the provider refuses on its own (the key is fine: others are answered)
+        tier.send(tier.request("refused", "hello [[sim:401]]").build());
+        tier.pumpUntil(() -> misconfigured() == 1.0);
+        for (int i = 0; i < 3; i++) tier.send(tier.request("fine-" + i, "hello " + i).build());
+
+        // When the pause ends, the probes answer the others, and the refused one is refused again
+        for (int round = 0; round < 6 && tier.dlq.isEmpty(); round++) {
+            tier.clock.advance(Duration.ofSeconds(30));
+            idle();
+        }
+        tier.pumpUntil(() -> !tier.dlq.isEmpty() && tier.results.getQueueSize() == 3);
+
+        // Then it alone is dead-lettered, saying why; the others are answered and the endpoint is not paused
+        DeadLetter dl = tier.dlq.readValue();
+        assertThat(dl.getRequestId()).isEqualTo("refused");
+        assertThat(dl.getCategory()).isEqualTo(ErrorCategory.AUTHENTICATION);
+        assertThat(dl.getMessage()).contains("refused again after the endpoint answered other calls");
+        assertThat(tier.results.readValuesToList()).extracting(PromptResult::getRequestId).containsExactlyInAnyOrder("fine-0", "fine-1", "fine-2");
+        assertThat(misconfigured()).isZero();
     }
 
     /** Runs the punctuator a while (the wall clock of the driver), without moving the processor's clock. */

@@ -5,29 +5,21 @@ import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
 import io.promptline.avro.PromptResult;
 import io.promptline.ops.simulator.SimulatorConfig;
-import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.output.FailureHeaders;
 import io.promptline.processor.output.Origin;
 import io.promptline.processor.retry.RetryHeaders;
 import io.promptline.processor.retry.RetryPolicy;
-import io.promptline.processor.routing.ContextRouting;
-import io.promptline.testkit.MutableClock;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.SimulatorFixture;
-import io.vertx.core.Vertx;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.streams.TestOutputTopic;
 import org.apache.kafka.streams.test.TestRecord;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -40,29 +32,17 @@ class LadderReturnTopologyTest {
     @RegisterExtension
     static final RegistryFixture REGISTRY = new RegistryFixture();
     @RegisterExtension
+    static final VertxFixture VERTX = new VertxFixture();
+    @RegisterExtension
     static final SimulatorFixture SIM = new SimulatorFixture(SimulatorConfig.builder().latency("fixed:5").build());
     private static final Duration RUNG = Duration.ofSeconds(1);
     private static final RetryPolicy RETRY = new RetryPolicy(List.of(RUNG, Duration.ofSeconds(5)), 3, Duration.ofMillis(200), 2, 0);
 
-    private static Vertx vertx;
     private TierHarness tier;
     private TestOutputTopic<String, byte[]> ladder;
 
-    @BeforeAll
-    static void vertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void closeVertx() {
-        vertx.close();
-    }
-
     private void start() {
-        SIM.simulator().reset();
-        MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
-        tier = new TierHarness(REGISTRY.serdes(), clock, List.of(TestDispatch.endpoint(vertx, "openai", SIM.baseUrl(), 64, 1_000,
-                TestDispatch.LENIENT_BREAKER, clock)), RETRY, TierSettings.RateLimits.unlimited(), ContextRouting.none(), new Properties());
+        tier = TierHarness.start(REGISTRY, SIM, VERTX, RETRY);
         ladder = tier.rung(RUNG);
     }
 

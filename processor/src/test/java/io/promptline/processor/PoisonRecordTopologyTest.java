@@ -8,22 +8,16 @@ import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.retry.RetryPolicy;
 import io.promptline.processor.routing.ContextRouting;
 import io.promptline.registry.SchemaRegistryClient;
-import io.promptline.testkit.MutableClock;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.SimulatorFixture;
-import io.vertx.core.Vertx;
 import org.apache.avro.Schema;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.nio.ByteBuffer;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.List;
-import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -36,21 +30,12 @@ class PoisonRecordTopologyTest {
     @RegisterExtension
     static final RegistryFixture REGISTRY = new RegistryFixture();
     @RegisterExtension
+    static final VertxFixture VERTX = new VertxFixture();
+    @RegisterExtension
     static final SimulatorFixture SIM = new SimulatorFixture(SimulatorConfig.builder().latency("fixed:5").build());
     private static final int POISON_SCHEMA_ID = 987_654;
 
-    private static Vertx vertx;
     private TierHarness tier;
-
-    @BeforeAll
-    static void vertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void closeVertx() {
-        vertx.close();
-    }
 
     @AfterEach
     void tearDown() {
@@ -95,14 +80,9 @@ class PoisonRecordTopologyTest {
 
     @Test
     void shouldDeadLetterARecordWhoseProcessingThrowsAndGoOn() {
-        SIM.simulator().reset();
-        MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
-        var serdes = REGISTRY.serdes();
-        TierSettings settings = TestDispatch.tier(throwingFor(serdes.registry()),
+        tier = TierHarness.start(REGISTRY, SIM, VERTX, registry -> TestDispatch.tier(throwingFor(registry),
                 new RetryPolicy(List.of(Duration.ofSeconds(1)), 3, Duration.ofMillis(200), 2, 0), TierSettings.RateLimits.unlimited(),
-                ContextRouting.none());
-        tier = new TierHarness(serdes, clock, List.of(TestDispatch.endpoint(vertx, "openai", SIM.baseUrl(), 64, 1_000,
-                TestDispatch.LENIENT_BREAKER, clock)), settings, new Properties());
+                ContextRouting.none()));
 
         // Given a poison record (its schema id makes decoding throw an unexpected exception) between two requests
         tier.send(tier.request("before", "hello").build());

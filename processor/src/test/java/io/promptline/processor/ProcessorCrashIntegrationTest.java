@@ -6,9 +6,9 @@ import io.promptline.avro.PromptResult;
 import io.promptline.ops.simulator.SimulatorConfig;
 import io.promptline.producer.Prompt;
 import io.promptline.producer.PromptlineProducer;
+import io.promptline.runtime.ChildJvm;
 import io.promptline.testkit.Await;
 import io.promptline.testkit.EmbeddedKafka;
-import io.promptline.testkit.JavaProcess;
 import io.promptline.testkit.ProcessorEnv;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.SimulatorFixture;
@@ -62,8 +62,8 @@ class ProcessorCrashIntegrationTest {
         return env;
     }
 
-    private JavaProcess processor(Map<String, String> env, String name) {
-        return JavaProcess.start(ProcessorMain.class, env, dir.resolve(name + ".log"), "-Xmx512m");
+    private ChildJvm processor(Map<String, String> env, String name) {
+        return ChildJvm.start(name, ProcessorMain.class, env, dir.resolve(name + ".log"), List.of("-Xmx512m"));
     }
 
     private Set<String> publish(Topics topics) throws Exception {
@@ -94,7 +94,7 @@ class ProcessorCrashIntegrationTest {
     void shouldLoseAndDoubleNothingWhenKilledWithCallsInFlight() throws Exception {
         Topics topics = KAFKA.newTopics(3);
         Map<String, String> env = env(topics, "crash-" + topics.base(), dir.resolve("state"));
-        try (JavaProcess first = processor(env, "first")) {
+        try (ChildJvm first = processor(env, "first")) {
             Set<String> sent = publish(topics);
 
             // Given at least 500 calls in flight (each takes 3 s) and none answered yet
@@ -109,7 +109,7 @@ class ProcessorCrashIntegrationTest {
             long callsBeforeRestart = SIM.simulator().stats().requestsReceived();
             long inFlightAtKill = callsBeforeRestart - SIM.simulator().stats().succeeded();
             long restartedAt = System.nanoTime();
-            try (JavaProcess second = processor(env, "second")) {
+            try (ChildJvm second = processor(env, "second")) {
                 Await.until(Duration.ofSeconds(60), "a call from the restarted processor",
                         () -> SIM.simulator().stats().requestsReceived() > callsBeforeRestart);
                 long resumeMs = (System.nanoTime() - restartedAt) / 1_000_000;
@@ -131,13 +131,13 @@ class ProcessorCrashIntegrationTest {
     void shouldLoseAndDoubleNothingWhenAnInstanceJoinsAndAnotherLeaves() throws Exception {
         Topics topics = KAFKA.newTopics(3);
         String appId = "rebalance-" + topics.base();
-        try (JavaProcess first = processor(env(topics, appId, dir.resolve("state-1")), "first")) {
+        try (ChildJvm first = processor(env(topics, appId, dir.resolve("state-1")), "first")) {
             Set<String> sent = publish(topics);
             Await.until(Duration.ofSeconds(60), "calls in flight on the first instance",
                     () -> SIM.simulator().stats().inFlight() >= 300);
 
             // When a second instance joins mid-run, and then the first stops gracefully
-            try (JavaProcess second = processor(env(topics, appId, dir.resolve("state-2")), "second")) {
+            try (ChildJvm second = processor(env(topics, appId, dir.resolve("state-2")), "second")) {
                 Await.until(Duration.ofSeconds(60), "some results committed",
                         () -> TopicReader.countCommitted(KAFKA.bootstrapServers(), topics.results()) >= 200);
                 long callsAtStop = SIM.simulator().stats().requestsReceived();

@@ -11,10 +11,10 @@ import io.promptline.ops.simulator.SimulatorConfig;
 import io.promptline.producer.Prompt;
 import io.promptline.producer.PromptlineProducer;
 import io.promptline.registry.RestSchemaRegistryClient;
+import io.promptline.runtime.ChildJvm;
 import io.promptline.serde.AvroSerializer;
 import io.promptline.testkit.Await;
 import io.promptline.testkit.EmbeddedKafka;
-import io.promptline.testkit.JavaProcess;
 import io.promptline.testkit.ProcessorEnv;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.SimulatorFixture;
@@ -62,7 +62,7 @@ class ScalingIntegrationTest {
     @TempDir
     Path dir;
 
-    private JavaProcess processor(Topics topics, String name) {
+    private ChildJvm processor(Topics topics, String name) {
         Map<String, String> env = ProcessorEnv.of(KAFKA.bootstrapServers(), REGISTRY.url(), SIM.baseUrl(), topics, "scale-" + topics.base(),
                 dir.resolve(name));
         env.put("PROMPTLINE_PROCESSOR_TIERS", "NORMAL");
@@ -73,7 +73,7 @@ class ScalingIntegrationTest {
         env.put("PROMPTLINE_RATELIMIT_NORMAL_TOKENS_PER_MINUTE", "0");
         env.put("PROMPTLINE_RATELIMIT_MAX_HOLD_MS", "5000");
         env.put("PROMPTLINE_RETRY_DELAYS", "1s,5s,30s");
-        return JavaProcess.start(ProcessorMain.class, env, dir.resolve(name + ".log"), "-Xmx384m");
+        return ChildJvm.start(name, ProcessorMain.class, env, dir.resolve(name + ".log"), List.of("-Xmx384m"));
     }
 
     private static long resultsBetween(List<PromptResult> results, long from, long to) {
@@ -100,7 +100,7 @@ class ScalingIntegrationTest {
             for (CompletableFuture<String> f : all) sent.add(f.get(60, TimeUnit.SECONDS));
         }
 
-        List<JavaProcess> processors = new ArrayList<>();
+        List<ChildJvm> processors = new ArrayList<>();
         long[] phaseStart = new long[4];
         try {
             // When one instance runs, then a second joins, then a third
@@ -161,7 +161,7 @@ class ScalingIntegrationTest {
             assertThat(hotRate).as("hot tenant's rate").isPositive().isLessThanOrEqualTo(HOT_PER_SECOND * 1.02);
             assertThat(hotMaxSecond).isLessThanOrEqualTo(burst + HOT_PER_SECOND);
         } finally {
-            processors.forEach(JavaProcess::close);
+            processors.forEach(ChildJvm::close);
         }
     }
 }

@@ -1,27 +1,22 @@
 package io.promptline.processor;
 
 import io.promptline.avro.DeadLetter;
+import io.promptline.avro.Priority;
 import io.promptline.avro.PromptResult;
 import io.promptline.ops.simulator.SimulatorConfig;
 import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.intake.TenantRouter;
 import io.promptline.processor.retry.RetryPolicy;
 import io.promptline.processor.routing.ContextRouting;
-import io.promptline.testkit.MutableClock;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.SimulatorFixture;
-import io.vertx.core.Vertx;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
-import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Properties;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -34,21 +29,12 @@ class TenantRoutingTopologyTest {
     @RegisterExtension
     static final RegistryFixture REGISTRY = new RegistryFixture();
     @RegisterExtension
+    static final VertxFixture VERTX = new VertxFixture();
+    @RegisterExtension
     static final SimulatorFixture SIM = new SimulatorFixture(SimulatorConfig.builder().latency("fixed:5").build());
     private static final RetryPolicy RETRY = new RetryPolicy(List.of(Duration.ofSeconds(1)), 3, Duration.ofMillis(200), 2, 0);
 
-    private static Vertx vertx;
     private TierHarness tier;
-
-    @BeforeAll
-    static void vertx() {
-        vertx = Vertx.vertx();
-    }
-
-    @AfterAll
-    static void closeVertx() {
-        vertx.close();
-    }
 
     @AfterEach
     void tearDown() {
@@ -57,12 +43,8 @@ class TenantRoutingTopologyTest {
 
     @Test
     void shouldSendRequestsReadOutsideTheirTenantsPartitionToItsTask() {
-        SIM.simulator().reset();
-        MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
-        TierSettings settings = TestDispatch.tier(REGISTRY.serdes().registry(), RETRY, TierSettings.RateLimits.unlimited(),
-                ContextRouting.none(), 100, Duration.ofSeconds(5), new TierSettings.Intake(900_000, 4));
-        tier = new TierHarness(REGISTRY.serdes(), clock, List.of(TestDispatch.endpoint(vertx, "openai", SIM.baseUrl(), 64, 1_000,
-                TestDispatch.LENIENT_BREAKER, clock)), settings, new Properties());
+        tier = TierHarness.start(REGISTRY, SIM, VERTX, registry -> TestDispatch.tier(registry, RETRY, TierSettings.RateLimits.unlimited(),
+                ContextRouting.none(), 100, Duration.ofSeconds(5), new TierSettings.Intake(900_000, 4)));
         // Given tenants whose partition (of 4) is not the one this record is read from (the driver reads partition 0)
         List<String> away = new ArrayList<>();
         for (int t = 0; away.size() < 3; t++) {
@@ -76,7 +58,7 @@ class TenantRoutingTopologyTest {
         assertThat(tier.results.readValuesToList()).extracting(PromptResult::getRequestId)
                 .containsExactlyInAnyOrder("r0", "r1", "r2", "r3", "r4", "r5");
         DeadLetter bad = tier.dlq.readValue();
-        assertThat(bad.getOriginTopic()).isEqualTo(tier.topics.requests(io.promptline.avro.Priority.NORMAL));
+        assertThat(bad.getOriginTopic()).isEqualTo(tier.topics.requests(Priority.NORMAL));
         assertThat(tier.driver.producedTopicNames()).anyMatch(t -> t.endsWith("-by-tenant-repartition"));
     }
 }

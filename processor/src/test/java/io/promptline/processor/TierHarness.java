@@ -13,8 +13,12 @@ import io.promptline.processor.provider.CallGateway;
 import io.promptline.processor.provider.Endpoint;
 import io.promptline.processor.retry.RetryPolicy;
 import io.promptline.processor.routing.ContextRouting;
+import io.promptline.ops.simulator.FaultRates;
+import io.promptline.registry.SchemaRegistryClient;
 import io.promptline.serde.PromptlineSerdes;
 import io.promptline.testkit.MutableClock;
+import io.promptline.testkit.RegistryFixture;
+import io.promptline.testkit.SimulatorFixture;
 import io.promptline.topics.Topics;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -27,9 +31,11 @@ import org.apache.kafka.streams.TopologyTestDriver;
 import org.apache.kafka.streams.test.TestRecord;
 
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Properties;
 import java.util.function.BooleanSupplier;
+import java.util.function.Function;
 
 /**
  * One tier's topology on a {@link TopologyTestDriver}, with the topics a test reads and writes and
@@ -69,6 +75,25 @@ final class TierHarness implements AutoCloseable {
         spend = driver.createInputTopic(topics.spend(), new StringSerializer(), new ByteArraySerializer());
         results = driver.createOutputTopic(topics.results(), new StringDeserializer(), serdes.result().deserializer());
         dlq = driver.createOutputTopic(topics.dlq(), new StringDeserializer(), serdes.deadLetter().deserializer());
+    }
+
+    /**
+     * A harness on the simulator (reset first): one endpoint {@code openai} at its base URL, a
+     * lenient breaker, a clock at a fixed instant, the tier settings {@code tier} makes of the registry.
+     */
+    static TierHarness start(RegistryFixture registry, SimulatorFixture sim, VertxFixture vertx,
+                             Function<SchemaRegistryClient, TierSettings> tier) {
+        sim.simulator().reset();
+        sim.simulator().faults(FaultRates.NONE);
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
+        PromptlineSerdes serdes = registry.serdes();
+        return new TierHarness(serdes, clock, List.of(TestDispatch.endpoint(vertx.vertx(), "openai", sim.baseUrl(), 64, 1_000,
+                TestDispatch.LENIENT_BREAKER, clock)), tier.apply(serdes.registry()), new Properties());
+    }
+
+    /** As {@link #start(RegistryFixture, SimulatorFixture, VertxFixture, Function)} with no rate limits and no context routing. */
+    static TierHarness start(RegistryFixture registry, SimulatorFixture sim, VertxFixture vertx, RetryPolicy retry) {
+        return start(registry, sim, vertx, r -> TestDispatch.tier(r, retry, TierSettings.RateLimits.unlimited(), ContextRouting.none()));
     }
 
     /** The records sent to one rung of the delay ladder. */

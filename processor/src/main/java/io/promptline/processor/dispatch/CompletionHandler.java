@@ -11,6 +11,8 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 
@@ -19,7 +21,8 @@ import java.util.Random;
  * cost (an answer without usage is billed on an estimate, marked so); a context-length refusal
  * with a larger model in the chain becomes a new call to it; a refusal that says the endpoint is
  * misconfigured (credentials, base URL, model) puts the request back in its line, to wait for
- * the fix (the endpoint pauses and alerts); a retryable failure with attempts left goes to the
+ * the fix (the endpoint pauses and alerts) — unless the endpoint answered other calls since it last
+ * refused this request, which makes the refusal the request's own (dead-lettered); a retryable failure with attempts left goes to the
  * delay ladder (never before the provider's Retry-After); anything else is dead-lettered. The
  * tenant's token line is corrected with the real usage. A completion of a call that was superseded
  * (the request was called again after a recovery) is ignored: its entry already moved on. A
@@ -35,6 +38,16 @@ final class CompletionHandler {
     private final CallScheduler scheduler;
     private final RequestEnds ends;
     private final Random jitter = new Random();
+    /**
+     * Requests an endpoint refused as misconfigured, with how many calls it had answered then; kept
+     * for the loaded requests only (a recovery starts them afresh), so bounded by the task's capacity.
+     */
+    private final Map<String, Long> refused = new LinkedHashMap<>(16, 0.75f, false) {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<String, Long> eldest) {
+            return size() > 100_000;
+        }
+    };
 
     CompletionHandler(TierSettings settings, CallGateway gateway, RateLimiter limiter, PendingCalls pending, CallScheduler scheduler,
                       RequestEnds ends) {
@@ -71,11 +84,23 @@ final class CompletionHandler {
         CallOutcome.Failure f = (CallOutcome.Failure) c.outcome();
         limiter.correct(tenant, pc.reservation().tokens(), 0); // an unanswered call uses no tokens
         if (f.fault() != CallOutcome.EndpointFault.NONE) {
-            // Not the request's fault: it waits in its line for the endpoint to be fixed (its deadline still applies).
-            pending.admit(pc, true);
-            scheduler.enqueue(pc);
+            Long answersAtLastRefusal = refused.put(c.requestId(), c.endpointAnswers());
+            if (answersAtLastRefusal == null || c.endpointAnswers() == answersAtLastRefusal) {
+                // The endpoint's fault, not the request's: it waits for the fix (its deadline still applies), at the back of its
+                // tenant's line, so the next probe may be another request.
+                PendingCall waits = pc.withReservation(limiter.reserve(tenant, pc.reservation().tokens()));
+                pending.admit(waits, true);
+                scheduler.enqueue(waits);
+                return;
+            }
+            // Refused again although the endpoint answered other calls in between: this request is refused, not the endpoint.
+            refused.remove(c.requestId());
+            gateway.forgive(c.provider(), pc.model());
+            ends.deadLetter(pc, f.category(), f.httpStatus(), f.message() + " (refused again after the endpoint answered other calls)",
+                    pc.attempts(), c.startedAt());
             return;
         }
+        refused.remove(c.requestId());
         Optional<String> larger = settings.context().fallback(pc.model());
         if (f.category() == ErrorCategory.CONTEXT_LENGTH && larger.isPresent()
                 && settings.prices().find(gateway.provider(), larger.get()).isPresent()) {

@@ -119,7 +119,7 @@ public final class CallGateway implements AutoCloseable {
                 called.release(call.model(), o);
                 permits.release(tier);
                 record(tier, call.model(), o);
-                onDone.accept(new Completion(call.idempotencyKey(), attempt, started, o, called.provider(), fallback));
+                onDone.accept(new Completion(call.idempotencyKey(), attempt, started, o, called.provider(), fallback, called.answers()));
             });
         } catch (RuntimeException e) {
             called.cancel(call.model());
@@ -150,6 +150,13 @@ public final class CallGateway implements AutoCloseable {
             if (slot != Endpoint.Slot.OPEN) return Start.NO_ENDPOINT;
         }
         return Start.NO_ENDPOINT;
+    }
+
+    /** A refusal from {@code provider}'s endpoint was the request's own, not the endpoint's: the pause it set is lifted. */
+    public void forgive(String provider, String model) {
+        for (Endpoint e : endpoints) {
+            if (e.provider().equals(provider)) e.forgive(model);
+        }
     }
 
     /** A task applied (or, closing, dropped) a completion handed to it. */

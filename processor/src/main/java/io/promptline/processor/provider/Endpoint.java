@@ -9,6 +9,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * One provider endpoint (a base URL) and its protection: a circuit breaker (resilience4j) that
@@ -44,6 +45,7 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
     private final long maxPauseMillis;
     private volatile long pausedUntil;
     private final Faults faults;
+    private final AtomicLong answers = new AtomicLong();
 
     public Endpoint(String provider, String baseUrl, ChatClient client, BreakerSettings breakerSettings, AdaptiveLimit limit,
                     Duration maxPause, Clock clock) {
@@ -127,6 +129,7 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
     /** Accounts the outcome of a call of {@code model} made after ACQUIRED. */
     public void release(String model, CallOutcome outcome) {
         long now = clock.millis();
+        if (outcome instanceof CallOutcome.Success) answers.incrementAndGet();
         faults.outcome(model, outcome, now);
         boolean throttled = outcome instanceof CallOutcome.Failure f && f.category() == ErrorCategory.RATE_LIMIT;
         limit.release(throttled, now);
@@ -161,6 +164,16 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
             case HALF_OPEN -> 2;
             default -> 3;
         };
+    }
+
+    /** The last refusal of a call of {@code model} was that request's own (the endpoint answers others): the pause it set is lifted. */
+    public void forgive(String model) {
+        faults.forgive(model);
+    }
+
+    /** Calls this endpoint answered so far. */
+    public long answers() {
+        return answers.get();
     }
 
     /** Whether the endpoint said it is misconfigured and no call since has succeeded. */

@@ -81,6 +81,12 @@ final class Faults {
         }
     }
 
+    /** The last refusal was the request's own, not the endpoint's: the faults it set are lifted. */
+    synchronized void forgive(String model) {
+        byScope.remove(WHOLE_ENDPOINT);
+        byScope.remove(model);
+    }
+
     synchronized boolean endpointFaulted() {
         return byScope.containsKey(WHOLE_ENDPOINT);
     }

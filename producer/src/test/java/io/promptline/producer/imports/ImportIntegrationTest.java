@@ -3,9 +3,9 @@ package io.promptline.producer.imports;
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
 import io.promptline.producer.cli.PromptlineCli;
+import io.promptline.runtime.ChildJvm;
 import io.promptline.testkit.EmbeddedKafka;
 import io.promptline.testkit.EmbeddedPostgres;
-import io.promptline.testkit.JavaProcess;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.TopicReader;
 import io.promptline.topics.Topics;
@@ -127,7 +127,7 @@ class ImportIntegrationTest {
         args.addAll(List.of(connection(topics)));
 
         // Given an import killed with SIGKILL part of the way through (4,000 lines a second: about 5 s in all)
-        JavaProcess killed = JavaProcess.startWithArgs(PromptlineCli.class, Map.of(), dir.resolve("killed.log"), List.of("-Xmx256m"), args);
+        ChildJvm killed = ChildJvm.start("import", PromptlineCli.class, Map.of(), dir.resolve("killed.log"), List.of("-Xmx256m"), args.toArray(String[]::new));
         long deadline = System.nanoTime() + Duration.ofSeconds(60).toNanos();
         while (ImportCheckpoints.lastLine(kafka(), topics.imports(), "resume-test") < 6_000) {
             assertThat(System.nanoTime()).as("the first run to commit some lines").isLessThan(deadline);

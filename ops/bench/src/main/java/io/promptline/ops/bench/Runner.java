@@ -1,6 +1,5 @@
 package io.promptline.ops.bench;
 
-import io.promptline.ops.local.ChildJvm;
 import io.promptline.avro.Priority;
 import io.promptline.metrics.PrometheusText;
 import io.promptline.ops.bench.RunSpec.Kind;
@@ -9,6 +8,7 @@ import io.promptline.ops.bench.baseline.BaselineSettings;
 import io.promptline.ops.bench.baseline.SemaphoreConsumerBaseline;
 import io.promptline.ops.bench.baseline.SyncStreamsBaseline;
 import io.promptline.processor.ProcessorMain;
+import io.promptline.runtime.ChildJvm;
 import io.promptline.topics.Topics;
 
 import java.io.IOException;

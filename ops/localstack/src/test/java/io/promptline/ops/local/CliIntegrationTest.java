@@ -76,17 +76,17 @@ class CliIntegrationTest {
         assertThat(answered.exit()).as(answered.out()).isZero();
         assertThat(answered.out()).contains("Simulated answer to: Say hello").contains("cli-ok answered by gpt-4.1 (simulator)");
 
-        Run refused = promptline("submit", "--tenant", "acme", "--model", "gpt-4.1", "--request-id", "cli-bad", "x [[sim:401]]");
+        Run refused = promptline("submit", "--tenant", "acme", "--model", "gpt-4.1", "--request-id", "cli-bad", "x [[sim:context_length]]");
         assertThat(refused.exit()).isEqualTo(1);
-        assertThat(refused.out()).contains("dead-lettered: AUTHENTICATION (HTTP 401)");
+        assertThat(refused.out()).contains("dead-lettered: CONTEXT_LENGTH (HTTP 400)");
 
         // A request refused once by the provider's content filter, then redriven from the DLQ, is answered
         Run filtered = promptline("submit", "--tenant", "acme", "--model", "gpt-4.1", "--request-id", "cli-redrive", "x [[sim:content_policyx1]]");
         assertThat(filtered.out()).contains("dead-lettered: CONTENT_POLICY");
         Run list = promptline("dlq", "list", "--tenant", "acme");
-        assertThat(list.out()).contains("cli-bad", "AUTHENTICATION", "cli-redrive", "CONTENT_POLICY");
+        assertThat(list.out()).contains("cli-bad", "CONTEXT_LENGTH", "cli-redrive", "CONTENT_POLICY");
         Run show = promptline("dlq", "show", "cli-bad");
-        assertThat(show.out()).contains("Incorrect API key provided.");
+        assertThat(show.out()).contains("maximum context length");
         Run redrive = promptline("dlq", "redrive", "--request-id", "cli-redrive");
         assertThat(redrive.out()).contains("Redrove 1 request to their tiers");
         Run result = promptline("results", "--request-id", "cli-redrive", "--from-beginning", "--follow", "--limit", "1", "--no-dead-letters");

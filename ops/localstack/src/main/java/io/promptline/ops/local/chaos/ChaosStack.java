@@ -1,6 +1,5 @@
 package io.promptline.ops.local.chaos;
 
-import io.promptline.ops.local.ChildJvm;
 import io.promptline.ops.local.KafkaBrokerProcess;
 import io.promptline.ops.local.Ports;
 import io.promptline.ops.registry.RegistryConfig;
@@ -8,6 +7,7 @@ import io.promptline.ops.registry.SchemaRegistryServer;
 import io.promptline.ops.simulator.LlmSimulator;
 import io.promptline.ops.simulator.SimulatorConfig;
 import io.promptline.processor.ProcessorMain;
+import io.promptline.runtime.ChildJvm;
 import io.promptline.sink.SinkMain;
 import io.promptline.topics.TopicLayout;
 import io.promptline.topics.Topics;

@@ -1,4 +1,4 @@
-package io.promptline.ops.local;
+package io.promptline.runtime;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -11,8 +11,8 @@ import java.util.Map;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A main class of this classpath in its own JVM (the benchmark's and the chaos harness's
- * deployables), so that its CPU time and memory are its own and it can be killed for real:
+ * A main class of this classpath in its own JVM (the deployables a benchmark, the chaos harness or
+ * a test runs), so that its CPU time and memory are its own and it can be killed for real:
  * {@link #kill()} is SIGKILL (kill -9), {@link #stop} SIGTERM (its shutdown hooks run). CPU from
  * {@code /proc/<pid>/stat} (user + system ticks), resident memory from {@code /proc/<pid>/status}.
  */
@@ -100,17 +100,22 @@ public final class ChildJvm implements AutoCloseable {
         }
     }
 
-    /** SIGTERM, then SIGKILL if it has not exited within the timeout. */
-    public void stop(Duration timeout) {
+    /** SIGTERM (its shutdown hooks run); SIGKILL if it has not exited within the timeout. Returns whether it exited in time. */
+    public boolean stop(Duration timeout) {
         process.destroy();
         try {
-            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
-            }
+            if (process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) return true;
+            process.destroyForcibly().waitFor(10, TimeUnit.SECONDS);
         } catch (InterruptedException e) {
             process.destroyForcibly();
             Thread.currentThread().interrupt();
         }
+        return false;
+    }
+
+    /** The exit status, once it has exited. */
+    public int exitValue() {
+        return process.exitValue();
     }
 
     public Path log() {
