@@ -7,9 +7,11 @@ import io.promptline.avro.Priority;
 import io.promptline.metrics.MetricsEndpoint;
 import io.promptline.processor.config.ProcessorConfig;
 import io.promptline.processor.config.TierSettings;
-import io.promptline.processor.cost.PriceTable;
+import io.promptline.processor.cost.Billing;
 import io.promptline.processor.metrics.ProcessorMetrics;
 import io.promptline.processor.provider.AdaptiveLimit;
+import io.promptline.processor.dispatch.DispatchProcessor;
+import io.promptline.processor.provider.BatchApiClient;
 import io.promptline.processor.provider.CallGateway;
 import io.promptline.processor.provider.ChatClient;
 import io.promptline.processor.provider.DispatchPermits;
@@ -32,7 +34,6 @@ import org.apache.kafka.streams.KafkaStreams;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -75,9 +76,14 @@ public final class ProcessorApp implements AutoCloseable {
     public ProcessorApp(ProcessorConfig config, Clock clock, Consumer<String> onDeath) {
         this.config = config;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
-        PriceTable prices = config.priceTablePath().isBlank() ? PriceTable.builtIn() : PriceTable.load(Path.of(config.priceTablePath()));
+        Billing billing = config.billing();
         this.gateway = new CallGateway(endpoints(config, clock), new DispatchPermits(config.maxInFlight(), config.normalShare(),
-                config.batchShare()), prices, clock, new ProcessorMetrics(meters));
+                config.batchShare()), billing, clock, new ProcessorMetrics(meters));
+        TierSettings.BatchApi batchApi = config.batchApi();
+        if (batchApi.mode() != TierSettings.BatchApi.Mode.OFF && config.tiers().contains(Priority.BATCH)) {
+            gateway.withBatchApi(new BatchApiClient(vertx, config.llmProvider(), config.llmBaseUrl(),
+                    config.llmApiKey() == null ? null : config.llmApiKey().value(), config.llmTimeout().toMillis()));
+        }
         this.supervisor = new Supervisor(new Health(), onDeath);
         SchemaRegistryClient registry = new RestSchemaRegistryClient(config.schemaRegistryUrl());
         PromptlineSerdes serdes = PromptlineSerdes.create(registry, true);
@@ -86,11 +92,17 @@ public final class ProcessorApp implements AutoCloseable {
         kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         try (Admin admin = Admin.create(kafka)) {
             for (Priority tier : config.tiers()) {
-                TierSettings settings = new TierSettings(tier, registry, config.router(), config.contextRouting(), prices,
+                TierSettings settings = new TierSettings(tier, registry, config.router(), config.contextRouting(), billing,
                         config.maxPendingPerTask(), config.drainInterval(), MAX_BLOCK, config.dedupeRetention(), retry,
                         new TierSettings.RateLimits(config.defaultLimit(tier), config.rateBurstFraction(), config.rateMaxHold(),
                                 config.completionTokensEstimate()),
-                        new TierSettings.Intake(config.maxRequestBytes(), TierStreams.tenantPartitions(admin, config, tier)));
+                        new TierSettings.Intake(config.maxRequestBytes(), TierStreams.tenantPartitions(admin, config, tier)))
+                        .withBatchApi(batchApi);
+                KafkaHandover.ensureTopic(admin, config.applicationId(tier), settings.intake().tenantPartitions(),
+                        Math.max(1024 * 1024, config.maxRequestBytes() + PromptlineTopology.RECORD_OVERHEAD_BYTES));
+                if (DispatchProcessor.runsBatchJobs(settings)) {
+                    TierStreams.ensureBatchTopics(admin, config.topics(), settings.intake().tenantPartitions());
+                }
                 TierStreams ts = new TierStreams(config, tier, settings, serdes, gateway, clock);
                 tiers.put(tier, ts);
                 supervisor.health().add(ts);

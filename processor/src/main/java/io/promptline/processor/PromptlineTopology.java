@@ -2,6 +2,7 @@ package io.promptline.processor;
 
 import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.dispatch.DispatchProcessor;
+import io.promptline.processor.dispatch.Handover;
 import io.promptline.processor.intake.RequestDecoder;
 import io.promptline.processor.intake.TenantRouter;
 import io.promptline.processor.output.TaskOutputs;
@@ -40,6 +41,7 @@ import java.util.Map;
  *                                      └─▶ llm.dlq (undecodable, too large)
  *   dispatch [pending-calls, parked-requests, completed-requests, rate-limits, skip-counts; global quotas, spend]
  *                                   ─▶ llm.results | llm.costs | llm.dlq | llm.retry.&lt;delay&gt;
+ *   batch tier with the Batch API on: llm.batch.commands ─▶ dispatch [+ batch-jobs, batch-members] ─▶ llm.batch.jobs
  * </pre>
  *
  * The route sends each request to the task of its tenant ({@link TenantRouter}) through Kafka
@@ -55,6 +57,7 @@ final class PromptlineTopology {
     static final String BY_TENANT = "by-tenant";
     static final String TENANT_INTAKE = "tenant-intake";
     static final String DISPATCH = "dispatch";
+    static final String BATCH_COMMANDS = "batch-commands";
     /** Headroom over the request limit for what a stored or published record adds to a request (entry fields, headers). */
     static final int RECORD_OVERHEAD_BYTES = 128 * 1024;
 
@@ -62,6 +65,11 @@ final class PromptlineTopology {
     }
 
     static Topology build(Topics topics, PromptlineSerdes serdes, CallGateway gateway, TierSettings tier) {
+        return build(topics, serdes, gateway, tier, null);
+    }
+
+    /** @param handover the tier's hand-over channel, or null (nothing handed over: a task let go counts its open calls as lost) */
+    static Topology build(Topics topics, PromptlineSerdes serdes, CallGateway gateway, TierSettings tier, Handover.Channel handover) {
         StreamsBuilder b = new StreamsBuilder();
         RequestDecoder decoder = new RequestDecoder(tier.registry(), tier.intake().maxRequestBytes());
         KStream<byte[], byte[]> in = b.stream(topics.requests(tier.tier()),
@@ -79,7 +87,15 @@ final class PromptlineTopology {
                 .mapValues(v -> v, Named.as(TENANT_INTAKE));
 
         Topology t = b.build();
-        t.addProcessor(DISPATCH, () -> new DispatchProcessor(gateway, tier), TENANT_INTAKE);
+        boolean batchJobs = DispatchProcessor.runsBatchJobs(tier);
+        if (batchJobs) {
+            // Operators' commands for batch jobs reach the task of the job: the commands topic is partitioned like the tenants.
+            t.addSource(BATCH_COMMANDS, new ByteArrayDeserializer(), new ByteArrayDeserializer(), topics.batchCommands());
+            t.addProcessor(DISPATCH, () -> new DispatchProcessor(gateway, tier, topics.batchCommands(), handover), TENANT_INTAKE,
+                    BATCH_COMMANDS);
+        } else {
+            t.addProcessor(DISPATCH, () -> new DispatchProcessor(gateway, tier, null, handover), TENANT_INTAKE);
+        }
         // The rate-limit store is cached: a limited tenant's bucket is rewritten on every admission, start
         // and correction, and only its last state per commit needs to reach the changelog (inside the same
         // exactly-once transaction). The pending and completed stores are not: an entry is written once
@@ -96,6 +112,13 @@ final class PromptlineTopology {
                 Stores.persistentKeyValueStore(DispatchProcessor.RATE_STORE), Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), DISPATCH);
         t.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(DispatchProcessor.SKIPS_STORE), Serdes.String(), Serdes.Long()).withCachingEnabled(), DISPATCH);
+        if (batchJobs) {
+            t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DispatchProcessor.BATCH_JOBS_STORE), Serdes.String(),
+                    Serdes.ByteArray()), DISPATCH);
+            t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DispatchProcessor.BATCH_MEMBERS_STORE), Serdes.String(),
+                    Serdes.ByteArray()).withLoggingEnabled(pendingLog), DISPATCH);
+            t.addSink(TaskOutputs.BATCH_JOBS_SINK, topics.batchJobs(), new StringSerializer(), serdes.batchJob().serializer(), DISPATCH);
+        }
         addGlobalBytes(t, DispatchProcessor.QUOTAS_STORE, topics.quotas());
         addGlobalBytes(t, DispatchProcessor.SPEND_STORE, topics.spend());
         t.addSink(TaskOutputs.RESULTS_SINK, topics.results(), new StringSerializer(), serdes.result().serializer(), DISPATCH);

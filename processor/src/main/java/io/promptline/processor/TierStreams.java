@@ -7,7 +7,11 @@ import io.promptline.processor.output.FailureHandlers;
 import io.promptline.processor.provider.CallGateway;
 import io.promptline.runtime.Health;
 import io.promptline.serde.PromptlineSerdes;
+import io.promptline.topics.TopicCreation;
+import io.promptline.topics.Topics;
 import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewPartitions;
+import org.apache.kafka.clients.admin.NewTopic;
 import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.ProducerConfig;
@@ -24,6 +28,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -40,6 +45,7 @@ final class TierStreams implements Health.Part {
     private final Priority tier;
     private final String applicationId;
     private final KafkaStreams streams;
+    private final KafkaHandover handover;
     private volatile boolean stopping;
 
     TierStreams(ProcessorConfig config, Priority tier, TierSettings settings, PromptlineSerdes serdes, CallGateway gateway, Clock clock) {
@@ -47,7 +53,13 @@ final class TierStreams implements Health.Part {
         this.applicationId = config.applicationId(tier);
         Properties props = properties(config, tier);
         props.putAll(FailureHandlers.configs(config.topics().dlq(), tier, serdes.deadLetter().serializer(), gateway.metrics(), clock));
-        this.streams = new KafkaStreams(PromptlineTopology.build(config.topics(), serdes, gateway, settings), props);
+        int maxRecord = Math.max(1024 * 1024, config.maxRequestBytes() + PromptlineTopology.RECORD_OVERHEAD_BYTES);
+        Map<String, Object> clients = new java.util.HashMap<>(config.kafkaOverrides());
+        clients.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        this.handover = new KafkaHandover(applicationId, PromptlineTopology.repartitionTopic(applicationId), clients,
+                config.llmTimeout().plusSeconds(2), maxRecord);
+        this.streams = new KafkaStreams(PromptlineTopology.build(config.topics(), serdes, gateway, settings, handover), props,
+                handover.clientSupplier());
         streams.setUncaughtExceptionHandler(e -> {
             log.error("Stream thread of tier {} failed; replacing it (pending calls are re-dispatched): {}", tier, e.toString(), e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
@@ -101,6 +113,28 @@ final class TierStreams implements Health.Part {
         return tierPartitions;
     }
 
+    /**
+     * Makes the topics of the batch tier's jobs: their states (compacted) and the commands, with at
+     * least as many partitions as the tenants (a command goes to the partition of its job's task).
+     */
+    static void ensureBatchTopics(Admin admin, Topics topics, int tenantPartitions) {
+        TopicCreation.createAndAwait(admin, List.of(
+                new NewTopic(topics.batchJobs(), Optional.of(tenantPartitions), Optional.empty()).configs(Map.of("cleanup.policy", "compact")),
+                new NewTopic(topics.batchCommands(), Optional.of(tenantPartitions), Optional.empty())), Duration.ofSeconds(60));
+        Integer commands = partitions(admin, topics.batchCommands());
+        if (commands != null && commands < tenantPartitions) {
+            try {
+                admin.createPartitions(Map.of(topics.batchCommands(), NewPartitions.increaseTo(tenantPartitions))).all().get(60, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                throw new IllegalStateException("cannot grow " + topics.batchCommands() + " to " + tenantPartitions + " partitions: "
+                        + e.getMessage(), e);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("interrupted growing " + topics.batchCommands(), e);
+            }
+        }
+    }
+
     private static Integer partitions(Admin admin, String topic) {
         try {
             Map<String, TopicDescription> d = admin.describeTopics(List.of(topic)).allTopicNames().get(30, TimeUnit.SECONDS);
@@ -124,11 +158,16 @@ final class TierStreams implements Health.Part {
         return streams;
     }
 
-    /** Closes the application, leaving its group so that its partitions move at once, not after session.timeout.ms. */
+    /**
+     * Closes the application, leaving its group so that its partitions move at once, not after
+     * session.timeout.ms; its tasks hand over what they could not apply (the caller drained first).
+     */
     void close() {
         stopping = true;
+        handover.letGoAll();
         streams.close(CloseOptions.groupMembershipOperation(CloseOptions.GroupMembershipOperation.LEAVE_GROUP)
                 .withTimeout(Duration.ofSeconds(30)));
+        handover.close();
     }
 
     @Override

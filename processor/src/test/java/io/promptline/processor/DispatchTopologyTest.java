@@ -8,7 +8,7 @@ import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
 import io.promptline.avro.PromptResult;
 import io.promptline.ops.simulator.SimulatorConfig;
-import io.promptline.processor.cost.PriceTable;
+import io.promptline.pricing.PriceTable;
 import io.promptline.processor.dispatch.DispatchProcessor;
 import io.promptline.processor.provider.CallGateway;
 import io.promptline.processor.config.TierSettings;

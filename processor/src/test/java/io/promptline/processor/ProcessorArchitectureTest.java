@@ -22,7 +22,7 @@ import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.sli
 class ProcessorArchitectureTest {
     /** Top to bottom: a package may depend only on packages listed after it. */
     static final List<String> LAYERS = List.of(
-            "dispatch", "config", "intake", "routing", "quota", "ratelimit", "provider", "retry", "output", "cost", "metrics");
+            "dispatch", "batch", "config", "intake", "routing", "quota", "ratelimit", "provider", "retry", "output", "cost", "metrics");
     private static JavaClasses processor;
 
     @BeforeAll

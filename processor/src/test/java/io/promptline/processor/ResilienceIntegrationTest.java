@@ -11,10 +11,10 @@ import io.promptline.ops.simulator.FaultRates;
 import io.promptline.ops.simulator.RecordedCall;
 import io.promptline.ops.simulator.SimulatorConfig;
 import io.promptline.processor.config.ProcessorConfig;
-import io.promptline.processor.cost.PriceTable;
 import io.promptline.producer.Prompt;
 import io.promptline.producer.PromptlineProducer;
 import io.promptline.testkit.Await;
+import io.promptline.testkit.LiteralPrice;
 import io.promptline.testkit.EmbeddedKafka;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.SimulatorFixture;
@@ -256,9 +256,9 @@ class ResilienceIntegrationTest {
         List<RecordedCall> served = SIM.simulator().recordedCalls().stream()
                 .filter(c -> c.idempotencyKey().startsWith(topics.base())).toList();
         assertThat(served).hasSize(results.size());
-        var price = PriceTable.builtIn().find("simulator", "gpt-4.1").orElseThrow();
-        long expected = served.stream().mapToLong(c -> price.costMicros(new io.promptline.avro.TokenUsage((long) c.promptTokens(),
-                (long) c.completionTokens(), (long) c.cachedTokens(), (long) c.reasoningTokens(), false), false)).sum();
+        // gpt-4.1 at $2 / $0.50 cached / $8 per MTok, the full price on the normal tier, half-up once per call
+        long expected = served.stream().mapToLong(c -> LiteralPrice.GPT_4_1.micros(c.promptTokens(), c.cachedTokens(), c.completionTokens()))
+                .sum();
         assertThat(costs.stream().mapToLong(CostEvent::getCostMicros).sum()).isEqualTo(expected);
 
         Map<String, Long> outcomes = SIM.simulator().arrivals().stream().filter(a -> a.idempotencyKey().startsWith(topics.base()))

@@ -1,7 +1,8 @@
 package io.promptline.processor;
 
 import io.promptline.avro.Priority;
-import io.promptline.processor.cost.PriceTable;
+import io.promptline.pricing.PriceTable;
+import io.promptline.processor.cost.Billing;
 import io.promptline.processor.provider.DispatchPermits;
 import io.promptline.processor.provider.CallGateway;
 import io.promptline.processor.config.TierSettings;
@@ -24,6 +25,7 @@ import java.util.function.BooleanSupplier;
 
 /** Builds the dispatcher and tier settings of topology tests, against the simulator. */
 final class TestDispatch {
+    static final Billing BUILT_IN = new Billing(PriceTable.builtIn(), Billing.UnpricedPolicy.REJECT);
     static final RetryPolicy NO_RETRIES = new RetryPolicy(List.of(Duration.ofSeconds(1)), 1, Duration.ZERO, 1, 0);
     static final Endpoint.BreakerSettings LENIENT_BREAKER = new Endpoint.BreakerSettings(1000, Duration.ofSeconds(1), 1);
 
@@ -37,7 +39,7 @@ final class TestDispatch {
     }
 
     static CallGateway dispatcher(List<Endpoint> endpoints, int permits, Clock clock) {
-        return new CallGateway(endpoints, new DispatchPermits(permits), PriceTable.builtIn(), clock, ProcessorMetrics.inMemory());
+        return new CallGateway(endpoints, new DispatchPermits(permits), BUILT_IN, clock, ProcessorMetrics.inMemory());
     }
 
     static TierSettings tier(SchemaRegistryClient registry, RetryPolicy retry, TierSettings.RateLimits limits, ContextRouting context) {
@@ -47,7 +49,7 @@ final class TestDispatch {
     static TierSettings tier(SchemaRegistryClient registry, RetryPolicy retry, TierSettings.RateLimits limits, ContextRouting context,
                              int maxPending, Duration maxBlock, TierSettings.Intake intake) {
         return new TierSettings(Priority.NORMAL, registry, new Router(Map.of("code", "deepseek-v3.2"), "gpt-4.1-mini"), context,
-                PriceTable.builtIn(), maxPending, Duration.ofMillis(5), maxBlock, Duration.ofHours(1), retry, limits, intake);
+                BUILT_IN, maxPending, Duration.ofMillis(5), maxBlock, Duration.ofHours(1), retry, limits, intake);
     }
 
     /** Advances the driver's wall clock (running the drain punctuator) until the condition holds, for at most 10 s. */

@@ -70,7 +70,7 @@ class SubmitAndAwaitIntegrationTest {
                         } else if (!q.getMessages().get(0).getContent().contains("ignore")) {
                             out.send(new ProducerRecord<>(topics.results(), q.getRequestId(), PromptResult.newBuilder().setRequestId(q.getRequestId())
                                     .setTenant(q.getTenant()).setPriority(q.getPriority()).setModel("gpt-4.1").setProvider("openai")
-                                    .setContent("answer to " + q.getMessages().get(0).getContent()).setUsage(new TokenUsage(5L, 3L, 0L, 0L, false))
+                                    .setContent("answer to " + q.getMessages().get(0).getContent()).setUsage(new TokenUsage(5L, 3L, 0L, 0L, 0L, false))
                                     .setAttempts(1).setQueueTimeMs(1).setCallLatencyMs(2).setCompletedAt(Instant.now()).build()));
                         }
                     }

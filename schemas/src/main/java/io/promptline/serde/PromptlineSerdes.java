@@ -1,5 +1,7 @@
 package io.promptline.serde;
 
+import io.promptline.avro.BatchCommand;
+import io.promptline.avro.BatchJobStatus;
 import io.promptline.avro.CostEvent;
 import io.promptline.avro.CostRollup;
 import io.promptline.avro.DeadLetter;
@@ -18,7 +20,9 @@ public record PromptlineSerdes(
         AvroSerde<DeadLetter> deadLetter,
         AvroSerde<Quota> quota,
         AvroSerde<CostRollup> costRollup,
-        AvroSerde<SpendTotal> spend) {
+        AvroSerde<SpendTotal> spend,
+        AvroSerde<BatchJobStatus> batchJob,
+        AvroSerde<BatchCommand> batchCommand) {
 
     public static PromptlineSerdes create(SchemaRegistryClient registry, boolean autoRegister) {
         return new PromptlineSerdes(registry,
@@ -28,6 +32,8 @@ public record PromptlineSerdes(
                 new AvroSerde<>(registry, DeadLetter.class, autoRegister),
                 new AvroSerde<>(registry, Quota.class, autoRegister),
                 new AvroSerde<>(registry, CostRollup.class, autoRegister),
-                new AvroSerde<>(registry, SpendTotal.class, autoRegister));
+                new AvroSerde<>(registry, SpendTotal.class, autoRegister),
+                new AvroSerde<>(registry, BatchJobStatus.class, autoRegister),
+                new AvroSerde<>(registry, BatchCommand.class, autoRegister));
     }
 }

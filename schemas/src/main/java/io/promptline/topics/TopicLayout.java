@@ -9,8 +9,8 @@ import java.util.Map;
 
 /**
  * Every topic a Promptline deployment uses, with its settings: request tiers, the delay ladder,
- * results, costs and dead letters (deleted after their retention), and the compacted tables
- * (quotas, spend, hourly roll-ups). The local stack, the tests and the benchmark create topics
+ * results, costs and dead letters (deleted after their retention), batch-job commands, and the
+ * compacted tables (quotas, spend, hourly roll-ups, batch-job states). The local stack, the tests and the benchmark create topics
  * from here; {@code ops/topics.sh} documents the same for a shared cluster.
  */
 public final class TopicLayout {
@@ -41,6 +41,8 @@ public final class TopicLayout {
         out.add(compacted(topics.spend(), partitions, replicas));
         out.add(compacted(topics.costsHourly(), partitions, replicas));
         out.add(compacted(topics.imports(), 1, replicas));
+        out.add(compacted(topics.batchJobs(), partitions, replicas));
+        out.add(deleted(topics.batchCommands(), partitions, replicas, 7 * DAY_MS));
         return out;
     }
 

@@ -72,6 +72,20 @@ public record Topics(String base) {
         return base + ".imports";
     }
 
+    /** The state of each batch job (BatchJobStatus, compacted, keyed by job id), written by the processor. */
+    public String batchJobs() {
+        return base + ".batch.jobs";
+    }
+
+    /**
+     * Commands for batch jobs (BatchCommand, keyed by job id), read by the batch tier's tasks: a
+     * command goes to the partition of the job's task, so the topic has as many partitions as the
+     * tier's by-tenant repartition topic.
+     */
+    public String batchCommands() {
+        return base + ".batch.commands";
+    }
+
     /** A rung of the retry delay ladder, e.g. {@code llm.retry.10s}. */
     public String retry(Duration delay) {
         return base + ".retry." + DurationFormat.compact(delay);

@@ -142,14 +142,14 @@ class ConfluentWireFormatTest {
 
     @Test
     void shouldReadRecordsWrittenWithAnOlderCompatibleSchema() throws Exception {
-        // Given a writer schema from before `fallback_reason`, `metadata` and `usage.estimated` existed
+        // Given a writer schema from before `fallback_reason`, `metadata`, `usage.estimated`, the billing mode and the cache writes existed
         String topic = topic();
         Schema current = PromptResult.getClassSchema();
         Schema currentUsage = current.getField("usage").schema();
         Schema oldUsage = Schema.createRecord(currentUsage.getName(), currentUsage.getDoc(), currentUsage.getNamespace(), false,
-                currentUsage.getFields().stream().filter(f -> !f.name().equals("estimated")).map(f -> new Schema.Field(f, f.schema())).toList());
+                currentUsage.getFields().stream().filter(f -> !f.name().equals("estimated") && !f.name().equals("cache_write_tokens")).map(f -> new Schema.Field(f, f.schema())).toList());
         List<Schema.Field> fields = current.getFields().stream()
-                .filter(f -> !f.name().equals("fallback_reason") && !f.name().equals("metadata"))
+                .filter(f -> !List.of("fallback_reason", "metadata", "calls_unconfirmed", "billing_mode", "batch_id").contains(f.name()))
                 .map(f -> f.name().equals("usage") ? new Schema.Field(f, oldUsage) : new Schema.Field(f, f.schema())).toList();
         Schema old = Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(), false, fields);
         assertThat(old.getField("metadata")).isNull();
@@ -187,5 +187,9 @@ class ConfluentWireFormatTest {
         assertThat(read.getFallbackReason()).isNull();
         assertThat(read.getUsage().getPromptTokens()).isEqualTo(10L);
         assertThat(read.getUsage().getEstimated()).isFalse();
+        assertThat(read.getUsage().getCacheWriteTokens()).isZero();
+        assertThat(read.getBillingMode()).isEqualTo(io.promptline.avro.BillingMode.SYNC);
+        assertThat(read.getCallsUnconfirmed()).isZero();
+        assertThat(read.getBatchId()).isNull();
     }
 }

@@ -3,6 +3,8 @@ package io.promptline.processor.config;
 import io.promptline.avro.Priority;
 import io.promptline.config.ConfigSources;
 import io.promptline.config.PromptlineConfig;
+import io.promptline.pricing.PriceTable;
+import io.promptline.processor.cost.Billing;
 import io.promptline.processor.provider.Endpoint;
 import io.promptline.processor.ratelimit.Limits;
 import io.promptline.processor.retry.RetryPolicy;
@@ -22,6 +24,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Set;
 
 /**
  * The processor's configuration: every key with its default, documentation and validator.
@@ -68,7 +71,27 @@ public final class ProcessorConfig extends PromptlineConfig {
     public static final String ROUTES_CONFIG = "promptline.routing.task.types";
     private static final String ROUTES_DOC = "task_type=model routes for requests that name no model.";
     public static final String PRICE_TABLE_CONFIG = "promptline.processor.price.table";
-    private static final String PRICE_TABLE_DOC = "Path of a price table JSON file; empty uses the built-in table.";
+    private static final String PRICE_TABLE_DOC = "Path of a price table JSON file (rows per provider and model, each with an optional version and effective_from); empty uses the built-in table.";
+    public static final String BATCH_API_MODE_CONFIG = "promptline.processor.batch.api.mode";
+    private static final String BATCH_API_MODE_DOC = "Batch tier requests answered through the provider's Batch API (OpenAI Files + Batches: half price, results within 24 h): 'off'; 'opt-in', only requests with batch_api=true; 'default', every batch-tier request unless batch_api=false. Requests whose deadline is nearer than promptline.processor.batch.api.min.deadline.ms always go the synchronous way.";
+    public static final String BATCH_API_TENANTS_CONFIG = "promptline.processor.batch.api.tenants";
+    private static final String BATCH_API_TENANTS_DOC = "Tenants whose requests may use the Batch API; empty: every tenant.";
+    public static final String BATCH_API_MIN_DEADLINE_MS_CONFIG = "promptline.processor.batch.api.min.deadline.ms";
+    private static final String BATCH_API_MIN_DEADLINE_MS_DOC = "A request with a deadline is sent through the Batch API only if the deadline is at least this far away (the provider's completion window is 24 h).";
+    public static final String BATCH_API_MAX_REQUESTS_CONFIG = "promptline.processor.batch.api.max.requests.per.job";
+    private static final String BATCH_API_MAX_REQUESTS_DOC = "Requests per batch job at most (OpenAI allows 50,000).";
+    public static final String BATCH_API_MAX_BYTES_CONFIG = "promptline.processor.batch.api.max.bytes.per.job";
+    private static final String BATCH_API_MAX_BYTES_DOC = "Bytes of a job's JSONL input file at most (OpenAI allows 200 MB).";
+    public static final String BATCH_API_GATHER_MS_CONFIG = "promptline.processor.batch.api.gather.ms";
+    private static final String BATCH_API_GATHER_MS_DOC = "How long a job gathers requests before it is submitted (unless it fills up first).";
+    public static final String BATCH_API_MAX_OPEN_JOBS_CONFIG = "promptline.processor.batch.api.max.open.jobs";
+    private static final String BATCH_API_MAX_OPEN_JOBS_DOC = "Jobs a task keeps submitted and unfinished at the provider at once; further full jobs wait.";
+    public static final String BATCH_API_POLL_MS_CONFIG = "promptline.processor.batch.api.poll.ms";
+    private static final String BATCH_API_POLL_MS_DOC = "How often a submitted job's status is asked for.";
+    public static final String BATCH_API_ON_FAILURE_CONFIG = "promptline.processor.batch.api.on.failure";
+    private static final String BATCH_API_ON_FAILURE_DOC = "Where a request goes whose batch line did not answer for a reason a retry may fix (the job expired or was cancelled, a 5xx or 429 line, a line missing from the output): 'sync', called synchronously at the full price; 'dlq', dead-lettered. Lines refused for the request itself (400, content policy) are dead-lettered either way.";
+    public static final String UNPRICED_MODELS_CONFIG = "promptline.processor.unpriced.models";
+    private static final String UNPRICED_MODELS_DOC = "A request for a model the price table does not price: 'reject' dead-letters it as INVALID_REQUEST without a call; 'record' calls it and records its cost event as unpriced (cost 0, currency XXX, unpriced=true), counted by promptline_unpriced_calls_total and alerted on.";
 
     public static final String MAX_REQUEST_BYTES_CONFIG = "promptline.processor.max.request.bytes";
     private static final String MAX_REQUEST_BYTES_DOC = "A request larger than this (its serialized bytes) goes to the DLQ as INVALID_REQUEST without a call; an answer larger than this too. The pending store's changelog and the producer's max.request.size are sized for it (this + 128 KiB); raise the topics' max.message.bytes with it.";
@@ -145,6 +168,25 @@ public final class ProcessorConfig extends PromptlineConfig {
                         }
                     }, Importance.MEDIUM, ROUTES_DOC)
             .define(PRICE_TABLE_CONFIG, Type.STRING, "", Importance.MEDIUM, PRICE_TABLE_DOC)
+            .define(BATCH_API_MODE_CONFIG, Type.STRING, "off", ConfigDef.CaseInsensitiveValidString.in("off", "opt-in", "default"),
+                    Importance.MEDIUM, BATCH_API_MODE_DOC)
+            .define(BATCH_API_TENANTS_CONFIG, Type.LIST, "", Importance.LOW, BATCH_API_TENANTS_DOC)
+            .define(BATCH_API_MIN_DEADLINE_MS_CONFIG, Type.LONG, 25 * 3_600_000L, Range.atLeast(0), Importance.LOW, BATCH_API_MIN_DEADLINE_MS_DOC)
+            .define(BATCH_API_MAX_REQUESTS_CONFIG, Type.INT, 50_000, Range.between(1, 50_000), Importance.LOW, BATCH_API_MAX_REQUESTS_DOC)
+            .define(BATCH_API_MAX_BYTES_CONFIG, Type.LONG, 190_000_000L, Range.between(1024, 200_000_000L), Importance.LOW,
+                    BATCH_API_MAX_BYTES_DOC)
+            .define(BATCH_API_GATHER_MS_CONFIG, Type.LONG, 60_000L, Range.atLeast(0), Importance.LOW, BATCH_API_GATHER_MS_DOC)
+            .define(BATCH_API_MAX_OPEN_JOBS_CONFIG, Type.INT, 4, Range.between(1, 1_000), Importance.LOW, BATCH_API_MAX_OPEN_JOBS_DOC)
+            .define(BATCH_API_POLL_MS_CONFIG, Type.LONG, 30_000L, Range.atLeast(10), Importance.LOW, BATCH_API_POLL_MS_DOC)
+            .define(BATCH_API_ON_FAILURE_CONFIG, Type.STRING, "sync", ConfigDef.CaseInsensitiveValidString.in("sync", "dlq"),
+                    Importance.LOW, BATCH_API_ON_FAILURE_DOC)
+            .define(UNPRICED_MODELS_CONFIG, Type.STRING, "reject", (name, value) -> {
+                try {
+                    Billing.UnpricedPolicy.parse((String) value);
+                } catch (IllegalArgumentException e) {
+                    throw new ConfigException(name, value, e.getMessage());
+                }
+            }, Importance.MEDIUM, UNPRICED_MODELS_DOC)
             .define(MAX_REQUEST_BYTES_CONFIG, Type.INT, 900_000, Range.between(1024, 64 * 1024 * 1024), Importance.MEDIUM, MAX_REQUEST_BYTES_DOC)
             .define(TENANT_PARTITIONS_CONFIG, Type.INT, 0, Range.between(0, 10_000), Importance.MEDIUM, TENANT_PARTITIONS_DOC)
             .define(INSTANCE_ID_CONFIG, Type.STRING, "", Importance.LOW, INSTANCE_ID_DOC)
@@ -311,6 +353,24 @@ public final class ProcessorConfig extends PromptlineConfig {
 
     public String priceTablePath() {
         return getString(PRICE_TABLE_CONFIG);
+    }
+
+    /** How the batch tier uses the provider's Batch API (off unless configured). */
+    public TierSettings.BatchApi batchApi() {
+        String mode = getString(BATCH_API_MODE_CONFIG).toLowerCase(Locale.ROOT);
+        return new TierSettings.BatchApi(
+                mode.equals("off") ? TierSettings.BatchApi.Mode.OFF : mode.equals("opt-in") ? TierSettings.BatchApi.Mode.OPT_IN
+                        : TierSettings.BatchApi.Mode.DEFAULT,
+                Set.copyOf(getList(BATCH_API_TENANTS_CONFIG).stream().map(String::trim).filter(t -> !t.isEmpty()).toList()),
+                Duration.ofMillis(getLong(BATCH_API_MIN_DEADLINE_MS_CONFIG)), getInt(BATCH_API_MAX_REQUESTS_CONFIG),
+                getLong(BATCH_API_MAX_BYTES_CONFIG), Duration.ofMillis(getLong(BATCH_API_GATHER_MS_CONFIG)),
+                getInt(BATCH_API_MAX_OPEN_JOBS_CONFIG), Duration.ofMillis(getLong(BATCH_API_POLL_MS_CONFIG)),
+                getString(BATCH_API_ON_FAILURE_CONFIG).equalsIgnoreCase("sync"), Path.of(stateDir(), "batch-jobs"));
+    }
+
+    /** The price table (the file's, or the built-in one) and what happens to models it does not price. */
+    public Billing billing() {
+        return new Billing(PriceTable.loadOrBuiltIn(priceTablePath()), Billing.UnpricedPolicy.parse(getString(UNPRICED_MODELS_CONFIG)));
     }
 
     /** A fallback endpoint: base URL, provider name and (possibly null) API key. */

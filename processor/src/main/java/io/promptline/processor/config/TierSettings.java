@@ -1,14 +1,18 @@
 package io.promptline.processor.config;
 
 import io.promptline.avro.Priority;
-import io.promptline.processor.cost.PriceTable;
+import io.promptline.avro.PromptRequest;
+import io.promptline.processor.cost.Billing;
 import io.promptline.processor.ratelimit.Limits;
 import io.promptline.processor.retry.RetryPolicy;
 import io.promptline.processor.routing.ContextRouting;
 import io.promptline.processor.routing.Router;
 import io.promptline.registry.SchemaRegistryClient;
 
+import java.nio.file.Path;
 import java.time.Duration;
+import java.time.Instant;
+import java.util.Set;
 
 /**
  * What a tier's dispatch tasks need besides the shared {@code CallGateway}.
@@ -20,9 +24,50 @@ import java.time.Duration;
  * @param rateLimits      the tier's default tenant limits and how waiting for them works
  * @param intake          what intake takes in and where it sends each tenant
  */
-public record TierSettings(Priority tier, SchemaRegistryClient registry, Router router, ContextRouting context, PriceTable prices,
+public record TierSettings(Priority tier, SchemaRegistryClient registry, Router router, ContextRouting context, Billing billing,
                            int maxPending, Duration drainInterval, Duration maxBlock, Duration dedupeRetention,
-                           RetryPolicy retry, RateLimits rateLimits, Intake intake) {
+                           RetryPolicy retry, RateLimits rateLimits, Intake intake, BatchApi batchApi) {
+
+    public TierSettings(Priority tier, SchemaRegistryClient registry, Router router, ContextRouting context, Billing billing,
+                        int maxPending, Duration drainInterval, Duration maxBlock, Duration dedupeRetention,
+                        RetryPolicy retry, RateLimits rateLimits, Intake intake) {
+        this(tier, registry, router, context, billing, maxPending, drainInterval, maxBlock, dedupeRetention, retry, rateLimits, intake,
+                BatchApi.off());
+    }
+
+    /** With another Batch API policy. */
+    public TierSettings withBatchApi(BatchApi b) {
+        return new TierSettings(tier, registry, router, context, billing, maxPending, drainInterval, maxBlock, dedupeRetention, retry,
+                rateLimits, intake, b);
+    }
+
+    /**
+     * How the batch tier uses a provider Batch API.
+     *
+     * @param tenants        the tenants that may use it; empty: all
+     * @param minDeadline    a request due sooner than this is called synchronously
+     * @param gather         how long a job gathers requests before it is submitted (unless full first)
+     * @param maxOpenJobs    jobs a task keeps submitted and unfinished at once
+     * @param retryToSync    a line that failed for a reason a retry may fix is called synchronously (else dead-lettered)
+     * @param workDir        where job files (input JSONL, downloaded output) are written
+     */
+    public record BatchApi(Mode mode, Set<String> tenants, Duration minDeadline, int maxRequestsPerJob, long maxBytesPerJob,
+                           Duration gather, int maxOpenJobs, Duration pollInterval, boolean retryToSync, Path workDir) {
+        public enum Mode { OFF, OPT_IN, DEFAULT }
+
+        public static BatchApi off() {
+            return new BatchApi(Mode.OFF, Set.of(), Duration.ofHours(25), 50_000, 190_000_000L, Duration.ofMinutes(1), 4,
+                    Duration.ofSeconds(30), true, Path.of(System.getProperty("java.io.tmpdir"), "promptline-batch-jobs"));
+        }
+
+        /** Whether a batch-tier request may go through the Batch API: by the mode, its own flag, its tenant and its deadline. */
+        public boolean admits(PromptRequest r, Instant now) {
+            if (mode == Mode.OFF || Boolean.FALSE.equals(r.getBatchApi())) return false;
+            if (mode == Mode.OPT_IN && !Boolean.TRUE.equals(r.getBatchApi())) return false;
+            if (!tenants.isEmpty() && !tenants.contains(r.getTenant())) return false;
+            return r.getDeadline() == null || !r.getDeadline().isBefore(now.plus(minDeadline));
+        }
+    }
 
     /**
      * @param maxRequestBytes  a request larger than this (serialized) is dead-lettered as INVALID_REQUEST; stores, the

@@ -4,10 +4,13 @@ import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.PromptRequest;
 import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.provider.CallGateway;
-import io.promptline.processor.provider.ChatCall;
 import io.promptline.processor.ratelimit.RateLimiter;
 
+import io.promptline.processor.provider.Completion;
+
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Function;
 
 /**
@@ -61,12 +64,26 @@ final class CallScheduler {
         }
     }
 
-    /** Loads stored requests into the lines while the task has room (after a recovery, or once it was full). */
-    void refill() {
-        if (!pending.hasUnloaded()) return;
+    /**
+     * Loads stored requests into the lines while the task has room (after a recovery, or once it was
+     * full). An entry whose call another lifetime made and lost is billed by estimate before it is
+     * called again; the answers another lifetime handed over are returned, to be applied without a call.
+     */
+    List<Completion> refill() {
+        if (!pending.hasUnloaded()) return List.of();
         long now = gateway.clock().millis();
         int room = settings.maxPending() - pending.loadedCount();
-        for (PendingCall pc : pending.load(room, decoder)) enqueue(pc, now);
+        List<Completion> handedOver = new ArrayList<>();
+        for (PendingCalls.Loaded l : pending.load(room, decoder)) {
+            if (l.answer() != null) {
+                Handover.Answer a = l.answer();
+                handedOver.add(new Completion(a.requestId(), a.attempt(), a.startedAt(), a.outcome(), a.provider(), a.fallbackReason()));
+                continue;
+            }
+            if (l.fate() == Handover.Fate.UNCONFIRMED) ends.unconfirmed(l.pc(), gateway.provider(), settings.rateLimits().completionEstimate());
+            enqueue(l.pc(), now);
+        }
+        return handedOver;
     }
 
     /** Queues a loaded request behind its tenant's earlier ones; the tenant is due at {@code readyAt} at the latest. */
@@ -99,7 +116,7 @@ final class CallScheduler {
             }
             CallGateway.Start started;
             try {
-                started = gateway.tryStart(call(pc), pc.attempts(), settings.tier(), completions::offer);
+                started = gateway.tryStart(pc.chatCall(), pc.attempts(), settings.tier(), completions::offer);
             } catch (RuntimeException e) {
                 queue.removeHead(tenant, now);
                 limiter.giveUp(tenant, pc.reservation());
@@ -115,11 +132,6 @@ final class CallScheduler {
             limiter.tryStart(tenant, pc.reservation());
             queue.removeHead(tenant, limiter.nextStart(tenant));
         }
-    }
-
-    private static ChatCall call(PendingCall pc) {
-        PromptRequest r = pc.request();
-        return new ChatCall(r.getRequestId(), pc.model(), r.getMessages(), r.getTemperature(), r.getMaxTokens(), r.getResponseFormat());
     }
 
     /** A request whose deadline passed while it waited is dead-lettered without a call. */

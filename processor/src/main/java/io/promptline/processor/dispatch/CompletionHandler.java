@@ -61,6 +61,11 @@ final class CompletionHandler {
 
     void apply(Completion c) {
         gateway.completionHandled();
+        applyHandedOver(c);
+    }
+
+    /** Applies a completion that is not one of this lifetime's calls in flight (another lifetime handed it over). */
+    void applyHandedOver(Completion c) {
         PendingCall found = pending.get(c.requestId());
         if (found == null || found.attempts() != c.attempt()) return; // superseded call (re-dispatched); already applied
         PendingCall pc = found.withFirstAttemptAt(c.startedAt());
@@ -103,7 +108,7 @@ final class CompletionHandler {
         refused.remove(c.requestId());
         Optional<String> larger = settings.context().fallback(pc.model());
         if (f.category() == ErrorCategory.CONTEXT_LENGTH && larger.isPresent()
-                && settings.prices().find(gateway.provider(), larger.get()).isPresent()) {
+                && settings.billing().callable(gateway.provider(), larger.get(), gateway.clock().instant())) {
             // Another call: it takes a new place in the tenant's line like any other.
             PendingCall next = pc.rerouted(larger.get(), "context_length_exceeded from " + c.provider() + " on " + pc.model()
                     + "; routed to " + larger.get()).withReservation(limiter.reserve(tenant, pc.reservation().tokens()));

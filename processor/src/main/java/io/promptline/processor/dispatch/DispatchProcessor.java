@@ -1,8 +1,11 @@
 package io.promptline.processor.dispatch;
 
+import io.promptline.avro.BatchCommand;
+import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
 import io.promptline.avro.Quota;
 import io.promptline.avro.SpendTotal;
+import io.promptline.processor.batch.BatchJobs;
 import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.intake.AdmissionPolicy;
 import io.promptline.processor.intake.Claims;
@@ -11,7 +14,9 @@ import io.promptline.processor.intake.TenantRouter;
 import io.promptline.processor.output.Origin;
 import io.promptline.processor.output.TaskOutputs;
 import io.promptline.processor.provider.CallGateway;
+import io.promptline.processor.provider.CallOutcome;
 import io.promptline.processor.provider.Completion;
+import io.promptline.processor.provider.VertxChatClient;
 import io.promptline.processor.quota.Budgets;
 import io.promptline.processor.quota.QuotaView;
 import io.promptline.processor.ratelimit.BucketStore;
@@ -31,6 +36,9 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
 
@@ -54,7 +62,7 @@ import java.util.concurrent.ThreadLocalRandom;
  * On (re)assignment, init() finds whatever a previous owner left pending and calls again; a
  * request parked in the ladder is only marked, and comes back through the relay.
  */
-public final class DispatchProcessor implements Processor<byte[], byte[], Object, Object> {
+public final class DispatchProcessor implements Processor<byte[], byte[], Object, Object>, Handover.Task {
     public static final String PENDING_STORE = "pending-calls";
     /** request_id → marker of a request waiting in the delay ladder. */
     public static final String PARKED_STORE = "parked-requests";
@@ -68,6 +76,10 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     public static final String QUOTAS_STORE = "quotas";
     /** Global: the spend topic (tenant|currency|period → SpendTotal). */
     public static final String SPEND_STORE = "spend";
+    /** Batch tier with the Batch API on: job key → batch job. */
+    public static final String BATCH_JOBS_STORE = "batch-jobs";
+    /** Batch tier with the Batch API on: request_id → its job and the admitted request. */
+    public static final String BATCH_MEMBERS_STORE = "batch-members";
     private static final Logger log = LoggerFactory.getLogger(DispatchProcessor.class);
     /** A tier whose tasks waited for room this recently is treated as saturated. */
     private static final Duration SATURATED_WINDOW = Duration.ofSeconds(1);
@@ -75,6 +87,12 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     private final CallGateway gateway;
     private final TierSettings settings;
     private final RequestDecoder decoder;
+    /** The topic of batch-job commands, or null when this task runs no batch jobs. */
+    private final String batchCommands;
+    /** Where this task hands over when let go, and takes over what another lifetime handed over; null: nothing is handed over. */
+    private final Handover.Channel handover;
+    private volatile boolean letGo;
+    private BatchJobs batch;
     private ProcessorContext<Object, Object> ctx;
     private PendingCalls pending;
     private Claims claims;
@@ -85,11 +103,27 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     private CallScheduler scheduler;
     private CompletionHandler handler;
     private SkipCounts skips;
+    private AvroDeserializer<BatchCommand> commandDecoder;
 
     public DispatchProcessor(CallGateway gateway, TierSettings settings) {
+        this(gateway, settings, null, null);
+    }
+
+    /**
+     * @param batchCommands the topic of batch-job commands when this tier runs batch jobs, else null
+     * @param handover      the tier's hand-over channel, or null
+     */
+    public DispatchProcessor(CallGateway gateway, TierSettings settings, String batchCommands, Handover.Channel handover) {
         this.gateway = gateway;
         this.settings = settings;
         this.decoder = new RequestDecoder(settings.registry(), settings.intake().maxRequestBytes());
+        this.batchCommands = batchCommands;
+        this.handover = handover;
+    }
+
+    /** Whether a tier's tasks gather requests into provider batch jobs. */
+    public static boolean runsBatchJobs(TierSettings settings) {
+        return settings.tier() == Priority.BATCH && settings.batchApi().mode() != TierSettings.BatchApi.Mode.OFF;
     }
 
     @Override
@@ -101,8 +135,23 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         // A new lifetime of the task: entries another lifetime wrote may have had their calls started.
         this.pending = new PendingCalls(context.getStateStore(PENDING_STORE), context.getStateStore(PARKED_STORE), settings.maxPending(),
                 ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE));
-        this.claims = new Claims(context.getStateStore(COMPLETED_STORE), settings.dedupeRetention(), pending);
-        this.admission = new AdmissionPolicy(settings.router(), settings.context(), settings.prices(),
+        this.claims = new Claims(context.getStateStore(COMPLETED_STORE), settings.dedupeRetention(), new Claims.Held() {
+            @Override
+            public boolean admitted(String requestId) {
+                return pending.admitted(requestId) || batch != null && batch.holds(requestId);
+            }
+
+            @Override
+            public java.util.OptionalInt parkedAfter(String requestId) {
+                return pending.parkedAfter(requestId);
+            }
+
+            @Override
+            public void unpark(String requestId) {
+                pending.unpark(requestId);
+            }
+        });
+        this.admission = new AdmissionPolicy(settings.router(), settings.context(), settings.billing(),
                 settings.rateLimits().completionEstimate(), gateway.provider(), new Budgets(quotas, context.getStateStore(SPEND_STORE),
                 new AvroDeserializer<>(settings.registry(), SpendTotal.class), SPEND_STORE));
         this.limiter = new RateLimiter(BucketStore.of(context.getStateStore(RATE_STORE)), tenant -> quotas.limits(tenant, settings.tier()),
@@ -111,12 +160,24 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
                 new Ladder(context, settings.tier(), gateway.metrics()), clock);
         this.completions = new TaskCompletions(gateway);
         this.skips = new SkipCounts(context.getStateStore(SKIPS_STORE));
+        this.commandDecoder = new AvroDeserializer<>(settings.registry(), BatchCommand.class);
         gateway.metrics().addDuplicateCounts(settings.tier(), SkipCounts.REASONS, skips);
         this.scheduler = new CallScheduler(settings, gateway, limiter, pending, completions, ends,
                 wire -> decoder.request(settings.tier().name(), wire));
         this.handler = new CompletionHandler(settings, gateway, limiter, pending, scheduler, ends);
+        if (batchCommands != null) {
+            if (gateway.batchApi() == null) throw new IllegalStateException("the batch tier runs batch jobs but no Batch API client is set");
+            BatchSpill spill = new BatchSpill(wire -> decoder.request(settings.tier().name(), wire), pending, limiter, scheduler, ends,
+                    settings.rateLimits().completionEstimate());
+            this.batch = new BatchJobs(context.getStateStore(BATCH_JOBS_STORE), context.getStateStore(BATCH_MEMBERS_STORE),
+                    gateway.batchApi(), settings.batchApi(), settings.tier(), context.taskId().partition(), clock, gateway.metrics(), spill,
+                    spill);
+            batch.recover();
+        }
         pending.recover();
-        if (pending.hasUnloaded()) log.info("Task {} ({}): calling again what a previous owner left pending", ctx.taskId(), settings.tier());
+        takeOver();
+        letGo = false;
+        if (handover != null) handover.attach(ctx.taskId().partition(), this);
         // Nothing is forwarded from init(): the first punctuation (a few ms away) starts the calls.
         context.schedule(settings.drainInterval(), PunctuationType.WALL_CLOCK_TIME, ts -> punctuate());
     }
@@ -124,6 +185,10 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     @Override
     public void process(Record<byte[], byte[]> record) {
         RecordMetadata m = ctx.recordMetadata().orElseThrow();
+        if (batchCommands != null && batchCommands.equals(m.topic())) {
+            batchCommand(record, new Origin(m.topic(), m.partition(), m.offset()));
+            return;
+        }
         Origin here = TenantRouter.origin(record.headers(), new Origin(m.topic(), m.partition(), m.offset()));
         Instant now = gateway.clock().instant();
         RequestDecoder.Intake intake = decoder.decode(record.value(), record.headers(), here);
@@ -158,8 +223,19 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
             return;
         }
         AdmissionPolicy.Admit admit = (AdmissionPolicy.Admit) decision;
+        if (batch != null && back == null && settings.batchApi().admits(request, now)) {
+            // Through the provider's Batch API: no rate-limit turn (the provider's batch pool is its own), a job to wait in. A
+            // request back from the delay ladder stays synchronous: it was called so (first, or after its batch line failed).
+            PendingCall member = new PendingCall(request, record.value(), admit.model(), origin, 1, 0, 0, now.toEpochMilli(),
+                    new Reservation(0, 0, 0), admit.fallbackReason(), pending.lifetime());
+            byte[] stored = member.encode();
+            batch.add(request.getRequestId(), gateway.batchApi().provider(), admit.model(), stored,
+                    VertxChatClient.body(member.chatCall()).encode().length() + 96L);
+            return;
+        }
         Reservation reservation = kept != null ? kept : limiter.reserve(request.getTenant(), admit.estimatedTokens());
-        PendingCall pc = new PendingCall(request, record.value(), admit.model(), origin, callsMade + 1, first, now.toEpochMilli(),
+        int unconfirmed = back == null ? 0 : back.unconfirmed();
+        PendingCall pc = new PendingCall(request, record.value(), admit.model(), origin, callsMade + 1, unconfirmed, first, now.toEpochMilli(),
                 reservation, admit.fallbackReason(), pending.lifetime());
         long startsAt = limiter.estimatedStart(request.getTenant(), reservation);
         if (startsAt - now.toEpochMilli() > settings.rateLimits().maxHold().toMillis()) {
@@ -189,8 +265,9 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
             handler.apply(c);
             applied++;
         }
-        scheduler.refill();
+        for (Completion handedOver : scheduler.refill()) handler.applyHandedOver(handedOver);
         scheduler.startDue();
+        if (batch != null) batch.tick();
         deadLetterUnreadable();
         // While the tier is saturated its tasks wait for room in process(); one stream thread's tasks
         // share one transaction, so what is written here would stay uncommitted through those waits,
@@ -198,6 +275,68 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         // read_committed readers (the last stable offset). So commit at once (Kafka Streams does, right
         // after this punctuation) whenever the tier has waited lately.
         if (applied > 0 && gateway.waitedWithin(settings.tier(), SATURATED_WINDOW)) ctx.commit();
+    }
+
+    /** Reads what the lifetimes that wrote the pending entries handed over (nothing, if they crashed). */
+    private void takeOver() {
+        java.util.Set<Long> lifetimes = pending.foreignLifetimes();
+        if (lifetimes.isEmpty()) return;
+        Handover.Takeover t = Handover.Takeover.NOTHING;
+        if (handover != null) {
+            try {
+                t = Handover.takeover(handover.read(ctx.taskId().partition()), lifetimes);
+            } catch (RuntimeException e) {
+                log.error("Task {} ({}): cannot read what the previous owner handed over ({}); its open calls count as possibly made",
+                        ctx.taskId(), settings.tier(), e.getMessage());
+            }
+        }
+        pending.takeOver(t);
+        log.info("Task {} ({}): taking over entries of {} earlier lifetimes; handed over: {} answers, {} of {} lifetimes summarized",
+                ctx.taskId(), settings.tier(), lifetimes.size(), t.answers().size(), t.summaries().size(), lifetimes.size());
+    }
+
+    @Override
+    public void awaitCalls(long deadlineNanos) throws InterruptedException {
+        if (completions == null) return;
+        while (completions.size() < pending.startedCount()) {
+            long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+            if (left <= 0) return;
+            completions.awaitMoreThan(completions.size(), Math.min(left, 50));
+        }
+    }
+
+    @Override
+    public void letGo() {
+        letGo = true;
+    }
+
+    /**
+     * Closing after being let go: the calls that came back but were not applied are handed over with
+     * their answers, and the other started calls are listed (lost or failed), for the next owner.
+     */
+    private void handOver() {
+        List<Completion> arrived = completions.closeAndDrain();
+        List<Handover.Answer> answers = new ArrayList<>();
+        Map<String, Integer> failed = new HashMap<>();
+        Map<String, Integer> unconfirmed = pending.startedCalls();
+        for (Completion c : arrived) {
+            PendingCall pc = pending.get(c.requestId());
+            if (pc == null || pc.attempts() != c.attempt()) continue; // superseded
+            unconfirmed.remove(c.requestId());
+            if (c.outcome() instanceof CallOutcome.Success s) {
+                answers.add(new Handover.Answer(pending.lifetime(), c.requestId(), c.attempt(), c.startedAt(), c.provider(), c.fallbackReason(), s));
+            } else {
+                failed.put(c.requestId(), c.attempt());
+            }
+        }
+        try {
+            handover.write(ctx.taskId().partition(), Handover.encode(pending.lifetime(), answers, unconfirmed, failed, 10_000));
+            log.info("Task {} ({}) handed over: {} answers, {} calls without answer, {} failed", ctx.taskId(), settings.tier(),
+                    answers.size(), unconfirmed.size(), failed.size());
+        } catch (RuntimeException e) {
+            log.error("Task {} ({}): cannot hand over ({}); its next owner counts its open calls as possibly made", ctx.taskId(),
+                    settings.tier(), e.getMessage());
+        }
     }
 
     private void deadLetterUnreadable() {
@@ -208,12 +347,34 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
 
     @Override
     public void close() {
-        // Completions not yet applied are dropped (now or on arrival): their pending entries stay in
-        // the store and the task's next lifetime or owner calls again. The in-memory mirror is
-        // cleared, because Kafka Streams may init() this same object again after a dirty close.
-        if (completions != null) completions.close();
+        // Completions not yet applied are handed over when the task was let go cleanly (a rebalance
+        // after its wait, a graceful stop), else dropped (now or on arrival): their pending entries stay
+        // in the store and the task's next lifetime or owner calls again, billing a lost call by
+        // estimate. The in-memory mirror is cleared, because Kafka Streams may init() this same object
+        // again after a dirty close.
+        if (handover != null && ctx != null) handover.detach(ctx.taskId().partition(), this);
+        if (letGo && handover != null && completions != null && pending != null) handOver();
+        else if (completions != null) completions.close();
         if (skips != null) gateway.metrics().removeDuplicateCounts(settings.tier(), skips);
         if (pending != null) pending.clear();
         if (scheduler != null) scheduler.clear();
+        if (batch != null) batch.close();
+    }
+
+    /** An operator's command for one of this task's batch jobs; an unreadable one is dead-lettered. */
+    private void batchCommand(Record<byte[], byte[]> record, Origin here) {
+        BatchCommand command;
+        try {
+            command = commandDecoder.deserialize(batchCommands, record.value());
+        } catch (RuntimeException e) {
+            ends.malformed(record.key(), record.value(), "unreadable batch command: " + e.getMessage(), here);
+            return;
+        }
+        if (command == null || !"CANCEL".equalsIgnoreCase(command.getAction())) {
+            ends.malformed(record.key(), record.value(), "unknown batch command " + (command == null ? "(empty)" : command.getAction())
+                    + "; known: CANCEL", here);
+            return;
+        }
+        batch.cancel(command.getJobId(), command.getRequestedBy() == null ? "an operator" : command.getRequestedBy());
     }
 }

@@ -2,6 +2,7 @@ package io.promptline.processor.dispatch;
 
 import io.promptline.avro.PromptRequest;
 import io.promptline.processor.output.Origin;
+import io.promptline.processor.provider.ChatCall;
 import io.promptline.processor.ratelimit.Reservation;
 
 import java.io.ByteArrayInputStream;
@@ -17,57 +18,75 @@ import java.util.function.Function;
  * pending store, keyed by request_id. It is written before the call starts, so whoever owns the
  * task after a crash or rebalance finds it and calls again.
  *
- * <p>Stored ({@link #encode()}) as {@code [4][lifetime][attempts][firstAttemptAt][admittedAt][origin
+ * <p>Stored ({@link #encode()}) as {@code [5][lifetime][attempts][unconfirmed][firstAttemptAt][admittedAt][origin
  * topic, partition, offset][model][reservation][fallbackReason or ""][request wire bytes]}; formats
- * 1 (without lifetime, reservation and fallback) and 2 (without lifetime) are still read, as of no
- * lifetime. The request keeps its original Confluent wire format, so it decodes with the registry
+ * 1 (without lifetime, reservation and fallback), 2 (without lifetime) and 4 (without unconfirmed) are
+ * still read, older ones as of no lifetime. The request keeps its original Confluent wire format, so it decodes with the registry
  * like any record.
  *
- * <p>{@code lifetime} names the task lifetime that wrote the entry: an entry of another lifetime may
- * have had its call started before a crash or rebalance, so it is called again under the next
- * attempt number ({@link #inLifetime}); one written in this lifetime and not yet loaded (the
- * task was full) never started.
+ * <p>{@code lifetime} names the task lifetime that holds the entry ({@link #UNLOADED} for one
+ * stored while its task was full, which no lifetime has started): what another lifetime handed
+ * over ({@link Handover}) tells whether its call answered, was lost, failed or never started.
  *
  * @param requestWire    the request as read from the topic
  * @param model          the model to call (routing and context fallbacks applied)
  * @param attempts       the number of the call this entry is for (calls before it: attempts - 1)
+ * @param unconfirmed    calls before it whose answers were lost (made by a lifetime that crashed or handed the task over
+ *                       before they answered); each got a cost event marked unconfirmed
  * @param firstAttemptAt epoch ms of the request's first call, 0 before it
  * @param reservation    its places on the tenant's rate-limit lines
  * @param fallbackReason why the model or provider differs from the request's, or null
  * @param lifetime       the task lifetime that wrote it (0: unknown, an older format)
  */
-record PendingCall(PromptRequest request, byte[] requestWire, String model, Origin origin, int attempts,
+record PendingCall(PromptRequest request, byte[] requestWire, String model, Origin origin, int attempts, int unconfirmed,
                    long firstAttemptAt, long admittedAt, Reservation reservation, String fallbackReason, long lifetime) {
     static final byte VERSION_1 = 1;
     static final byte VERSION_2 = 2;
     /** 4, not 3: byte 3 began the parked markers that older versions kept in the same store. */
-    static final byte VERSION = 4;
+    static final byte VERSION_4 = 4;
+    static final byte VERSION = 5;
+
+    /** The lifetime of an entry stored without being loaded: its call has not started in any lifetime. */
+    static final long UNLOADED = -1;
 
     /**
-     * The entry as this lifetime holds it: one another lifetime wrote may have had its call made,
-     * so its next call has the next number.
+     * The entry as lifetime {@code current} holds it when its call may have been made by another
+     * lifetime: the next call has the next number, and an earlier call whose answer was lost counts
+     * as unconfirmed.
      */
-    PendingCall inLifetime(long current) {
-        if (lifetime == current) return this;
-        return new PendingCall(request, requestWire, model, origin, attempts + 1, firstAttemptAt, admittedAt, reservation, fallbackReason,
-                current);
+    PendingCall calledAgain(long current, boolean answerLost) {
+        return new PendingCall(request, requestWire, model, origin, attempts + 1, answerLost ? unconfirmed + 1 : unconfirmed, firstAttemptAt,
+                admittedAt, reservation, fallbackReason, current);
     }
 
     /** The entry sent to another model, for its next call. */
     PendingCall rerouted(String newModel, String reason) {
-        return new PendingCall(request, requestWire, newModel, origin, attempts + 1, firstAttemptAt, admittedAt, reservation, reason,
-                lifetime);
+        return new PendingCall(request, requestWire, newModel, origin, attempts + 1, unconfirmed, firstAttemptAt, admittedAt, reservation,
+                reason, lifetime);
+    }
+
+    /** The call this entry makes. */
+    ChatCall chatCall() {
+        return new ChatCall(request.getRequestId(), model, request.getMessages(), request.getTemperature(), request.getMaxTokens(),
+                request.getResponseFormat());
+    }
+
+    /** Held by lifetime {@code current} from now on, as the same call (it has not started in another lifetime). */
+    PendingCall heldBy(long current) {
+        return lifetime == current ? this : new PendingCall(request, requestWire, model, origin, attempts, unconfirmed, firstAttemptAt,
+                admittedAt, reservation, fallbackReason, current);
     }
 
     /** With a new place in its tenant's line. */
     PendingCall withReservation(Reservation r) {
-        return new PendingCall(request, requestWire, model, origin, attempts, firstAttemptAt, admittedAt, r, fallbackReason, lifetime);
+        return new PendingCall(request, requestWire, model, origin, attempts, unconfirmed, firstAttemptAt, admittedAt, r, fallbackReason,
+                lifetime);
     }
 
     /** With the first call's start time filled in, if it was not yet known. */
     PendingCall withFirstAttemptAt(long startedAt) {
-        return firstAttemptAt > 0 ? this : new PendingCall(request, requestWire, model, origin, attempts, startedAt, admittedAt,
-                reservation, fallbackReason, lifetime);
+        return firstAttemptAt > 0 ? this : new PendingCall(request, requestWire, model, origin, attempts, unconfirmed, startedAt,
+                admittedAt, reservation, fallbackReason, lifetime);
     }
 
     byte[] encode() {
@@ -76,6 +95,7 @@ record PendingCall(PromptRequest request, byte[] requestWire, String model, Orig
             out.writeByte(VERSION);
             out.writeLong(lifetime);
             out.writeInt(attempts);
+            out.writeInt(unconfirmed);
             out.writeLong(firstAttemptAt);
             out.writeLong(admittedAt);
             out.writeUTF(origin.topic());
@@ -93,15 +113,22 @@ record PendingCall(PromptRequest request, byte[] requestWire, String model, Orig
         return bytes.toByteArray();
     }
 
-    /** Decodes a stored entry (format 1, 2 or 4); {@code decoder} turns the request wire bytes back into a PromptRequest. */
+    /** The lifetime of a stored entry without decoding the rest (0 for the formats without one). */
+    static long storedLifetime(byte[] stored) {
+        if (stored.length < 9 || (stored[0] != VERSION && stored[0] != VERSION_4)) return 0;
+        return java.nio.ByteBuffer.wrap(stored, 1, 8).getLong();
+    }
+
+    /** Decodes a stored entry (format 1, 2, 4 or 5); {@code decoder} turns the request wire bytes back into a PromptRequest. */
     static PendingCall decode(byte[] stored, Function<byte[], PromptRequest> decoder) {
         try (DataInputStream in = new DataInputStream(new ByteArrayInputStream(stored))) {
             byte version = in.readByte();
-            if (version != VERSION && version != VERSION_2 && version != VERSION_1) {
+            if (version != VERSION && version != VERSION_4 && version != VERSION_2 && version != VERSION_1) {
                 throw new IllegalStateException("pending entry has unknown format version " + version);
             }
-            long lifetime = version == VERSION ? in.readLong() : 0;
+            long lifetime = version >= VERSION_4 ? in.readLong() : 0;
             int attempts = in.readInt();
+            int unconfirmed = version >= VERSION ? in.readInt() : 0;
             long first = in.readLong();
             long admitted = in.readLong();
             Origin origin = new Origin(in.readUTF(), in.readInt(), in.readLong());
@@ -114,7 +141,8 @@ record PendingCall(PromptRequest request, byte[] requestWire, String model, Orig
                 if (fallback.isEmpty()) fallback = null;
             }
             byte[] wire = in.readAllBytes();
-            return new PendingCall(decoder.apply(wire), wire, model, origin, attempts, first, admitted, reservation, fallback, lifetime);
+            return new PendingCall(decoder.apply(wire), wire, model, origin, attempts, unconfirmed, first, admitted, reservation, fallback,
+                    lifetime);
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt pending entry", e);
         }

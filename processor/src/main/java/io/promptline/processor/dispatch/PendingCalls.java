@@ -41,10 +41,21 @@ final class PendingCalls implements Claims.Held {
     private boolean unloaded;
     /** Where the next {@link #load} scan starts: the store is read round, from after the last entry loaded. */
     private String cursor;
+    /** The lifetimes other than this one that wrote the entries found by {@link #recover}. */
+    private final Set<Long> foreign = new HashSet<>();
+    /** What those lifetimes handed over. */
+    private Handover.Takeover takeover = Handover.Takeover.NOTHING;
+
+    /**
+     * An entry loaded: its fate when another lifetime wrote it (null otherwise), and the answer that
+     * lifetime handed over when its call answered.
+     */
+    record Loaded(PendingCall pc, Handover.Fate fate, Handover.Answer answer) {
+    }
 
     /**
      * @param capacity admitted entries held in memory at most
-     * @param lifetime this lifetime of the task (see {@link PendingCall#inLifetime})
+     * @param lifetime this lifetime of the task (see {@link PendingCall#lifetime})
      */
     PendingCalls(KeyValueStore<String, byte[]> store, KeyValueStore<String, byte[]> parked, int capacity, long lifetime) {
         this.store = store;
@@ -64,8 +75,13 @@ final class PendingCalls implements Claims.Held {
         try (KeyValueIterator<String, byte[]> it = store.all()) {
             while (it.hasNext()) {
                 var kv = it.next();
-                if (AwaitingMarker.isMarker(kv.value)) legacyMarkers.add(kv.key);
-                else unloaded = true;
+                if (AwaitingMarker.isMarker(kv.value)) {
+                    legacyMarkers.add(kv.key);
+                    continue;
+                }
+                unloaded = true;
+                long l = PendingCall.storedLifetime(kv.value);
+                if (l != lifetime && l != PendingCall.UNLOADED) foreign.add(l);
             }
         }
         for (String id : legacyMarkers) {
@@ -79,8 +95,8 @@ final class PendingCalls implements Claims.Held {
      * the last scan stopped. An entry of another lifetime is rewritten under its next attempt number.
      * A registry that is down is not the entry's fault: that error is thrown.
      */
-    List<PendingCall> load(int max, Function<byte[], PromptRequest> decoder) {
-        List<PendingCall> out = new ArrayList<>();
+    List<Loaded> load(int max, Function<byte[], PromptRequest> decoder) {
+        List<Loaded> out = new ArrayList<>();
         if (!unloaded || max <= 0) return out;
         if (cursor != null && scan(cursor, max, decoder, out)) return out;
         if (!scan(null, max, decoder, out)) unloaded = false; // read the whole store without filling the room: all loaded
@@ -88,7 +104,7 @@ final class PendingCalls implements Claims.Held {
     }
 
     /** Scans from {@code from} (inclusive; null: the start) to the end; true if it stopped because {@code max} were loaded. */
-    private boolean scan(String from, int max, Function<byte[], PromptRequest> decoder, List<PendingCall> out) {
+    private boolean scan(String from, int max, Function<byte[], PromptRequest> decoder, List<Loaded> out) {
         try (KeyValueIterator<String, byte[]> it = from == null ? store.all() : store.range(from, null)) {
             while (it.hasNext()) {
                 var kv = it.next();
@@ -96,10 +112,10 @@ final class PendingCalls implements Claims.Held {
                 cursor = kv.key;
                 try {
                     PendingCall stored = PendingCall.decode(kv.value, decoder);
-                    PendingCall pc = stored.inLifetime(lifetime);
-                    if (pc != stored) store.put(kv.key, pc.encode());
-                    loaded.put(kv.key, pc);
-                    out.add(pc);
+                    Loaded l = takeOver(stored);
+                    if (l.pc() != stored) store.put(kv.key, l.pc().encode());
+                    loaded.put(kv.key, l.pc());
+                    out.add(l);
                 } catch (RegistryException e) {
                     if (!(e instanceof RegistryException.UnknownSchemaId)) throw e;
                     unreadable.put(kv.key, kv.value);
@@ -110,6 +126,43 @@ final class PendingCalls implements Claims.Held {
             }
         }
         return false;
+    }
+
+    /** An entry as this lifetime holds it, by what the lifetime that wrote it handed over. */
+    private Loaded takeOver(PendingCall stored) {
+        if (stored.lifetime() == lifetime) return new Loaded(stored, null, null);
+        if (stored.lifetime() == PendingCall.UNLOADED) return new Loaded(stored.heldBy(lifetime), null, null);
+        Handover.Fate fate = takeover.fate(stored);
+        return switch (fate) {
+            case ANSWERED -> new Loaded(stored.heldBy(lifetime), fate, takeover.answer(stored.request().getRequestId()));
+            case UNCONFIRMED -> new Loaded(stored.calledAgain(lifetime, true), fate, null);
+            case FAILED -> new Loaded(stored.calledAgain(lifetime, false), fate, null);
+            case NOT_STARTED -> new Loaded(stored.heldBy(lifetime), fate, null);
+        };
+    }
+
+    /** The lifetimes other than this one whose entries {@link #recover} found. */
+    Set<Long> foreignLifetimes() {
+        return Set.copyOf(foreign);
+    }
+
+    /** What those lifetimes handed over, consulted as their entries are loaded. */
+    void takeOver(Handover.Takeover handedOver) {
+        this.takeover = handedOver;
+    }
+
+    /** The calls started and not yet applied: request_id → attempt. */
+    Map<String, Integer> startedCalls() {
+        Map<String, Integer> out = new HashMap<>();
+        for (String id : started) {
+            PendingCall pc = loaded.get(id);
+            if (pc != null) out.put(id, pc.attempts());
+        }
+        return out;
+    }
+
+    int startedCount() {
+        return started.size();
     }
 
     long lifetime() {
@@ -124,10 +177,14 @@ final class PendingCalls implements Claims.Held {
     /** Holds an admitted request (new, or with a new attempt number or model), loaded (in the queues) or only stored. */
     void admit(PendingCall pc, boolean load) {
         String id = pc.request().getRequestId();
-        store.put(id, pc.encode());
         started.remove(id);
-        if (load) loaded.put(id, pc);
-        else unloaded = true;
+        if (load) {
+            store.put(id, pc.encode());
+            loaded.put(id, pc);
+        } else {
+            store.put(id, pc.heldBy(PendingCall.UNLOADED).encode());
+            unloaded = true;
+        }
     }
 
     /** The request's call started. */
@@ -200,5 +257,7 @@ final class PendingCalls implements Claims.Held {
         unreadable.clear();
         unloaded = false;
         cursor = null;
+        foreign.clear();
+        takeover = Handover.Takeover.NOTHING;
     }
 }

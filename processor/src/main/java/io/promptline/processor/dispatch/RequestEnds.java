@@ -1,11 +1,11 @@
 package io.promptline.processor.dispatch;
 
+import io.promptline.avro.BatchJobStatus;
 import io.promptline.avro.CostEvent;
 import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.PromptRequest;
 import io.promptline.avro.PromptResult;
 import io.promptline.processor.config.TierSettings;
-import io.promptline.processor.cost.Price;
 import io.promptline.processor.intake.Claims;
 import io.promptline.processor.intake.RequestDecoder;
 import io.promptline.processor.output.DeadLetters;
@@ -24,6 +24,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.function.Supplier;
 
 /**
  * The ways an admitted request leaves its task, each forwarding its output and releasing what the
@@ -51,11 +52,24 @@ final class RequestEnds {
     }
 
     /**
-     * The call answered: a result and its cost event, or, if the answer cannot be recorded (no price,
-     * absurd usage, larger than a record may be), a dead letter that says so.
+     * The call answered: a result and its cost event, or, if the answer cannot be recorded (usage
+     * beyond exact arithmetic, larger than a record may be), a dead letter that says so.
      */
     void answered(PendingCall pc, CallOutcome.Success s, Completion c) {
         Instant now = clock.instant();
+        record(pc, s, c.startedAt(), now, () -> Answers.result(pc, s, c, now), () -> Answers.cost(pc, s, c, settings.billing()));
+    }
+
+    /** A line of a provider batch job answered: a result and its cost event at the batch price. */
+    void answeredInBatch(PendingCall pc, CallOutcome.Success s, String provider, String batchId, long submittedAt) {
+        Instant now = clock.instant();
+        record(pc, s, submittedAt, now, () -> Answers.batchResult(pc, s, provider, batchId, submittedAt, now),
+                () -> Answers.batchCost(pc, s, provider, batchId, submittedAt, settings.billing()));
+    }
+
+    private void record(PendingCall pc, CallOutcome.Success s, long startedAt, Instant now, Supplier<PromptResult> resultOf,
+                        Supplier<CostEvent> costOf) {
+        String id = pc.request().getRequestId();
         PromptResult result;
         CostEvent cost;
         try {
@@ -65,20 +79,18 @@ final class RequestEnds {
                 throw new IllegalStateException("the answer of " + s.content().getBytes(StandardCharsets.UTF_8).length
                         + " bytes exceeds the record limit of " + limit + " bytes (promptline.processor.max.request.bytes)");
             }
-            Price price = settings.prices().find(c.provider(), pc.model()).orElseThrow(() -> new IllegalStateException(
-                    "model '" + pc.model() + "' has no price for provider " + c.provider() + " in price table " + settings.prices().version()));
-            result = Answers.result(pc, s, c, now);
-            cost = Answers.cost(pc, s, c, price, settings.prices().version(), now);
+            result = resultOf.get();
+            cost = costOf.get();
         } catch (RuntimeException e) {
-            // The call succeeded but cannot be recorded (no price, absurd usage): keep the whole answer
+            // The call succeeded but cannot be recorded (absurd usage, too large): keep the whole answer
             // in the DLQ for a person to look at, rather than crash and call again in a loop.
-            log.error("Task of tier {}: cannot record the answer to {} from {}: {}", settings.tier(), c.requestId(), pc.origin(), e.getMessage());
-            deadLetter(pc, ErrorCategory.PROVIDER_ERROR, 200, "answered but not recordable: " + e.getMessage(), pc.attempts(), c.startedAt());
+            log.error("Task of tier {}: cannot record the answer to {} from {}: {}", settings.tier(), id, pc.origin(), e.getMessage());
+            deadLetter(pc, ErrorCategory.PROVIDER_ERROR, 200, "answered but not recordable: " + e.getMessage(), pc.attempts(), startedAt);
             return;
         }
         out.result(result, cost, pc.model(), Answers.createdAt(pc), now);
-        claims.answered(c.requestId(), now);
-        pending.forget(c.requestId());
+        claims.answered(id, now);
+        pending.forget(id);
     }
 
     /**
@@ -94,7 +106,7 @@ final class RequestEnds {
         Long first = pc.firstAttemptAt() > 0 ? pc.firstAttemptAt() : null;
         var described = FailureHeaders.describe(callsMade, first, lastAttemptAt, failure == null ? null : failure.category(),
                 failure == null ? null : failure.httpStatus(), failure == null ? null : failure.message(), pc.origin());
-        var headers = RetryHeaders.forRetry(described, settings.tier(), dueAt, keep == null ? null : keep.encode());
+        var headers = RetryHeaders.forRetry(described, settings.tier(), dueAt, keep == null ? null : keep.encode(), pc.unconfirmed());
         ladder.send(pc.request().getTenant(), pc.requestWire(), headers, rung, now,
                 failure == null ? "TENANT_RATE_LIMIT" : failure.category().name());
         pending.park(pc.request().getRequestId(), new AwaitingMarker(callsMade, dueAt));
@@ -124,6 +136,21 @@ final class RequestEnds {
     void oversized(RequestDecoder.Oversized big, byte[] key, Origin origin) {
         log.warn("Request of {} bytes at {} exceeds the limit of {} bytes; dead-lettered without its body", big.bytes(), origin, big.limit());
         out.deadLetter(DeadLetters.oversized(big.request(), key, big.reason(), origin, clock.instant()));
+    }
+
+    /**
+     * A call another lifetime of the task made and whose answer was lost (it crashed, or let the task
+     * go before the call came back): the provider may have billed it, so it gets a cost event
+     * marked unconfirmed, on the request's token estimate, before the request is called again.
+     */
+    void unconfirmed(PendingCall pc, String provider, int completionEstimate) {
+        Instant now = clock.instant();
+        out.cost(Answers.unconfirmedCost(pc, provider, completionEstimate, settings.billing(), now), now);
+    }
+
+    /** The state of a batch job changed: published for operators. */
+    void batchJob(BatchJobStatus status) {
+        out.batchJob(status);
     }
 
     /** A record that is not a request, with its bytes. */

@@ -59,6 +59,18 @@ final class TaskCompletions {
         discardQueued();
     }
 
+    /** Closes, handing back (instead of discarding) what had arrived; each is reported handled. */
+    java.util.List<Completion> closeAndDrain() {
+        closed = true;
+        java.util.List<Completion> out = new java.util.ArrayList<>();
+        Completion c;
+        while ((c = queue.poll()) != null) {
+            gateway.completionHandled();
+            out.add(c);
+        }
+        return out;
+    }
+
     private void discardQueued() {
         while (queue.poll() != null) gateway.completionHandled();
     }

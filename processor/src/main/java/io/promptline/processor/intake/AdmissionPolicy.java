@@ -2,7 +2,7 @@ package io.promptline.processor.intake;
 
 import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.PromptRequest;
-import io.promptline.processor.cost.PriceTable;
+import io.promptline.processor.cost.Billing;
 import io.promptline.processor.quota.Budgets;
 import io.promptline.processor.routing.ContextRouting;
 import io.promptline.processor.routing.Router;
@@ -13,7 +13,7 @@ import java.util.Optional;
 
 /**
  * Decides, before anything is spent, whether a decoded request is called and with which model:
- * valid fields, a route, a price, a deadline not passed, a budget not exhausted, a prompt that
+ * valid fields, a route, a price (unless unpriced calls are recorded by policy), a deadline not passed, a budget not exhausted, a prompt that
  * fits the model's context (or a larger model that takes it). Every refusal names its reason.
  */
 public final class AdmissionPolicy {
@@ -33,7 +33,7 @@ public final class AdmissionPolicy {
 
     private final Router router;
     private final ContextRouting context;
-    private final PriceTable prices;
+    private final Billing billing;
     private final int completionEstimate;
     private final String provider;
     private final Budgets budgets;
@@ -42,11 +42,11 @@ public final class AdmissionPolicy {
      * @param completionEstimate completion tokens charged up front when max_tokens is not set
      * @param provider           the primary endpoint's provider, whose prices a request must have
      */
-    public AdmissionPolicy(Router router, ContextRouting context, PriceTable prices, int completionEstimate, String provider,
+    public AdmissionPolicy(Router router, ContextRouting context, Billing billing, int completionEstimate, String provider,
                            Budgets budgets) {
         this.router = router;
         this.context = context;
-        this.prices = prices;
+        this.billing = billing;
         this.completionEstimate = completionEstimate;
         this.provider = provider;
         this.budgets = budgets;
@@ -74,10 +74,10 @@ public final class AdmissionPolicy {
             model = rerouted.model();
             reason = rerouted.reason();
         }
-        if (prices.find(provider, model).isEmpty()) {
+        Optional<String> unpriced = billing.refusal(provider, model, now);
+        if (unpriced.isPresent()) {
             String field = r.getModel() != null ? "model" : r.getTaskType() != null ? "task_type '" + r.getTaskType() + "' routes to model" : "default model";
-            return new Reject(ErrorCategory.INVALID_REQUEST, field + " '" + model + "' has no price for provider " + provider
-                    + " in price table " + prices.version() + " (unknown model?)");
+            return new Reject(ErrorCategory.INVALID_REQUEST, field + " " + unpriced.get());
         }
         return new Admit(model, reason, tokens);
     }

@@ -24,7 +24,11 @@ import java.util.concurrent.TimeUnit;
  *   <li>calls in flight per tier ({@code promptline_calls_in_flight}) and the limit;</li>
  *   <li>results by tier and model with end-to-end latency from created_at ({@code promptline_end_to_end_seconds});</li>
  *   <li>dead letters by tier and category ({@code promptline_dead_letters_total});</li>
- *   <li>spend in micro-units by tenant, model and currency ({@code promptline_spend_micros_total});</li>
+ *   <li>spend in micro-units by tenant, model, currency, billing mode and whether estimated ({@code promptline_spend_micros_total}),
+ *       calls without a price ({@code promptline_unpriced_calls_total}) and calls whose answers were lost and made again
+ *       ({@code promptline_unconfirmed_calls_total});</li>
+ *   <li>Batch API jobs by event ({@code promptline_batch_jobs_total}) and their requests by outcome
+ *       ({@code promptline_batch_requests_total});</li>
  *   <li>records skipped as duplicates by reason ({@code promptline_duplicates_total}) and admitted requests kept only in the
  *       store while their task was full ({@code promptline_pending_overflow_total}).</li>
  * </ul>
@@ -144,9 +148,38 @@ public final class ProcessorMetrics {
                 .description("Admitted requests stored without being loaded (the task was full); loaded as room frees").register(registry).increment();
     }
 
-    public void spend(String tenant, String model, String currency, long micros) {
+    /** A cost event's spend, by how the provider bills it (SYNC or BATCH_API) and whether the usage is Promptline's estimate. */
+    public void spend(String tenant, String model, String currency, String billingMode, boolean estimated, long micros) {
         Counter.builder("promptline.spend.micros").tag("tenant", tenant).tag("model", model).tag("currency", currency)
+                .tag("billing_mode", billingMode).tag("estimated", Boolean.toString(estimated))
                 .description("Cost of billable calls in micro-units of the currency").register(registry).increment(micros);
+    }
+
+    /** A call recorded without a price (policy 'record'): its real cost is unknown. */
+    public void unpriced(Priority tier, String provider, String model) {
+        Counter.builder("promptline.unpriced.calls").tag("tier", tag(tier)).tag("provider", provider).tag("model", model)
+                .description("Calls of models the price table does not price, recorded with cost 0 and unpriced=true").register(registry)
+                .increment();
+    }
+
+    /** A call whose answer was lost (crash, or a rebalance's wait ran out) and that was made again: billed by estimate. */
+    public void unconfirmed(Priority tier) {
+        Counter.builder("promptline.unconfirmed.calls").tag("tier", tag(tier))
+                .description("Calls whose answers were lost and that were made again; each has an estimated cost event").register(registry)
+                .increment();
+    }
+
+    /** A batch job event: submitted, adopted (found already submitted), ended_&lt;status&gt;. */
+    public void batchJob(Priority tier, String event) {
+        Counter.builder("promptline.batch.jobs").tag("tier", tag(tier)).tag("event", event)
+                .description("Batch API jobs by event").register(registry).increment();
+    }
+
+    /** Requests through the Batch API by outcome: gathered, answered, returned (to synchronous calls), dead_lettered. */
+    public void batchRequests(Priority tier, String outcome, int n) {
+        if (n <= 0) return;
+        Counter.builder("promptline.batch.requests").tag("tier", tag(tier)).tag("outcome", outcome)
+                .description("Requests through provider Batch API jobs, by outcome").register(registry).increment(n);
     }
 
     private static String tag(Priority tier) {

@@ -1,5 +1,6 @@
 package io.promptline.processor.output;
 
+import io.promptline.avro.BatchJobStatus;
 import io.promptline.avro.CostEvent;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.Priority;
@@ -19,6 +20,7 @@ public final class TaskOutputs {
     public static final String RESULTS_SINK = "results-sink";
     public static final String COSTS_SINK = "costs-sink";
     public static final String DLQ_SINK = "dlq-sink";
+    public static final String BATCH_JOBS_SINK = "batch-jobs-sink";
 
     private final ProcessorContext<Object, Object> ctx;
     private final Priority tier;
@@ -37,9 +39,22 @@ public final class TaskOutputs {
      */
     public void result(PromptResult result, CostEvent cost, String model, long createdAt, Instant now) {
         ctx.forward(new Record<>(result.getRequestId(), result, now.toEpochMilli()), RESULTS_SINK);
-        ctx.forward(new Record<>(cost.getTenant(), cost, now.toEpochMilli()), COSTS_SINK);
         metrics.result(tier, model, now.toEpochMilli() - createdAt);
-        metrics.spend(cost.getTenant(), cost.getModel(), cost.getCurrency(), cost.getCostMicros());
+        cost(cost, now);
+    }
+
+    /** The bill of a call, alone: a call whose answer was lost but that the provider may have billed. */
+    public void cost(CostEvent cost, Instant now) {
+        ctx.forward(new Record<>(cost.getTenant(), cost, now.toEpochMilli()), COSTS_SINK);
+        metrics.spend(cost.getTenant(), cost.getModel(), cost.getCurrency(), cost.getBillingMode().name(), cost.getUsageEstimated(),
+                cost.getCostMicros());
+        if (cost.getUnpriced()) metrics.unpriced(tier, cost.getProvider(), cost.getModel());
+        if (cost.getUnconfirmed()) metrics.unconfirmed(tier);
+    }
+
+    /** The state of a batch job, for operators ({@code llm.batch.jobs}). */
+    public void batchJob(BatchJobStatus status) {
+        ctx.forward(new Record<>(status.getJobId(), status, status.getUpdatedAt().toEpochMilli()), BATCH_JOBS_SINK);
     }
 
     public void deadLetter(DeadLetter dl) {

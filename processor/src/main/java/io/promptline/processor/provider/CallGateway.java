@@ -1,7 +1,7 @@
 package io.promptline.processor.provider;
 
 import io.promptline.avro.Priority;
-import io.promptline.processor.cost.PriceTable;
+import io.promptline.processor.cost.Billing;
 import io.promptline.processor.metrics.ProcessorMetrics;
 
 import java.time.Clock;
@@ -36,7 +36,7 @@ public final class CallGateway implements AutoCloseable {
 
     private final List<Endpoint> endpoints;
     private final DispatchPermits permits;
-    private final PriceTable prices;
+    private final Billing billing;
     private final Clock clock;
     private final ProcessorMetrics metrics;
     /** Calls started whose completion has not yet been applied (or dropped) by a task. */
@@ -46,16 +46,29 @@ public final class CallGateway implements AutoCloseable {
     private final Map<Priority, AtomicLong> lastWait = new EnumMap<>(Priority.class);
 
     /** @param endpoints the primary first, then the fallbacks in order */
-    public CallGateway(List<Endpoint> endpoints, DispatchPermits permits, PriceTable prices, Clock clock, ProcessorMetrics metrics) {
+    public CallGateway(List<Endpoint> endpoints, DispatchPermits permits, Billing billing, Clock clock, ProcessorMetrics metrics) {
         if (endpoints.isEmpty()) throw new IllegalArgumentException("at least one endpoint is required");
         this.endpoints = List.copyOf(endpoints);
         this.permits = permits;
-        this.prices = prices;
+        this.billing = billing;
         this.clock = clock;
         this.metrics = metrics;
         metrics.bindInFlight(permits);
         metrics.bindEndpoints(this.endpoints);
         for (Priority p : Priority.values()) lastWait.put(p, new AtomicLong());
+    }
+
+    private volatile BatchApiClient batchApi;
+
+    /** The primary endpoint's Batch API, for the batch tier's jobs (set once at start; null: none). */
+    public CallGateway withBatchApi(BatchApiClient api) {
+        this.batchApi = api;
+        return this;
+    }
+
+    /** The Batch API, or null when none is configured. */
+    public BatchApiClient batchApi() {
+        return batchApi;
     }
 
     /** A task of {@code tier} is waiting for room (backpressure). */
@@ -143,7 +156,7 @@ public final class CallGateway implements AutoCloseable {
     private Object acquireEndpoint(String model) {
         for (int i = 0; i < endpoints.size(); i++) {
             Endpoint e = endpoints.get(i);
-            if (i > 0 && prices.find(e.provider(), model).isEmpty()) continue;
+            if (i > 0 && !billing.callable(e.provider(), model, clock.instant())) continue;
             Endpoint.Slot slot = e.tryAcquire(model);
             if (slot == Endpoint.Slot.ACQUIRED) return e;
             if (slot == Endpoint.Slot.MODEL_FAULTED) return Start.MODEL_FAULTED;
@@ -191,5 +204,6 @@ public final class CallGateway implements AutoCloseable {
     @Override
     public void close() {
         endpoints.forEach(Endpoint::close);
+        if (batchApi != null) batchApi.close();
     }
 }

@@ -3,6 +3,7 @@ package io.promptline.processor.provider;
 import io.promptline.avro.ChatMessage;
 import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.TokenUsage;
+import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.PoolOptions;
@@ -85,7 +86,8 @@ public final class VertxChatClient implements ChatClient {
         return result;
     }
 
-    static JsonObject body(ChatCall call) {
+    /** The JSON body of a chat completion: the synchronous request, and each line of a batch job. */
+    public static JsonObject body(ChatCall call) {
         JsonArray messages = new JsonArray();
         for (ChatMessage m : call.messages()) {
             messages.add(new JsonObject().put("role", m.getRole()).put("content", m.getContent()));
@@ -98,13 +100,24 @@ public final class VertxChatClient implements ChatClient {
     }
 
     private CallOutcome fromResponse(HttpResponse<Buffer> resp, ChatCall call, long latency) {
-        JsonObject json = parse(resp.body());
-        int status = resp.statusCode();
-        Duration exhausted = ProviderSignals.exhaustedFor(resp.headers());
+        return outcome(resp.statusCode(), parse(resp.body()), resp.headers(), provider, call.model(), latency, clock);
+    }
+
+    /**
+     * The outcome of one line of a provider batch job: its status and body are those a synchronous
+     * call would have answered, without headers.
+     */
+    public static CallOutcome batchLine(int status, JsonObject body, String provider, String model, Clock clock) {
+        return outcome(status, body, MultiMap.caseInsensitiveMultiMap(), provider, model, 0, clock);
+    }
+
+    private static CallOutcome outcome(int status, JsonObject json, MultiMap headers, String provider, String model, long latency,
+                                       Clock clock) {
+        Duration exhausted = ProviderSignals.exhaustedFor(headers);
         if (status / 100 != 2) {
             ErrorCategory category = ErrorClassifier.fromHttp(status, json);
             String msg = ErrorClassifier.errorField(json, "message");
-            Duration retryAfter = ProviderSignals.retryAfter(resp.headers(), clock);
+            Duration retryAfter = ProviderSignals.retryAfter(headers, clock);
             // A 429 or 503 with Retry-After speaks for the whole endpoint, not just this request.
             Duration holdOff = status == 429 || status == 503 ? longest(retryAfter, exhausted) : exhausted;
             return new CallOutcome.Failure(category, status, "HTTP " + status + " from " + provider + (msg == null ? "" : ": " + msg),
@@ -123,7 +136,7 @@ public final class VertxChatClient implements ChatClient {
         JsonObject usage = json.getJsonObject("usage");
         if (usage == null) {
             // Many local OpenAI-compatible servers answer without usage: the answer stands, its tokens are estimated by the caller.
-            return new CallOutcome.Success(json.getString("model", call.model()), message.getString("content"),
+            return new CallOutcome.Success(json.getString("model", model), message.getString("content"),
                     choice.getString("finish_reason"), null, latency, exhausted);
         }
         JsonObject promptDetails = usage.getJsonObject("prompt_tokens_details", new JsonObject());
@@ -132,6 +145,8 @@ public final class VertxChatClient implements ChatClient {
                 .setPromptTokens(usage.getLong("prompt_tokens", 0L))
                 .setCompletionTokens(usage.getLong("completion_tokens", 0L))
                 .setCachedTokens(longOrZero(promptDetails, "cached_tokens"))
+                // OpenRouter reports prompt-cache writes in the details, LiteLLM and Anthropic-compatible servers at the top
+                .setCacheWriteTokens(Math.max(longOrZero(promptDetails, "cache_write_tokens"), longOrZero(usage, "cache_creation_input_tokens")))
                 .setReasoningTokens(longOrZero(completionDetails, "reasoning_tokens"))
                 .build();
         String badUsage = implausible(tokens);
@@ -139,7 +154,7 @@ public final class VertxChatClient implements ChatClient {
             return new CallOutcome.Failure(ErrorCategory.PROVIDER_ERROR, status, "Answer from " + provider + " reports "
                     + badUsage + "; not billed", latency);
         }
-        return new CallOutcome.Success(json.getString("model", call.model()), message.getString("content"),
+        return new CallOutcome.Success(json.getString("model", model), message.getString("content"),
                 choice.getString("finish_reason"), tokens, latency, exhausted);
     }
 
@@ -152,11 +167,12 @@ public final class VertxChatClient implements ChatClient {
     /** Token counts no real answer has: negative, parts larger than wholes, or beyond any context window. */
     static String implausible(TokenUsage u) {
         long limit = 100_000_000L;
-        if (u.getPromptTokens() < 0 || u.getCompletionTokens() < 0 || u.getCachedTokens() < 0 || u.getReasoningTokens() < 0) {
+        if (u.getPromptTokens() < 0 || u.getCompletionTokens() < 0 || u.getCachedTokens() < 0 || u.getReasoningTokens() < 0
+                || u.getCacheWriteTokens() < 0) {
             return "negative token counts " + u;
         }
         if (u.getPromptTokens() > limit || u.getCompletionTokens() > limit) return "absurd token counts " + u;
-        if (u.getCachedTokens() > u.getPromptTokens()) return "more cached than prompt tokens " + u;
+        if (u.getCachedTokens() + u.getCacheWriteTokens() > u.getPromptTokens()) return "more cached than prompt tokens " + u;
         return null;
     }
 

@@ -41,7 +41,7 @@ class EndpointTest {
     }
 
     private static CallOutcome ok() {
-        return new CallOutcome.Success("m", "hi", "stop", new TokenUsage(1L, 1L, 0L, 0L, false), 10, null);
+        return new CallOutcome.Success("m", "hi", "stop", new TokenUsage(1L, 1L, 0L, 0L, 0L, false), 10, null);
     }
 
     private void call(CallOutcome outcome) {

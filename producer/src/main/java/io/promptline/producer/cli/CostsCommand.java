@@ -19,9 +19,10 @@ import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.Callable;
 
-@Command(name = "costs", sortOptions = false,
+@Command(name = "costs", sortOptions = false, subcommands = RepriceCommand.class,
         description = {"Spend and tokens per tenant and model over a period, from the hourly cost roll-up (llm.costs.hourly).",
-                "Hours are counted whole: a period starting mid-hour includes that hour."})
+                "Hours are counted whole: a period starting mid-hour includes that hour.",
+                "'costs reprice' prices the recorded calls again with another table."})
 final class CostsCommand implements Callable<Integer> {
     @Mixin
     Connection connection;

@@ -10,7 +10,7 @@ import picocli.CommandLine.Command;
 @Command(name = "promptline", mixinStandardHelpOptions = true, versionProvider = PromptlineCli.Version.class,
         description = {"Promptline: a Kafka-native pipeline for LLM requests.", ""},
         subcommands = {SubmitCommand.class, ImportCommand.class, ResultsCommand.class, TailCommand.class, DlqCommand.class,
-                QuotaCommand.class, CostsCommand.class, TopicsCommand.class, CommandLine.HelpCommand.class},
+                QuotaCommand.class, CostsCommand.class, BatchesCommand.class, TopicsCommand.class, CommandLine.HelpCommand.class},
         footer = {"", "Connection: --bootstrap-servers, --schema-registry and --topics-base on every command, or the",
                 "environment variables PROMPTLINE_BOOTSTRAP_SERVERS, PROMPTLINE_SCHEMA_REGISTRY_URL, PROMPTLINE_TOPICS_BASE.",
                 "Examples:",

@@ -34,12 +34,13 @@ public final class PostgresWriter {
     private static final String INSERT_RESULT = """
             INSERT INTO prompt_results (request_id, tenant, priority, requested_model, model, provider, content, finish_reason,
               prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, attempts, queue_time_ms, call_latency_ms,
-              completed_at, fallback_reason, metadata)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?::jsonb) ON CONFLICT (request_id) DO NOTHING""";
+              completed_at, fallback_reason, metadata, cache_write_tokens, usage_estimated, calls_unconfirmed, billing_mode, batch_id)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?::jsonb,?,?,?,?,?) ON CONFLICT (request_id) DO NOTHING""";
     private static final String INSERT_COST = """
             INSERT INTO cost_events (event_id, request_id, tenant, priority, provider, model, prompt_tokens, cached_tokens,
-              completion_tokens, reasoning_tokens, cost_micros, currency, price_version, occurred_at)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (event_id) DO NOTHING""";
+              completion_tokens, reasoning_tokens, cost_micros, currency, price_version, occurred_at, cache_write_tokens, billing_mode,
+              usage_estimated, unpriced, unconfirmed, price_effective_from, batch_id)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT (event_id) DO NOTHING""";
     private static final String INSERT_DLQ = """
             INSERT INTO dead_letters (dlq_topic, dlq_partition, dlq_offset, request_id, tenant, category, http_status, message,
               attempts, first_attempt_at, last_attempt_at, origin_topic, origin_partition, origin_offset, failed_at,
@@ -47,12 +48,13 @@ public final class PostgresWriter {
             VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?) ON CONFLICT DO NOTHING""";
     private static final String UPSERT_ROLLUP = """
             INSERT INTO cost_rollups_hourly (tenant, model, currency, window_start, window_end, calls, prompt_tokens, cached_tokens,
-              completion_tokens, reasoning_tokens, cost_micros, updated_at)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?)
+              completion_tokens, reasoning_tokens, cost_micros, updated_at, cache_write_tokens, unpriced_calls, estimated_cost_micros)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)
             ON CONFLICT (tenant, model, currency, window_start) DO UPDATE SET window_end = EXCLUDED.window_end,
               calls = EXCLUDED.calls, prompt_tokens = EXCLUDED.prompt_tokens, cached_tokens = EXCLUDED.cached_tokens,
               completion_tokens = EXCLUDED.completion_tokens, reasoning_tokens = EXCLUDED.reasoning_tokens,
-              cost_micros = EXCLUDED.cost_micros, updated_at = EXCLUDED.updated_at
+              cost_micros = EXCLUDED.cost_micros, updated_at = EXCLUDED.updated_at, cache_write_tokens = EXCLUDED.cache_write_tokens,
+              unpriced_calls = EXCLUDED.unpriced_calls, estimated_cost_micros = EXCLUDED.estimated_cost_micros
             WHERE cost_rollups_hourly.calls <= EXCLUDED.calls""";
     private static final String INSERT_REJECT = """
             INSERT INTO sink_rejects (topic, partition, "offset", reason, raw_value) VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING""";
@@ -146,7 +148,12 @@ public final class PostgresWriter {
                 ps.setLong(i++, r.getCallLatencyMs());
                 ps.setTimestamp(i++, ts(r.getCompletedAt()));
                 ps.setString(i++, r.getFallbackReason());
-                ps.setString(i, json(r.getMetadata()));
+                ps.setString(i++, json(r.getMetadata()));
+                ps.setLong(i++, r.getUsage().getCacheWriteTokens());
+                ps.setBoolean(i++, r.getUsage().getEstimated());
+                ps.setInt(i++, r.getCallsUnconfirmed());
+                ps.setString(i++, r.getBillingMode().name());
+                ps.setString(i, r.getBatchId());
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -172,7 +179,14 @@ public final class PostgresWriter {
                 ps.setLong(i++, e.getCostMicros());
                 ps.setString(i++, e.getCurrency());
                 ps.setString(i++, e.getPriceVersion());
-                ps.setTimestamp(i, ts(e.getTimestamp()));
+                ps.setTimestamp(i++, ts(e.getTimestamp()));
+                ps.setLong(i++, e.getCacheWriteTokens());
+                ps.setString(i++, e.getBillingMode().name());
+                ps.setBoolean(i++, e.getUsageEstimated());
+                ps.setBoolean(i++, e.getUnpriced());
+                ps.setBoolean(i++, e.getUnconfirmed());
+                ps.setTimestamp(i++, ts(e.getPriceEffectiveFrom()));
+                ps.setString(i, e.getBatchId());
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -226,7 +240,10 @@ public final class PostgresWriter {
                 ps.setLong(i++, r.getCompletionTokens());
                 ps.setLong(i++, r.getReasoningTokens());
                 ps.setLong(i++, r.getCostMicros());
-                ps.setTimestamp(i, ts(r.getUpdatedAt()));
+                ps.setTimestamp(i++, ts(r.getUpdatedAt()));
+                ps.setLong(i++, r.getCacheWriteTokens());
+                ps.setLong(i++, r.getUnpricedCalls());
+                ps.setLong(i, r.getEstimatedCostMicros());
                 ps.addBatch();
             }
             ps.executeBatch();

@@ -79,7 +79,10 @@ public final class CostRollupTopology {
                 .setCachedTokens(t.getCachedTokens() + c.getCachedTokens())
                 .setCompletionTokens(t.getCompletionTokens() + c.getCompletionTokens())
                 .setReasoningTokens(t.getReasoningTokens() + c.getReasoningTokens())
+                .setCacheWriteTokens(t.getCacheWriteTokens() + c.getCacheWriteTokens())
                 .setCostMicros(Math.addExact(t.getCostMicros(), c.getCostMicros()))
+                .setUnpricedCalls(t.getUnpricedCalls() + (c.getUnpriced() ? 1 : 0))
+                .setEstimatedCostMicros(Math.addExact(t.getEstimatedCostMicros(), c.getUsageEstimated() ? c.getCostMicros() : 0))
                 .setUpdatedAt(c.getTimestamp())
                 .build();
     }

@@ -62,7 +62,7 @@ class SinkOutageIntegrationTest {
             for (int i = 0; i < n; i++) {
                 p.send(new ProducerRecord<>(topics.results(), prefix + i, PromptResult.newBuilder().setRequestId(prefix + i).setTenant("acme")
                         .setPriority(Priority.NORMAL).setModel("gpt-4.1").setProvider("openai").setContent("a")
-                        .setUsage(new TokenUsage(10L, 5L, 0L, 0L, false)).setAttempts(1).setQueueTimeMs(1).setCallLatencyMs(1)
+                        .setUsage(new TokenUsage(10L, 5L, 0L, 0L, 0L, false)).setAttempts(1).setQueueTimeMs(1).setCallLatencyMs(1)
                         .setCompletedAt(Instant.now()).build())).get();
             }
         }

@@ -64,7 +64,7 @@ class SinkReplayIntegrationTest {
             for (int i = 0; i < 2_000; i++) {
                 p.send(new ProducerRecord<>(topics.results(), "r" + i, PromptResult.newBuilder().setRequestId("r" + i).setTenant("acme")
                         .setPriority(Priority.NORMAL).setModel("gpt-4.1").setProvider("openai").setContent("a" + i)
-                        .setUsage(new TokenUsage(10L, 5L, 0L, 0L, false)).setAttempts(1).setQueueTimeMs(1).setCallLatencyMs(1).setCompletedAt(t).build()));
+                        .setUsage(new TokenUsage(10L, 5L, 0L, 0L, 0L, false)).setAttempts(1).setQueueTimeMs(1).setCallLatencyMs(1).setCompletedAt(t).build()));
                 p.send(new ProducerRecord<>(topics.costs(), "acme", CostEvent.newBuilder().setEventId("r" + i + "/1/0").setRequestId("r" + i)
                         .setTenant("acme").setPriority(Priority.NORMAL).setProvider("openai").setModel("gpt-4.1").setPromptTokens(10)
                         .setCachedTokens(0).setCompletionTokens(5).setCostMicros(60 + i % 7).setCurrency("USD").setPriceVersion("v").setTimestamp(t).build()));

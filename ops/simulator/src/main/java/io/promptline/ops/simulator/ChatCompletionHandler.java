@@ -113,7 +113,7 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
             if (!marker.transientFault() || attempt(request, chat, marker) <= marker.times()) {
                 return fault(marker.fault(), marker.retryAfterSeconds(), contextWindow, promptTokens);
             }
-            return success(request, chat, promptTokens);
+            return success(logicalKey(request), chat, promptTokens);
         }
         int maxTokens = chat.maxTokens() == null ? 0 : chat.maxTokens();
         if ((long) promptTokens + maxTokens > contextWindow) {
@@ -125,7 +125,37 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
         if (randomFault != null) {
             return fault(randomFault, null, contextWindow, promptTokens);
         }
-        return success(request, chat, promptTokens);
+        return success(logicalKey(request), chat, promptTokens);
+    }
+
+    /**
+     * The answer one line of a batch job gets: the decisions of a synchronous call (validation,
+     * fault markers, context window) without latency, random faults, rate-limit window or
+     * connection faults (a hang or reset marker answers 500). Transient markers count the line's
+     * custom_id together with the synchronous calls of the same Idempotency-Key. The answer is not counted in the synchronous stats.
+     */
+    Reply batchLine(String customId, JsonObject body) {
+        ChatRequest chat;
+        try {
+            chat = ChatRequest.parse(body.toBuffer());
+        } catch (InvalidRequestException e) {
+            return Reply.badRequest(e.getMessage(), e.param());
+        }
+        int promptTokens = TokenEstimator.promptTokens(chat.contents());
+        int contextWindow = cfg.contextWindow(chat.model());
+        FaultMarker marker = FaultMarker.find(chat.contents());
+        if (marker != null) {
+            // The same count as the request's synchronous calls (their Idempotency-Key is the custom_id): one logical request.
+            int attempt = attempts.computeIfAbsent(customId + "|" + marker.text(), k -> new AtomicInteger()).incrementAndGet();
+            if (!marker.transientFault() || attempt <= marker.times()) {
+                Outcome fault = marker.fault() == Outcome.HANG || marker.fault() == Outcome.RESET ? Outcome.SERVER_ERROR : marker.fault();
+                return fault(fault, marker.retryAfterSeconds(), contextWindow, promptTokens);
+            }
+            return success(customId, chat, promptTokens);
+        }
+        int maxTokens = chat.maxTokens() == null ? 0 : chat.maxTokens();
+        if ((long) promptTokens + maxTokens > contextWindow) return Reply.contextLength(contextWindow, promptTokens);
+        return success(customId, chat, promptTokens);
     }
 
     /** Counts this call of a transient marker's logical request; returns the attempt number (1-based). */
@@ -149,14 +179,14 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
         }
     }
 
-    private Reply success(HttpServerRequest request, ChatRequest chat, int promptTokens) {
+    private Reply success(String key, ChatRequest chat, int promptTokens) {
         int min = cfg.completionTokensMin();
         int max = cfg.completionTokensMax();
         int completion = TokenEstimator.completionTokens(chat.model(), chat.contents(), min, max, chat.maxTokens());
         boolean truncated = TokenEstimator.truncated(chat.model(), chat.contents(), min, max, chat.maxTokens());
         int cached = TokenEstimator.cachedTokens(promptTokens, cfg.cachedFraction(), cfg.cachedMinPromptTokens());
         int reasoning = TokenEstimator.reasoningTokens(completion, cfg.reasoningFraction());
-        RecordedCall call = new RecordedCall(logicalKey(request), chat.model(), promptTokens, completion, cached, reasoning);
+        RecordedCall call = new RecordedCall(key, chat.model(), promptTokens, completion, cached, reasoning);
         return Reply.success(completionBody(chat, call, truncated), call);
     }
 

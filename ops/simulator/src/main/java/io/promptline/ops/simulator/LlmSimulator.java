@@ -30,9 +30,11 @@ import org.slf4j.LoggerFactory;
  * <ul>
  *   <li>{@code POST /v1/chat/completions} (see {@link ChatCompletionHandler} and {@link FaultMarker})</li>
  *   <li>{@code GET /v1/models} lists {@link SimulatorConfig#models()}</li>
+ *   <li>the Files and Batches endpoints of OpenAI's Batch API ({@link BatchApi})</li>
  *   <li>{@code GET /sim/stats} ({@link SimulatorStats#toJson()}), {@code POST /sim/reset},
  *       {@code GET /sim/calls[?offset=N&limit=M]} (JSON array of {@link RecordedCall#toJson()}),
  *       {@code GET /sim/arrivals} (JSON array of {@link Arrival#toJson()}),
+ *       {@code GET /sim/batch-lines} (JSON array of {@link BatchLine#toJson()}),
  *       {@code GET|PUT /sim/faults} ({@link FaultRates#toJson()}: change the random fault rates at runtime)</li>
  * </ul>
  *
@@ -53,6 +55,7 @@ public final class LlmSimulator implements AutoCloseable {
     private final SimulatorConfig cfg;
     private final StatsCollector stats;
     private final ChatCompletionHandler chat;
+    private final BatchApi batches;
     private final AtomicLong requestIds = new AtomicLong();
     private final List<String> deployments = new CopyOnWriteArrayList<>();
     private final Set<Integer> boundPorts = ConcurrentHashMap.newKeySet();
@@ -75,6 +78,7 @@ public final class LlmSimulator implements AutoCloseable {
         this.ownsVertx = ownsVertx;
         this.stats = new StatsCollector(cfg.recordCalls(), cfg.maxRecordedCalls());
         this.chat = new ChatCompletionHandler(vertx, cfg, stats);
+        this.batches = new BatchApi(vertx, cfg, chat);
     }
 
     /** Starts the server(s); completes with the bound port. */
@@ -142,6 +146,11 @@ public final class LlmSimulator implements AutoCloseable {
         return stats.arrivals();
     }
 
+    /** Every line the Batch API ran, in order. */
+    public List<BatchLine> batchLines() {
+        return batches.lines();
+    }
+
     /** The random fault rates now in force. */
     public FaultRates faults() {
         return chat.faultRates();
@@ -157,6 +166,7 @@ public final class LlmSimulator implements AutoCloseable {
     public void reset() {
         stats.reset();
         chat.reset();
+        batches.reset();
     }
 
     /** Stops the server(s) (closing open connections) and, if owned, the Vert.x instance. Idempotent. */
@@ -207,6 +217,7 @@ public final class LlmSimulator implements AutoCloseable {
                 .handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES))
                 .handler(chat);
         router.get("/v1/models").handler(this::models);
+        batches.routes(router, BODY_LIMIT_BYTES);
         router.get("/sim/stats").handler(ctx -> json(ctx, stats().toJson().toBuffer()));
         router.post("/sim/reset").handler(ctx -> {
             reset();
@@ -216,6 +227,11 @@ public final class LlmSimulator implements AutoCloseable {
         router.get("/sim/arrivals").handler(ctx -> {
             io.vertx.core.json.JsonArray out = new io.vertx.core.json.JsonArray();
             arrivals().forEach(a -> out.add(a.toJson()));
+            json(ctx, out.toBuffer());
+        });
+        router.get("/sim/batch-lines").handler(ctx -> {
+            JsonArray out = new JsonArray();
+            batchLines().forEach(l -> out.add(l.toJson()));
             json(ctx, out.toBuffer());
         });
         router.get("/sim/faults").handler(ctx -> json(ctx, faults().toJson().toBuffer()));

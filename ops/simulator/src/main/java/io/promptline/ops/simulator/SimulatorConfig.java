@@ -41,6 +41,7 @@ import java.util.Map;
  *   <tr><td>maxRecordedCalls</td><td>promptline.simulator.max.recorded.calls</td><td>PROMPTLINE_SIMULATOR_MAX_RECORDED_CALLS</td><td>2000000</td></tr>
  *   <tr><td>rateLimitRequests</td><td>promptline.simulator.ratelimit.requests</td><td>PROMPTLINE_SIMULATOR_RATELIMIT_REQUESTS</td><td>10000</td></tr>
  *   <tr><td>rateLimitTokens</td><td>promptline.simulator.ratelimit.tokens</td><td>PROMPTLINE_SIMULATOR_RATELIMIT_TOKENS</td><td>10000000</td></tr>
+ *   <tr><td>batchCompletionMillis</td><td>promptline.simulator.batch.completion.millis</td><td>PROMPTLINE_SIMULATOR_BATCH_COMPLETION_MILLIS</td><td>5000</td></tr>
  * </table>
  *
  * <p>The seven fault rates are probabilities per request, each in [0,1] and together at most 1.
@@ -72,6 +73,7 @@ import java.util.Map;
  * @param maxRecordedCalls bound of the ledger (later calls are counted but not recorded); default 2000000
  * @param rateLimitRequests value of x-ratelimit-limit-requests; default 10000
  * @param rateLimitTokens value of x-ratelimit-limit-tokens; default 10000000
+ * @param batchCompletionMillis time from a batch's creation (POST /v1/batches) to its completion; default 5000
  */
 public record SimulatorConfig(
         String host,
@@ -100,7 +102,8 @@ public record SimulatorConfig(
         boolean recordCalls,
         int maxRecordedCalls,
         long rateLimitRequests,
-        long rateLimitTokens) {
+        long rateLimitTokens,
+        long batchCompletionMillis) {
 
     /** Models listed by default. */
     public static final List<String> DEFAULT_MODELS =
@@ -135,6 +138,7 @@ public record SimulatorConfig(
         ConfigChecks.range("max.recorded.calls", maxRecordedCalls, 0, Integer.MAX_VALUE);
         ConfigChecks.range("ratelimit.requests", rateLimitRequests, 1, Long.MAX_VALUE);
         ConfigChecks.range("ratelimit.tokens", rateLimitTokens, 1, Long.MAX_VALUE);
+        ConfigChecks.range("batch.completion.millis", batchCompletionMillis, 0, 86_400_000L);
     }
 
     /** All defaults (see the table above). */
@@ -201,6 +205,7 @@ public record SimulatorConfig(
         private int maxRecordedCalls = 2_000_000;
         private long rateLimitRequests = 10_000L;
         private long rateLimitTokens = 10_000_000L;
+        private long batchCompletionMillis = 5_000L;
 
         private Builder() {}
 
@@ -214,7 +219,7 @@ public record SimulatorConfig(
             rateContextLength = c.rateContextLength; rate401 = c.rate401; retryAfterSeconds = c.retryAfterSeconds;
             hangMillis = c.hangMillis; apiKey = c.apiKey; recordCalls = c.recordCalls;
             maxRecordedCalls = c.maxRecordedCalls; rateLimitRequests = c.rateLimitRequests;
-            rateLimitTokens = c.rateLimitTokens;
+            rateLimitTokens = c.rateLimitTokens; batchCompletionMillis = c.batchCompletionMillis;
         }
 
         public Builder host(String v) { host = v; return this; }
@@ -250,6 +255,7 @@ public record SimulatorConfig(
         public Builder maxRecordedCalls(int v) { maxRecordedCalls = v; return this; }
         public Builder rateLimitRequests(long v) { rateLimitRequests = v; return this; }
         public Builder rateLimitTokens(long v) { rateLimitTokens = v; return this; }
+        public Builder batchCompletionMillis(long v) { batchCompletionMillis = v; return this; }
 
         /**
          * Validates and builds.
@@ -262,7 +268,7 @@ public record SimulatorConfig(
                     completionTokensMax, cachedFraction, cachedMinPromptTokens, reasoningFraction,
                     models, contextWindows, defaultContextWindow, rate429, rate500,
                     rate503, rateHang, rateReset, rateContextLength, rate401, retryAfterSeconds, hangMillis,
-                    apiKey, recordCalls, maxRecordedCalls, rateLimitRequests, rateLimitTokens);
+                    apiKey, recordCalls, maxRecordedCalls, rateLimitRequests, rateLimitTokens, batchCompletionMillis);
         }
 
         private LatencyDistribution parseLatency() {

@@ -74,6 +74,7 @@ final class SimulatorEnv {
         m.put(env("max.recorded.calls"), (b, v) -> b.maxRecordedCalls(integer("max.recorded.calls", v)));
         m.put(env("ratelimit.requests"), (b, v) -> b.rateLimitRequests(longValue("ratelimit.requests", v)));
         m.put(env("ratelimit.tokens"), (b, v) -> b.rateLimitTokens(longValue("ratelimit.tokens", v)));
+        m.put(env("batch.completion.millis"), (b, v) -> b.batchCompletionMillis(longValue("batch.completion.millis", v)));
         return m;
     }
 

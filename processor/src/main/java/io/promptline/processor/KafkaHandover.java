@@ -1,0 +1,227 @@
+package io.promptline.processor;
+
+import io.promptline.processor.dispatch.Handover;
+import io.promptline.topics.TopicCreation;
+import org.apache.kafka.clients.admin.Admin;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.consumer.Consumer;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRebalanceListener;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.clients.producer.Producer;
+import org.apache.kafka.streams.KafkaClientSupplier;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.regex.Pattern;
+
+/**
+ * A tier's hand-over channel ({@link Handover.Channel}) on the topic {@code <application.id>-handover},
+ * partitioned like the tenants, and the hook that lets a task go cleanly: Kafka Streams' main
+ * consumer is made by {@link #clientSupplier()}, whose rebalance listener, before Kafka Streams
+ * commits and closes the revoked tasks, waits (bounded) for the calls those tasks started and marks
+ * them let go; each then hands over, as it closes, what it could not apply. A graceful stop does
+ * the same through {@link #letGoAll()} after its drain.
+ */
+final class KafkaHandover implements Handover.Channel, AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(KafkaHandover.class);
+    private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
+
+    private final String topic;
+    private final String repartitionTopic;
+    private final Map<String, Object> kafka;
+    private final Duration wait;
+    private final Map<Integer, Handover.Task> tasks = new ConcurrentHashMap<>();
+    private final KafkaProducer<byte[], byte[]> producer;
+
+    /**
+     * @param kafka            client settings (bootstrap servers, security)
+     * @param repartitionTopic the tier's by-tenant repartition topic, whose partition numbers are the tasks'
+     * @param wait             how long a revoked task waits for its calls before it lets go
+     * @param maxRecordBytes   the largest record written (an answer of the largest size admitted)
+     */
+    KafkaHandover(String applicationId, String repartitionTopic, Map<String, Object> kafka, Duration wait, int maxRecordBytes) {
+        this.topic = topicOf(applicationId);
+        this.repartitionTopic = repartitionTopic;
+        this.kafka = Map.copyOf(kafka);
+        this.wait = wait;
+        Map<String, Object> p = new HashMap<>(kafka);
+        p.put(ProducerConfig.ACKS_CONFIG, "all");
+        p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
+        p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRecordBytes);
+        p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.CLIENT_ID_CONFIG, applicationId + "-handover");
+        this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+    }
+
+    static String topicOf(String applicationId) {
+        return applicationId + "-handover";
+    }
+
+    /** Makes the topic (a day of retention: a hand-over is read by the next owner minutes later at most). */
+    static void ensureTopic(Admin admin, String applicationId, int partitions, int maxRecordBytes) {
+        TopicCreation.createAndAwait(admin, List.of(new NewTopic(topicOf(applicationId), Optional.of(partitions), Optional.empty())
+                .configs(Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(Duration.ofDays(1).toMillis()),
+                        "max.message.bytes", Integer.toString(maxRecordBytes)))), Duration.ofSeconds(60));
+    }
+
+    @Override
+    public void attach(int partition, Handover.Task task) {
+        tasks.put(partition, task);
+    }
+
+    @Override
+    public void detach(int partition, Handover.Task task) {
+        tasks.remove(partition, task);
+    }
+
+    @Override
+    public void write(int partition, List<byte[]> records) {
+        List<Future<?>> sent = new ArrayList<>();
+        for (byte[] r : records) sent.add(producer.send(new ProducerRecord<>(topic, partition, null, r)));
+        producer.flush();
+        try {
+            for (Future<?> f : sent) f.get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IllegalStateException("cannot write the hand-over of task " + partition + " to " + topic + ": " + e.getMessage(), e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException("interrupted writing the hand-over of task " + partition, e);
+        }
+    }
+
+    @Override
+    public List<byte[]> read(int partition) {
+        Map<String, Object> c = new HashMap<>(kafka);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, topic + "-reader-" + partition);
+        c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        TopicPartition tp = new TopicPartition(topic, partition);
+        List<byte[]> out = new ArrayList<>();
+        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+            consumer.assign(List.of(tp));
+            consumer.seekToBeginning(List.of(tp));
+            long end = consumer.endOffsets(List.of(tp), READ_TIMEOUT).get(tp);
+            long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
+            while (consumer.position(tp, READ_TIMEOUT) < end) {
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("read only up to offset " + consumer.position(tp) + " of " + end + " in " + READ_TIMEOUT);
+                }
+                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                    if (r.value() != null) out.add(r.value());
+                }
+            }
+        }
+        return out;
+    }
+
+    /** A graceful stop after its drain: every task of this instance hands over as it closes. */
+    void letGoAll() {
+        tasks.values().forEach(Handover.Task::letGo);
+    }
+
+    /** Kafka Streams' clients, with a main consumer whose revocations wait for the revoked tasks' calls first. */
+    KafkaClientSupplier clientSupplier() {
+        return new KafkaClientSupplier() {
+            @Override
+            public Admin getAdmin(Map<String, Object> config) {
+                return Admin.create(config);
+            }
+
+            @Override
+            public Producer<byte[], byte[]> getProducer(Map<String, Object> config) {
+                return new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer());
+            }
+
+            @Override
+            public Consumer<byte[], byte[]> getRestoreConsumer(Map<String, Object> config) {
+                return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            }
+
+            @Override
+            public Consumer<byte[], byte[]> getGlobalConsumer(Map<String, Object> config) {
+                return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+            }
+
+            @Override
+            public Consumer<byte[], byte[]> getConsumer(Map<String, Object> config) {
+                return new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer()) {
+                    @Override
+                    public void subscribe(Collection<String> topics, ConsumerRebalanceListener listener) {
+                        super.subscribe(topics, letGoFirst(listener));
+                    }
+
+                    @Override
+                    public void subscribe(Pattern pattern, ConsumerRebalanceListener listener) {
+                        super.subscribe(pattern, letGoFirst(listener));
+                    }
+                };
+            }
+        };
+    }
+
+    private ConsumerRebalanceListener letGoFirst(ConsumerRebalanceListener streams) {
+        return new ConsumerRebalanceListener() {
+            @Override
+            public void onPartitionsRevoked(Collection<TopicPartition> partitions) {
+                revoking(partitions);
+                streams.onPartitionsRevoked(partitions);
+            }
+
+            @Override
+            public void onPartitionsAssigned(Collection<TopicPartition> partitions) {
+                streams.onPartitionsAssigned(partitions);
+            }
+
+            @Override
+            public void onPartitionsLost(Collection<TopicPartition> partitions) {
+                streams.onPartitionsLost(partitions); // another owner may hold them already: nothing is handed over
+            }
+        };
+    }
+
+    /** On the stream thread, before Kafka Streams commits and closes the revoked tasks. */
+    private void revoking(Collection<TopicPartition> partitions) {
+        long deadline = System.nanoTime() + wait.toNanos();
+        List<Handover.Task> going = new ArrayList<>();
+        for (TopicPartition tp : partitions) {
+            if (!tp.topic().equals(repartitionTopic)) continue;
+            Handover.Task t = tasks.get(tp.partition());
+            if (t != null) going.add(t);
+        }
+        if (going.isEmpty()) return;
+        long t0 = System.nanoTime();
+        try {
+            for (Handover.Task t : going) t.awaitCalls(deadline);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        going.forEach(Handover.Task::letGo);
+        log.info("{} tasks revoked from {}: waited {} ms for their calls before letting them go", going.size(), repartitionTopic,
+                TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - t0));
+    }
+
+    @Override
+    public void close() {
+        producer.close(Duration.ofSeconds(5));
+    }
+}

@@ -1,0 +1,206 @@
+package io.promptline.processor.dispatch;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import io.promptline.avro.TokenUsage;
+import io.promptline.processor.provider.CallOutcome;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.util.ArrayList;
+import java.util.Collection;
+import java.util.HashMap;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/**
+ * What a task hands to its next owner when it lets go of the task cleanly (a rebalance moved it,
+ * or the instance stops): the answers of its calls that came back but could not be applied before
+ * the task closed, and a summary of its other started calls (answer lost: unconfirmed; failed).
+ * An entry of the pending store the next owner finds from that lifetime is then answered from the
+ * hand-over without a call, called again with an unconfirmed earlier call on the bill, called
+ * again (a failed call), or called for the first time (it never started). A lifetime that handed
+ * nothing over (it crashed) leaves each of its loaded entries as possibly called: called again
+ * with an unconfirmed earlier call on the bill, so the recorded spend never undercounts.
+ *
+ * <p>The channel ({@link Channel}) is the processor's: a topic per tier partitioned like the
+ * tenants, written with a plain producer before the task's partitions are released, read when a
+ * task starts with entries of other lifetimes.
+ */
+public final class Handover {
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private Handover() {
+    }
+
+    /** A task still running its calls, as the revocation of its partition sees it. Stream thread of the task only. */
+    public interface Task {
+        /** Waits until every call the task started has come back, or until {@code deadlineNanos} (System.nanoTime). */
+        void awaitCalls(long deadlineNanos) throws InterruptedException;
+
+        /** The task is let go cleanly: when it closes, it hands over. */
+        void letGo();
+    }
+
+    /** Where tasks hand over and take over; the processor's implementation is a Kafka topic. */
+    public interface Channel {
+        /** The task of {@code partition} runs in this instance now (or no longer, with null). */
+        void attach(int partition, Task task);
+
+        void detach(int partition, Task task);
+
+        /** Writes what one lifetime of a task hands over; returns once it is durable. Throws if it cannot. */
+        void write(int partition, List<byte[]> records);
+
+        /** Reads what was handed over for the task of {@code partition}; only records of {@code lifetimes} matter. */
+        List<byte[]> read(int partition);
+    }
+
+    /** One call answered but not applied. */
+    record Answer(long lifetime, String requestId, int attempt, long startedAt, String provider, String fallbackReason,
+                  CallOutcome.Success outcome) {
+    }
+
+    /** What one lifetime handed over about its started calls. */
+    record Summary(long lifetime, Map<String, Integer> unconfirmed, Map<String, Integer> failed) {
+    }
+
+    /** The records of a hand-over: the answers, then the summary in parts of at most {@code idsPerPart} ids, the last marked final. */
+    static List<byte[]> encode(long lifetime, Collection<Answer> answers, Map<String, Integer> unconfirmed, Map<String, Integer> failed,
+                               int idsPerPart) {
+        List<byte[]> out = new ArrayList<>();
+        for (Answer a : answers) out.add(bytes(answer(a)));
+        List<Map.Entry<String, Integer>> u = new ArrayList<>(unconfirmed.entrySet());
+        List<Map.Entry<String, Integer>> f = new ArrayList<>(failed.entrySet());
+        int i = 0;
+        int j = 0;
+        do {
+            ObjectNode s = JSON.createObjectNode().put("type", "summary").put("lifetime", lifetime);
+            ObjectNode un = s.putObject("unconfirmed");
+            ObjectNode fa = s.putObject("failed");
+            int n = 0;
+            for (; i < u.size() && n < idsPerPart; i++, n++) un.put(u.get(i).getKey(), u.get(i).getValue());
+            for (; j < f.size() && n < idsPerPart; j++, n++) fa.put(f.get(j).getKey(), f.get(j).getValue());
+            s.put("final", i >= u.size() && j >= f.size());
+            out.add(bytes(s));
+        } while (i < u.size() || j < f.size());
+        return out;
+    }
+
+    private static ObjectNode answer(Answer a) {
+        ObjectNode o = JSON.createObjectNode().put("type", "answer").put("lifetime", a.lifetime()).put("request_id", a.requestId())
+                .put("attempt", a.attempt()).put("started_at", a.startedAt()).put("provider", a.provider())
+                .put("fallback_reason", a.fallbackReason());
+        CallOutcome.Success s = a.outcome();
+        o.put("model", s.model()).put("content", s.content()).put("finish_reason", s.finishReason()).put("latency_ms", s.latencyMs());
+        TokenUsage u = s.usage();
+        if (u != null) {
+            o.putObject("usage").put("prompt_tokens", u.getPromptTokens()).put("completion_tokens", u.getCompletionTokens())
+                    .put("cached_tokens", u.getCachedTokens()).put("cache_write_tokens", u.getCacheWriteTokens())
+                    .put("reasoning_tokens", u.getReasoningTokens()).put("estimated", u.getEstimated());
+        }
+        return o;
+    }
+
+    private static byte[] bytes(JsonNode n) {
+        try {
+            return JSON.writeValueAsBytes(n);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** What the records say about the given lifetimes; records of other lifetimes and unreadable ones are skipped. */
+    static Takeover takeover(List<byte[]> records, Set<Long> lifetimes) {
+        Map<String, Answer> answers = new HashMap<>();
+        Map<Long, Map<String, Integer>> unconfirmed = new HashMap<>();
+        Map<Long, Map<String, Integer>> failed = new HashMap<>();
+        Set<Long> complete = new java.util.HashSet<>();
+        for (byte[] r : records) {
+            JsonNode n;
+            try {
+                n = JSON.readTree(r);
+            } catch (IOException e) {
+                continue; // not a hand-over record: it says nothing, and the entries it might concern are treated as possibly called
+            }
+            long lifetime = n.path("lifetime").asLong(0);
+            if (!lifetimes.contains(lifetime)) continue;
+            if ("answer".equals(n.path("type").asText())) {
+                Answer a = readAnswer(n, lifetime);
+                answers.put(a.requestId(), a);
+            } else if ("summary".equals(n.path("type").asText())) {
+                putAll(unconfirmed.computeIfAbsent(lifetime, l -> new HashMap<>()), n.path("unconfirmed"));
+                putAll(failed.computeIfAbsent(lifetime, l -> new HashMap<>()), n.path("failed"));
+                if (n.path("final").asBoolean(false)) complete.add(lifetime);
+            }
+        }
+        Map<Long, Summary> summaries = new HashMap<>();
+        for (Long l : complete) summaries.put(l, new Summary(l, unconfirmed.getOrDefault(l, Map.of()), failed.getOrDefault(l, Map.of())));
+        return new Takeover(answers, summaries);
+    }
+
+    private static void putAll(Map<String, Integer> into, JsonNode ids) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = ids.fields(); it.hasNext(); ) {
+            var e = it.next();
+            into.put(e.getKey(), e.getValue().asInt());
+        }
+    }
+
+    private static Answer readAnswer(JsonNode n, long lifetime) {
+        JsonNode u = n.get("usage");
+        TokenUsage usage = u == null || u.isNull() ? null : TokenUsage.newBuilder().setPromptTokens(u.path("prompt_tokens").asLong())
+                .setCompletionTokens(u.path("completion_tokens").asLong()).setCachedTokens(u.path("cached_tokens").asLong())
+                .setCacheWriteTokens(u.path("cache_write_tokens").asLong()).setReasoningTokens(u.path("reasoning_tokens").asLong())
+                .setEstimated(u.path("estimated").asBoolean()).build();
+        CallOutcome.Success s = new CallOutcome.Success(text(n, "model"), text(n, "content"), text(n, "finish_reason"), usage,
+                n.path("latency_ms").asLong(), null);
+        return new Answer(lifetime, n.path("request_id").asText(), n.path("attempt").asInt(), n.path("started_at").asLong(),
+                text(n, "provider"), text(n, "fallback_reason"), s);
+    }
+
+    private static String text(JsonNode n, String field) {
+        JsonNode v = n.get(field);
+        return v == null || v.isNull() ? null : v.asText();
+    }
+
+    /** How a new lifetime treats an entry another lifetime wrote. */
+    enum Fate {
+        /** Its call answered before the hand-over: apply the answer, no call. */
+        ANSWERED,
+        /** Its call started and its answer was lost: call again, and bill the lost call by estimate. */
+        UNCONFIRMED,
+        /** Its call failed: call again under the next attempt number. */
+        FAILED,
+        /** Its call never started: call it, same attempt. */
+        NOT_STARTED
+    }
+
+    /** What was handed over, for the lifetimes of the entries a task found. */
+    record Takeover(Map<String, Answer> answers, Map<Long, Summary> summaries) {
+        static final Takeover NOTHING = new Takeover(Map.of(), Map.of());
+
+        /**
+         * The fate of an entry written by another lifetime. Without a summary of that lifetime (it
+         * crashed, or its hand-over was lost), an entry that was loaded may have been called.
+         */
+        Fate fate(PendingCall stored) {
+            String id = stored.request().getRequestId();
+            Answer a = answers.get(id);
+            if (a != null && a.lifetime() == stored.lifetime() && a.attempt() == stored.attempts()) return Fate.ANSWERED;
+            Summary s = summaries.get(stored.lifetime());
+            if (s == null) return Fate.UNCONFIRMED;
+            Integer u = s.unconfirmed().get(id);
+            if (u != null && u == stored.attempts()) return Fate.UNCONFIRMED;
+            Integer f = s.failed().get(id);
+            if (f != null && f == stored.attempts()) return Fate.FAILED;
+            return Fate.NOT_STARTED;
+        }
+
+        Answer answer(String requestId) {
+            return answers.get(requestId);
+        }
+    }
+}
