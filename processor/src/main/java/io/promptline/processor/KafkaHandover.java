@@ -27,6 +27,8 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
@@ -47,6 +49,7 @@ final class KafkaHandover implements Handover.Channel, AutoCloseable {
     private static final Duration READ_TIMEOUT = Duration.ofSeconds(30);
 
     private final String topic;
+    private final String startedTopic;
     private final String repartitionTopic;
     private final Map<String, Object> kafka;
     private final Duration wait;
@@ -61,6 +64,7 @@ final class KafkaHandover implements Handover.Channel, AutoCloseable {
      */
     KafkaHandover(String applicationId, String repartitionTopic, Map<String, Object> kafka, Duration wait, int maxRecordBytes) {
         this.topic = topicOf(applicationId);
+        this.startedTopic = startedTopicOf(applicationId);
         this.repartitionTopic = repartitionTopic;
         this.kafka = Map.copyOf(kafka);
         this.wait = wait;
@@ -69,6 +73,7 @@ final class KafkaHandover implements Handover.Channel, AutoCloseable {
         p.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         p.put(ProducerConfig.MAX_REQUEST_SIZE_CONFIG, maxRecordBytes);
         p.put(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
+        p.put(ProducerConfig.LINGER_MS_CONFIG, 1); // a call waits for its start record: batch only what is sent together
         p.put(ProducerConfig.CLIENT_ID_CONFIG, applicationId + "-handover");
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
     }
@@ -77,11 +82,21 @@ final class KafkaHandover implements Handover.Channel, AutoCloseable {
         return applicationId + "-handover";
     }
 
-    /** Makes the topic (a day of retention: a hand-over is read by the next owner minutes later at most). */
+    static String startedTopicOf(String applicationId) {
+        return applicationId + "-calls-started";
+    }
+
+    /**
+     * Makes the topics: the hand-overs, and the record of each call as it starts (a day of retention
+     * each: both are read by the next owner of a task, seconds to minutes later).
+     */
     static void ensureTopic(Admin admin, String applicationId, int partitions, int maxRecordBytes) {
-        TopicCreation.createAndAwait(admin, List.of(new NewTopic(topicOf(applicationId), Optional.of(partitions), Optional.empty())
-                .configs(Map.of("cleanup.policy", "delete", "retention.ms", Long.toString(Duration.ofDays(1).toMillis()),
-                        "max.message.bytes", Integer.toString(maxRecordBytes)))), Duration.ofSeconds(60));
+        String day = Long.toString(Duration.ofDays(1).toMillis());
+        TopicCreation.createAndAwait(admin, List.of(
+                new NewTopic(topicOf(applicationId), Optional.of(partitions), Optional.empty()).configs(Map.of("cleanup.policy", "delete",
+                        "retention.ms", day, "max.message.bytes", Integer.toString(maxRecordBytes))),
+                new NewTopic(startedTopicOf(applicationId), Optional.of(partitions), Optional.empty()).configs(Map.of("cleanup.policy",
+                        "delete", "retention.ms", day))), Duration.ofSeconds(60));
     }
 
     @Override
@@ -110,16 +125,49 @@ final class KafkaHandover implements Handover.Channel, AutoCloseable {
     }
 
     @Override
+    public CompletionStage<?> callStarting(int partition, long lifetime, String requestId, int attempt) {
+        CompletableFuture<Void> done = new CompletableFuture<>();
+        producer.send(new ProducerRecord<>(startedTopic, partition, null, new Handover.Started(lifetime, requestId, attempt).encode()),
+                (metadata, error) -> {
+                    if (error != null) done.completeExceptionally(error);
+                    else done.complete(null);
+                });
+        return done;
+    }
+
+    /** From shortly before {@code fromMillis}: a call outlives the last beat of its lifetime by at most the call timeout. */
+    @Override
+    public List<Handover.Started> startedSince(int partition, long fromMillis) {
+        List<Handover.Started> out = new ArrayList<>();
+        for (byte[] r : readPartition(startedTopic, partition, fromMillis - wait.toMillis() - 10_000)) {
+            Handover.Started s = Handover.Started.decode(r);
+            if (s != null) out.add(s);
+        }
+        return out;
+    }
+
+    @Override
     public List<byte[]> read(int partition) {
+        return readPartition(topic, partition, -1);
+    }
+
+    /** The values of a partition from the first record at or after {@code fromMillis} (-1: the beginning) to its end now. */
+    private List<byte[]> readPartition(String name, int partition, long fromMillis) {
         Map<String, Object> c = new HashMap<>(kafka);
         c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.CLIENT_ID_CONFIG, topic + "-reader-" + partition);
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, name + "-reader-" + partition);
         c.remove(ConsumerConfig.GROUP_ID_CONFIG);
-        TopicPartition tp = new TopicPartition(topic, partition);
+        TopicPartition tp = new TopicPartition(name, partition);
         List<byte[]> out = new ArrayList<>();
         try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             consumer.assign(List.of(tp));
-            consumer.seekToBeginning(List.of(tp));
+            if (fromMillis < 0) {
+                consumer.seekToBeginning(List.of(tp));
+            } else {
+                var at = consumer.offsetsForTimes(Map.of(tp, Math.max(0, fromMillis)), READ_TIMEOUT).get(tp);
+                if (at == null) consumer.seekToEnd(List.of(tp));
+                else consumer.seek(tp, at.offset());
+            }
             long end = consumer.endOffsets(List.of(tp), READ_TIMEOUT).get(tp);
             long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
             while (consumer.position(tp, READ_TIMEOUT) < end) {

@@ -112,6 +112,8 @@ final class PromptlineTopology {
                 Stores.persistentKeyValueStore(DispatchProcessor.RATE_STORE), Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), DISPATCH);
         t.addStateStore(Stores.keyValueStoreBuilder(
                 Stores.persistentKeyValueStore(DispatchProcessor.SKIPS_STORE), Serdes.String(), Serdes.Long()).withCachingEnabled(), DISPATCH);
+        t.addStateStore(Stores.keyValueStoreBuilder(
+                Stores.persistentKeyValueStore(DispatchProcessor.LIFETIMES_STORE), Serdes.Long(), Serdes.Long()).withCachingEnabled(), DISPATCH);
         if (batchJobs) {
             t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DispatchProcessor.BATCH_JOBS_STORE), Serdes.String(),
                     Serdes.ByteArray()), DISPATCH);

@@ -1,6 +1,7 @@
 package io.promptline.processor;
 
 import io.github.resilience4j.circuitbreaker.CircuitBreaker;
+import io.promptline.avro.BillingMode;
 import io.promptline.avro.CostEvent;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.ErrorCategory;
@@ -106,13 +107,17 @@ class ResilienceIntegrationTest {
     }
 
     private Set<String> publish(Topics topics, int count, IntFunction<String> content) throws Exception {
+        return publish(topics, count, content, Priority.NORMAL, "gpt-4.1");
+    }
+
+    private Set<String> publish(Topics topics, int count, IntFunction<String> content, Priority tier, String model) throws Exception {
         Set<String> ids = new HashSet<>();
         try (PromptlineProducer producer = PromptlineProducer.builder().bootstrapServers(KAFKA.bootstrapServers())
                 .schemaRegistryUrl(REGISTRY.url()).topics(topics).build()) {
             List<CompletableFuture<String>> sent = new ArrayList<>();
             for (int i = 0; i < count; i++) {
                 sent.add(producer.submit(Prompt.builder("tenant-" + (i % 7)).requestId(topics.base() + "-" + i)
-                        .priority(Priority.NORMAL).model("gpt-4.1").user(content.apply(i)).maxTokens(200).build()));
+                        .priority(tier).model(model).user(content.apply(i)).maxTokens(200).build()));
             }
             for (CompletableFuture<String> f : sent) ids.add(f.get(60, TimeUnit.SECONDS));
         }
@@ -266,5 +271,34 @@ class ResilienceIntegrationTest {
         Map<ErrorCategory, Long> byCategory = dead.stream().collect(Collectors.groupingBy(DeadLetter::getCategory, Collectors.counting()));
         System.out.printf("mixed faults: %d requests, %d calls %s; %d results, %d dead letters %s; cost %d micro-USD = usage x price%n",
                 n, outcomes.values().stream().mapToLong(Long::longValue).sum(), outcomes, results.size(), dead.size(), byCategory, expected);
+    }
+
+    @Test
+    void shouldBillUrgentCallsAtTheFullPriceIncludingRetriedOnes() throws Exception {
+        Topics topics = KAFKA.newTopics(2, LADDER);
+        start(topics, Map.of(ProcessorConfig.TIERS_CONFIG, "URGENT"));
+
+        // 200 urgent requests on gpt-4.1-mini; every fifth is answered 503 once and billed only for the call that answered
+        Set<String> sent = publish(topics, 200, i -> "urgent question " + i + (i % 5 == 0 ? " [[sim:503x1]]" : ""), Priority.URGENT,
+                "gpt-4.1-mini");
+
+        List<PromptResult> results = results(topics, 200, Duration.ofSeconds(90));
+        assertThat(results).extracting(PromptResult::getRequestId).doesNotHaveDuplicates().hasSameElementsAs(sent);
+        List<CostEvent> costs = TopicReader.readCommitted(KAFKA.bootstrapServers(), REGISTRY.url(), topics.costs(), CostEvent.class,
+                200, Duration.ofSeconds(30), Duration.ofSeconds(2));
+        assertThat(costs).extracting(CostEvent::getRequestId).doesNotHaveDuplicates().hasSameElementsAs(sent);
+        assertThat(costs).allSatisfy(c -> {
+            assertThat(c.getBillingMode()).isEqualTo(BillingMode.SYNC);
+            assertThat(c.getPriority()).isEqualTo(Priority.URGENT);
+            assertThat(c.getCurrency()).isEqualTo("USD");
+        });
+        List<RecordedCall> served = SIM.simulator().recordedCalls().stream()
+                .filter(c -> c.idempotencyKey().startsWith(topics.base())).toList();
+        assertThat(served).hasSize(200);
+        // gpt-4.1-mini at $0.40 / $0.10 cached / $1.60 per MTok, the full price on the urgent tier, half-up once per call
+        long expected = served.stream()
+                .mapToLong(c -> LiteralPrice.GPT_4_1_MINI.micros(c.promptTokens(), c.cachedTokens(), c.completionTokens())).sum();
+        assertThat(costs.stream().mapToLong(CostEvent::getCostMicros).sum()).isEqualTo(expected).isPositive();
+        System.out.printf("urgent tier: 200 requests, 40 retried after a 503; cost %d micro-USD = usage x literal price%n", expected);
     }
 }

@@ -14,7 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.stream.Stream;
 
-/** Loads the schemas of the last released version (src/released/&lt;version&gt;) and compares them with current ones. */
+/** Loads the schemas of each released version (src/released/&lt;version&gt;) and compares them with current ones. */
 final class ReleasedSchemas {
     /** Parse order: named types before the records that use them. */
     static final List<String> FILES = List.of("Priority.avsc", "ErrorCategory.avsc", "ChatMessage.avsc", "BillingMode.avsc",
@@ -25,10 +25,17 @@ final class ReleasedSchemas {
     }
 
     static Path latestReleaseDir(Path releasedRoot) throws IOException {
+        List<Path> all = releaseDirs(releasedRoot);
+        return all.get(all.size() - 1);
+    }
+
+    /** Every released version, oldest first. */
+    static List<Path> releaseDirs(Path releasedRoot) throws IOException {
         try (Stream<Path> dirs = Files.list(releasedRoot)) {
-            return dirs.filter(Files::isDirectory)
-                    .max(Comparator.comparing(p -> versionKey(p.getFileName().toString())))
-                    .orElseThrow(() -> new IllegalStateException("no released schema version under " + releasedRoot));
+            List<Path> out = dirs.filter(Files::isDirectory)
+                    .sorted(Comparator.comparing(p -> versionKey(p.getFileName().toString()))).toList();
+            if (out.isEmpty()) throw new IllegalStateException("no released schema version under " + releasedRoot);
+            return out;
         }
     }
 

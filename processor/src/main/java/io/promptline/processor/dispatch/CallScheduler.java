@@ -11,6 +11,7 @@ import io.promptline.processor.provider.Completion;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.CompletionStage;
 import java.util.function.Function;
 
 /**
@@ -32,13 +33,17 @@ final class CallScheduler {
     private final TaskCompletions completions;
     private final RequestEnds ends;
     private final Function<byte[], PromptRequest> decoder;
+    /** Records durably that a call starts before it is sent, or null (nothing recorded). */
+    private final Function<PendingCall, CompletionStage<?>> recordStart;
     private final TenantQueues queue = new TenantQueues();
     /** Time spent waiting for room since the last punctuation. */
     private long blockedNanos;
     private long lastRetime;
 
     CallScheduler(TierSettings settings, CallGateway gateway, RateLimiter limiter, PendingCalls pending, TaskCompletions completions,
-                  RequestEnds ends, Function<byte[], PromptRequest> decoder) {
+                  RequestEnds ends, Function<byte[], PromptRequest> decoder,
+                  Function<PendingCall, CompletionStage<?>> recordStart) {
+        this.recordStart = recordStart;
         this.settings = settings;
         this.gateway = gateway;
         this.limiter = limiter;
@@ -116,7 +121,8 @@ final class CallScheduler {
             }
             CallGateway.Start started;
             try {
-                started = gateway.tryStart(pc.chatCall(), pc.attempts(), settings.tier(), completions::offer);
+                started = gateway.tryStart(pc.chatCall(), pc.attempts(), settings.tier(), completions::offer,
+                    recordStart == null ? null : () -> recordStart.apply(pc));
             } catch (RuntimeException e) {
                 queue.removeHead(tenant, now);
                 limiter.giveUp(tenant, pc.reservation());

@@ -31,6 +31,8 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
+import org.apache.kafka.streams.state.KeyValueIterator;
+import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -76,6 +78,10 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     public static final String QUOTAS_STORE = "quotas";
     /** Global: the spend topic (tenant|currency|period → SpendTotal). */
     public static final String SPEND_STORE = "spend";
+    /** lifetime → when it last ran (epoch ms), beaten every second: how far back a taker-over reads the calls it started. */
+    public static final String LIFETIMES_STORE = "task-lifetimes";
+    private static final long BEAT_MS = 1_000;
+    private static final Duration LIFETIME_MEMORY = Duration.ofDays(1);
     /** Batch tier with the Batch API on: job key → batch job. */
     public static final String BATCH_JOBS_STORE = "batch-jobs";
     /** Batch tier with the Batch API on: request_id → its job and the admitted request. */
@@ -92,6 +98,8 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     /** Where this task hands over when let go, and takes over what another lifetime handed over; null: nothing is handed over. */
     private final Handover.Channel handover;
     private volatile boolean letGo;
+    private KeyValueStore<Long, Long> lifetimes;
+    private long lastBeat;
     private BatchJobs batch;
     private ProcessorContext<Object, Object> ctx;
     private PendingCalls pending;
@@ -162,8 +170,10 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         this.skips = new SkipCounts(context.getStateStore(SKIPS_STORE));
         this.commandDecoder = new AvroDeserializer<>(settings.registry(), BatchCommand.class);
         gateway.metrics().addDuplicateCounts(settings.tier(), SkipCounts.REASONS, skips);
+        int partition = context.taskId().partition();
         this.scheduler = new CallScheduler(settings, gateway, limiter, pending, completions, ends,
-                wire -> decoder.request(settings.tier().name(), wire));
+                wire -> decoder.request(settings.tier().name(), wire), handover == null ? null
+                        : pc -> handover.callStarting(partition, pending.lifetime(), pc.request().getRequestId(), pc.attempts()));
         this.handler = new CompletionHandler(settings, gateway, limiter, pending, scheduler, ends);
         if (batchCommands != null) {
             if (gateway.batchApi() == null) throw new IllegalStateException("the batch tier runs batch jobs but no Batch API client is set");
@@ -174,8 +184,10 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
                     spill);
             batch.recover();
         }
+        this.lifetimes = context.getStateStore(LIFETIMES_STORE);
         pending.recover();
         takeOver();
+        beat();
         letGo = false;
         if (handover != null) handover.attach(ctx.taskId().partition(), this);
         // Nothing is forwarded from init(): the first punctuation (a few ms away) starts the calls.
@@ -237,6 +249,12 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         int unconfirmed = back == null ? 0 : back.unconfirmed();
         PendingCall pc = new PendingCall(request, record.value(), admit.model(), origin, callsMade + 1, unconfirmed, first, now.toEpochMilli(),
                 reservation, admit.fallbackReason(), pending.lifetime());
+        // A record read again after a crash: the calls an earlier lifetime started for it were made, their answers lost.
+        int lost = pending.takeover().lostCalls(request.getRequestId(), callsMade + 1);
+        for (int i = 0; i < lost; i++) {
+            pc = pc.calledAgain(pending.lifetime(), true);
+            ends.unconfirmed(pc, gateway.provider(), settings.rateLimits().completionEstimate());
+        }
         long startsAt = limiter.estimatedStart(request.getTenant(), reservation);
         if (startsAt - now.toEpochMilli() > settings.rateLimits().maxHold().toMillis()) {
             awaitTurnInLadder(pc, startsAt, now.toEpochMilli());
@@ -257,6 +275,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
      * waits in the store as room frees, and starts what is due.
      */
     private void punctuate() {
+        beat();
         scheduler.newTurn();
         deadLetterUnreadable();
         int applied = 0;
@@ -277,22 +296,57 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         if (applied > 0 && gateway.waitedWithin(settings.tier(), SATURATED_WINDOW)) ctx.commit();
     }
 
-    /** Reads what the lifetimes that wrote the pending entries handed over (nothing, if they crashed). */
+    /**
+     * Reads what the earlier lifetimes of the task handed over (nothing, if they crashed) and which
+     * calls they recorded as starting since shortly before they last ran.
+     */
     private void takeOver() {
-        java.util.Set<Long> lifetimes = pending.foreignLifetimes();
-        if (lifetimes.isEmpty()) return;
+        long now = gateway.clock().millis();
+        Map<Long, Long> beats = new HashMap<>();
+        List<Long> forgotten = new ArrayList<>();
+        try (KeyValueIterator<Long, Long> it = lifetimes.all()) {
+            while (it.hasNext()) {
+                var kv = it.next();
+                if (kv.value < now - LIFETIME_MEMORY.toMillis()) forgotten.add(kv.key);
+                else beats.put(kv.key, kv.value);
+            }
+        }
+        forgotten.forEach(lifetimes::delete);
+        java.util.Set<Long> earlier = new java.util.HashSet<>(pending.foreignLifetimes());
+        earlier.addAll(beats.keySet());
+        if (earlier.isEmpty()) return;
         Handover.Takeover t = Handover.Takeover.NOTHING;
         if (handover != null) {
+            int partition = ctx.taskId().partition();
+            List<byte[]> records = List.of();
             try {
-                t = Handover.takeover(handover.read(ctx.taskId().partition()), lifetimes);
+                records = handover.read(partition);
             } catch (RuntimeException e) {
                 log.error("Task {} ({}): cannot read what the previous owner handed over ({}); its open calls count as possibly made",
                         ctx.taskId(), settings.tier(), e.getMessage());
             }
+            List<Handover.Started> started = null;
+            try {
+                long since = earlier.stream().mapToLong(l -> beats.getOrDefault(l, now - LIFETIME_MEMORY.toMillis())).min().orElse(now);
+                started = handover.startedSince(partition, since);
+            } catch (RuntimeException e) {
+                log.error("Task {} ({}): cannot read the calls the previous owner started ({}); its open calls count as possibly made",
+                        ctx.taskId(), settings.tier(), e.getMessage());
+            }
+            t = Handover.takeover(records, earlier, started);
         }
         pending.takeOver(t);
-        log.info("Task {} ({}): taking over entries of {} earlier lifetimes; handed over: {} answers, {} of {} lifetimes summarized",
-                ctx.taskId(), settings.tier(), lifetimes.size(), t.answers().size(), t.summaries().size(), lifetimes.size());
+        log.info("Task {} ({}): taking over from {} earlier lifetimes: {} answers handed over, {} summaries, {} requests with calls started",
+                ctx.taskId(), settings.tier(), earlier.size(), t.answers().size(), t.summaries().size(),
+                t.started() == null ? "unknown" : t.started().size());
+    }
+
+    /** This lifetime runs: remembered (every second) so that a taker-over knows how far back to look. */
+    private void beat() {
+        long now = gateway.clock().millis();
+        if (now - lastBeat < BEAT_MS) return;
+        lastBeat = now;
+        lifetimes.put(pending.lifetime(), now);
     }
 
     @Override

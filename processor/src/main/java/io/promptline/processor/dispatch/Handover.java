@@ -11,10 +11,12 @@ import java.io.UncheckedIOException;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletionStage;
 
 /**
  * What a task hands to its next owner when it lets go of the task cleanly (a rebalance moved it,
@@ -55,8 +57,35 @@ public final class Handover {
         /** Writes what one lifetime of a task hands over; returns once it is durable. Throws if it cannot. */
         void write(int partition, List<byte[]> records);
 
-        /** Reads what was handed over for the task of {@code partition}; only records of {@code lifetimes} matter. */
+        /** Reads what was handed over for the task of {@code partition}. */
         List<byte[]> read(int partition);
+
+        /**
+         * Records, durably, that a call starts: the call is sent only once this completes. Whoever
+         * takes the task over after a crash learns from these which of its calls were made.
+         */
+        CompletionStage<?> callStarting(int partition, long lifetime, String requestId, int attempt);
+
+        /** The calls recorded as starting in the task of {@code partition} since {@code fromMillis}. */
+        List<Started> startedSince(int partition, long fromMillis);
+    }
+
+    /** A call recorded as starting: by which lifetime of the task, of which request, under which attempt number. */
+    public record Started(long lifetime, String requestId, int attempt) {
+        public byte[] encode() {
+            return bytes(JSON.createObjectNode().put("lifetime", lifetime).put("request_id", requestId).put("attempt", attempt));
+        }
+
+        /** The record, or null when the bytes are not one (they say nothing). */
+        public static Started decode(byte[] bytes) {
+            try {
+                JsonNode n = JSON.readTree(bytes);
+                if (!n.hasNonNull("request_id")) return null;
+                return new Started(n.path("lifetime").asLong(), n.path("request_id").asText(), n.path("attempt").asInt());
+            } catch (IOException e) {
+                return null;
+            }
+        }
     }
 
     /** One call answered but not applied. */
@@ -113,12 +142,16 @@ public final class Handover {
         }
     }
 
-    /** What the records say about the given lifetimes; records of other lifetimes and unreadable ones are skipped. */
-    static Takeover takeover(List<byte[]> records, Set<Long> lifetimes) {
+    /**
+     * What the records say about the given lifetimes (records of other lifetimes and unreadable ones
+     * are skipped), with the calls those lifetimes recorded as starting, or null when they could not
+     * be read (then every loaded entry of theirs counts as possibly called).
+     */
+    static Takeover takeover(List<byte[]> records, Set<Long> lifetimes, List<Started> started) {
         Map<String, Answer> answers = new HashMap<>();
         Map<Long, Map<String, Integer>> unconfirmed = new HashMap<>();
         Map<Long, Map<String, Integer>> failed = new HashMap<>();
-        Set<Long> complete = new java.util.HashSet<>();
+        Set<Long> complete = new HashSet<>();
         for (byte[] r : records) {
             JsonNode n;
             try {
@@ -139,7 +172,14 @@ public final class Handover {
         }
         Map<Long, Summary> summaries = new HashMap<>();
         for (Long l : complete) summaries.put(l, new Summary(l, unconfirmed.getOrDefault(l, Map.of()), failed.getOrDefault(l, Map.of())));
-        return new Takeover(answers, summaries);
+        Map<String, List<Started>> starts = null;
+        if (started != null) {
+            starts = new HashMap<>();
+            for (Started s : started) {
+                if (lifetimes.contains(s.lifetime())) starts.computeIfAbsent(s.requestId(), k -> new ArrayList<>()).add(s);
+            }
+        }
+        return new Takeover(answers, summaries, starts);
     }
 
     private static void putAll(Map<String, Integer> into, JsonNode ids) {
@@ -178,25 +218,50 @@ public final class Handover {
         NOT_STARTED
     }
 
-    /** What was handed over, for the lifetimes of the entries a task found. */
-    record Takeover(Map<String, Answer> answers, Map<Long, Summary> summaries) {
-        static final Takeover NOTHING = new Takeover(Map.of(), Map.of());
+    /**
+     * What was handed over, for the lifetimes of the entries a task found.
+     *
+     * @param started the calls of each request those lifetimes recorded as starting, or null when unknown
+     */
+    record Takeover(Map<String, Answer> answers, Map<Long, Summary> summaries, Map<String, List<Started>> started) {
+        static final Takeover NOTHING = new Takeover(Map.of(), Map.of(), null);
 
         /**
-         * The fate of an entry written by another lifetime. Without a summary of that lifetime (it
-         * crashed, or its hand-over was lost), an entry that was loaded may have been called.
+         * The fate of an entry written by another lifetime: answered if it handed the answer over;
+         * failed if its summary says so; else called (its answer lost) if it recorded the call as
+         * starting or listed it so; else never started. When the starts could not be read and the
+         * lifetime left no summary (it crashed), an entry counts as possibly called.
          */
         Fate fate(PendingCall stored) {
             String id = stored.request().getRequestId();
             Answer a = answers.get(id);
             if (a != null && a.lifetime() == stored.lifetime() && a.attempt() == stored.attempts()) return Fate.ANSWERED;
             Summary s = summaries.get(stored.lifetime());
-            if (s == null) return Fate.UNCONFIRMED;
-            Integer u = s.unconfirmed().get(id);
-            if (u != null && u == stored.attempts()) return Fate.UNCONFIRMED;
-            Integer f = s.failed().get(id);
-            if (f != null && f == stored.attempts()) return Fate.FAILED;
+            if (s != null) {
+                Integer f = s.failed().get(id);
+                if (f != null && f == stored.attempts()) return Fate.FAILED;
+                Integer u = s.unconfirmed().get(id);
+                if (u != null && u == stored.attempts()) return Fate.UNCONFIRMED;
+            }
+            if (started == null) return s == null ? Fate.UNCONFIRMED : Fate.NOT_STARTED;
+            for (Started st : started.getOrDefault(id, List.of())) {
+                if (st.lifetime() == stored.lifetime() && st.attempt() == stored.attempts()) return Fate.UNCONFIRMED;
+            }
             return Fate.NOT_STARTED;
+        }
+
+        /**
+         * How many calls of a request, numbered from {@code attempt} on, other lifetimes recorded as
+         * starting: a record read again (its offset was not committed when they crashed) whose calls
+         * were made — each needs its place on the bill.
+         */
+        int lostCalls(String requestId, int attempt) {
+            if (started == null) return 0;
+            Set<Integer> attempts = new HashSet<>();
+            for (Started st : started.getOrDefault(requestId, List.of())) attempts.add(st.attempt());
+            int n = 0;
+            while (attempts.contains(attempt + n)) n++;
+            return n;
         }
 
         Answer answer(String requestId) {

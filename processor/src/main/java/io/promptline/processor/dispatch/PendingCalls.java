@@ -151,6 +151,10 @@ final class PendingCalls implements Claims.Held {
         this.takeover = handedOver;
     }
 
+    Handover.Takeover takeover() {
+        return takeover;
+    }
+
     /** The calls started and not yet applied: request_id → attempt. */
     Map<String, Integer> startedCalls() {
         Map<String, Integer> out = new HashMap<>();

@@ -1,5 +1,6 @@
 package io.promptline.processor.provider;
 
+import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.Priority;
 import io.promptline.processor.cost.Billing;
 import io.promptline.processor.metrics.ProcessorMetrics;
@@ -9,9 +10,12 @@ import java.time.Duration;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.Supplier;
 
 /**
  * The JVM-wide gateway to the providers, shared by every tier and task: the provider endpoints
@@ -110,6 +114,16 @@ public final class CallGateway implements AutoCloseable {
      * @param attempt the number of this call of the request, carried to its completion
      */
     public Start tryStart(ChatCall call, int attempt, Priority tier, Consumer<Completion> onDone) {
+        return tryStart(call, attempt, tier, onDone, null);
+    }
+
+    /**
+     * As {@link #tryStart(ChatCall, int, Priority, Consumer)}, sending the call only once {@code ahead}
+     * (the durable record that it starts) completed; if that fails, the call is not made and
+     * completes as a NETWORK failure, to be tried again.
+     */
+    public Start tryStart(ChatCall call, int attempt, Priority tier, Consumer<Completion> onDone,
+                          Supplier<CompletionStage<?>> ahead) {
         unapplied.incrementAndGet(); // before the checks, so drain() cannot miss a call that starts
         if (!starting || !permits.tryAcquire(tier)) {
             unapplied.decrementAndGet();
@@ -124,15 +138,32 @@ public final class CallGateway implements AutoCloseable {
         Endpoint primary = endpoints.get(0);
         String fallback = called == primary ? null : "provider " + primary.provider() + " (" + primary.baseUrl()
                 + ") unavailable: circuit breaker open; called " + called.provider();
-        long started = clock.millis();
         try {
-            called.call(call).whenComplete((outcome, error) -> {
-                CallOutcome o = outcome != null ? outcome : new CallOutcome.Failure(
-                        ErrorClassifier.fromTransport(error), null, String.valueOf(error), clock.millis() - started);
-                called.release(call.model(), o);
-                permits.release(tier);
-                record(tier, call.model(), o);
-                onDone.accept(new Completion(call.idempotencyKey(), attempt, started, o, called.provider(), fallback, called.answers()));
+            CompletionStage<?> recorded = ahead == null ? CompletableFuture.completedFuture(null)
+                    : ahead.get();
+            recorded.whenComplete((ok, notRecorded) -> {
+                long started = clock.millis();
+                CompletionStage<CallOutcome> outcome;
+                if (notRecorded != null) {
+                    outcome = CompletableFuture.completedFuture(new CallOutcome.Failure(ErrorCategory.NETWORK, null,
+                            "the call was not made: its start could not be recorded (" + notRecorded.getMessage() + ")", 0));
+                } else {
+                    try {
+                        outcome = called.call(call);
+                    } catch (RuntimeException e) {
+                        // The request cannot be turned into a call (e.g. a response_format that is not JSON): its own fault.
+                        outcome = CompletableFuture.completedFuture(new CallOutcome.Failure(
+                                ErrorCategory.INVALID_REQUEST, null, "cannot build the call: " + e.getMessage(), 0));
+                    }
+                }
+                outcome.whenComplete((o0, error) -> {
+                    CallOutcome o = o0 != null ? o0 : new CallOutcome.Failure(
+                            ErrorClassifier.fromTransport(error), null, String.valueOf(error), clock.millis() - started);
+                    called.release(call.model(), o);
+                    permits.release(tier);
+                    record(tier, call.model(), o);
+                    onDone.accept(new Completion(call.idempotencyKey(), attempt, started, o, called.provider(), fallback, called.answers()));
+                });
             });
         } catch (RuntimeException e) {
             called.cancel(call.model());

@@ -98,12 +98,17 @@ final class ChaosChecks {
 
     void costsExact() {
         Map<String, Integer> perRequest = new HashMap<>();
-        costs.forEach(c -> perRequest.merge(c.getRequestId(), 1, Integer::sum));
+        costs.stream().filter(c -> !c.getUnconfirmed()).forEach(c -> perRequest.merge(c.getRequestId(), 1, Integer::sum));
         Set<String> answered = new HashSet<>();
         results.forEach(r -> answered.add(r.getRequestId()));
         if (!perRequest.keySet().equals(answered) || perRequest.values().stream().anyMatch(n -> n != 1)) {
-            failures.add("cost events do not match results one to one: " + costs.size() + " events for " + answered.size() + " results");
+            failures.add("confirmed cost events do not match results one to one: " + perRequest.values().stream().mapToInt(n -> n).sum()
+                    + " events for " + answered.size() + " results");
         }
+        long unconfirmed = costs.stream().filter(CostEvent::getUnconfirmed).count();
+        long counted = results.stream().mapToLong(PromptResult::getCallsUnconfirmed).sum();
+        figures.put("calls whose answers were lost (unconfirmed cost events)", unconfirmed);
+        if (unconfirmed != counted) failures.add(unconfirmed + " unconfirmed cost events, but the results count " + counted);
         Map<String, RecordedCall> ledger = new HashMap<>();
         for (RecordedCall c : stack.simulator().recordedCalls()) ledger.put(c.idempotencyKey(), c);
         long total = 0;
@@ -126,6 +131,25 @@ final class ChaosChecks {
         figures.put("cost micro-USD at the literal prices", expectedTotal);
         figures.put("cost events on estimated usage", estimated);
         if (wrong > 0) failures.add(wrong + " cost events differ from the literal price of the provider's tokens");
+    }
+
+    /**
+     * Every call the provider received is on the record: per request, the calls the simulator saw
+     * are at most the calls its result or dead letter counts (attempts, lost ones included).
+     */
+    void everyCallRecorded() {
+        Map<String, Long> made = new HashMap<>();
+        stack.simulator().arrivals().forEach(a -> {
+            if (a.idempotencyKey() != null) made.merge(a.idempotencyKey(), 1L, Long::sum);
+        });
+        Map<String, Integer> recorded = new HashMap<>();
+        results.forEach(r -> recorded.merge(r.getRequestId(), r.getAttempts(), Math::max));
+        dead.stream().filter(d -> d.getRequestId() != null).forEach(d -> recorded.merge(d.getRequestId(), d.getAttempts(), Math::max));
+        long repeated = made.values().stream().mapToLong(n -> Math.max(0, n - 1)).sum();
+        List<String> unrecorded = made.entrySet().stream().filter(e -> recorded.containsKey(e.getKey()) && e.getValue() > recorded.get(e.getKey()))
+                .map(e -> e.getKey() + " called " + e.getValue() + "x, recorded " + recorded.get(e.getKey())).limit(5).toList();
+        figures.put("calls made more than once at the provider", repeated);
+        if (!unrecorded.isEmpty()) failures.add("calls made but not on the record, e.g. " + unrecorded);
     }
 
     /** Waits (up to the deadline) until the sink's rows equal the topics' records, then compares them. */

@@ -109,6 +109,7 @@ final class ChaosRun {
         out.printf("every request ended %.0f s after the load (or the wait ran out)%n", (System.nanoTime() - waited) / 1e9);
         checks.exactlyOnce(load.published());
         checks.costsExact();
+        checks.everyCallRecorded();
         checks.sinkRowsEqualTopics(System.nanoTime() + TimeUnit.MINUTES.toNanos(3));
         Thread.sleep(3_000); // the last skips' commits
         checks.duplicatesCounted(load.injectedDuplicates());

@@ -33,11 +33,27 @@ final class ChaosStack implements AutoCloseable {
     static final List<Duration> LADDER = List.of(Duration.ofSeconds(1), Duration.ofSeconds(5), Duration.ofSeconds(30));
     static final int PARTITIONS = 3;
 
+    /**
+     * What varies between the harnesses that use the stack.
+     *
+     * @param simulator    the simulator's configuration
+     * @param processorEnv settings of every processor on top of the chaos run's
+     * @param sink         whether PostgreSQL and the sink run
+     * @param topicsBase   the topics' base name
+     */
+    record Options(SimulatorConfig simulator, Map<String, String> processorEnv, boolean sink, String topicsBase) {
+        static Options chaos() {
+            return new Options(SimulatorConfig.builder().latency("uniform:50-300").instances(2).hangMillis(10_000).maxRecordedCalls(5_000_000)
+                    .build(), Map.of(), true, "chaos");
+        }
+    }
+
     private final Path dir;
+    private final Options options;
     private final KafkaBrokerProcess broker;
     private final int registryPort;
     private final int postgresPort;
-    private final Topics topics = Topics.withBase("chaos");
+    private final Topics topics;
     private final List<ChildJvm> processors = new ArrayList<>();
     private final List<Integer> metricsPorts = new ArrayList<>();
     /** Processors taken down on purpose (killed or stopped, not yet restarted). */
@@ -48,7 +64,13 @@ final class ChaosStack implements AutoCloseable {
     private ChildJvm sink;
 
     ChaosStack(Path dir, int processorCount) throws IOException {
+        this(dir, processorCount, Options.chaos());
+    }
+
+    ChaosStack(Path dir, int processorCount, Options options) throws IOException {
         this.dir = dir;
+        this.options = options;
+        this.topics = Topics.withBase(options.topicsBase());
         int brokerPort = Ports.freePair();
         this.broker = new KafkaBrokerProcess(dir.resolve("kafka"), brokerPort, brokerPort + 1);
         this.registryPort = Ports.free();
@@ -61,12 +83,13 @@ final class ChaosStack implements AutoCloseable {
     void start() throws Exception {
         broker.start(Duration.ofSeconds(90));
         startRegistry();
-        simulator = new LlmSimulator(SimulatorConfig.builder().latency("uniform:50-300").instances(2).hangMillis(10_000)
-                .maxRecordedCalls(5_000_000).build());
+        simulator = new LlmSimulator(options.simulator());
         simulator.start();
-        startPostgres();
         broker.createTopics(TopicLayout.topics(topics, PARTITIONS, LADDER, (short) 1));
-        sink = ChildJvm.start("sink", SinkMain.class, sinkEnv(), dir.resolve("sink.log"), List.of("-Xmx256m"));
+        if (options.sink()) {
+            startPostgres();
+            sink = ChildJvm.start("sink", SinkMain.class, sinkEnv(), dir.resolve("sink.log"), List.of("-Xmx256m"));
+        }
         for (int i = 0; i < metricsPorts.size(); i++) processors.add(startProcessor(i));
     }
 
@@ -97,7 +120,7 @@ final class ChaosStack implements AutoCloseable {
         env.put("PROMPTLINE_BOOTSTRAP_SERVERS", broker.bootstrapServers());
         env.put("PROMPTLINE_SCHEMA_REGISTRY_URL", registryUrl());
         env.put("PROMPTLINE_TOPICS_BASE", topics.base());
-        env.put("PROMPTLINE_PROCESSOR_APPLICATION_ID", "chaos");
+        env.put("PROMPTLINE_PROCESSOR_APPLICATION_ID", options.topicsBase());
         env.put("PROMPTLINE_PROCESSOR_STATE_DIR", dir.resolve("processor-" + i).toString());
         env.put("PROMPTLINE_METRICS_PORT", Integer.toString(metricsPorts.get(i)));
         env.put("PROMPTLINE_METRICS_HOST", "127.0.0.1");
@@ -113,6 +136,7 @@ final class ChaosStack implements AutoCloseable {
         env.put("PROMPTLINE_PROVIDER_BREAKER_OPEN_MS", "3000");
         env.put("PROMPTLINE_PROVIDER_MAX_PAUSE_MS", "2000");
         env.put("PROMPTLINE_PROVIDER_FAULT_PAUSE_MS", "3000");
+        env.putAll(options.processorEnv());
         return ChildJvm.start("processor-" + i, ProcessorMain.class, env, dir.resolve("processor-" + i + ".log"), List.of("-Xmx384m"));
     }
 
@@ -167,7 +191,7 @@ final class ChaosStack implements AutoCloseable {
     /** The processors' and the sink's JVMs that exited on their own (a deployable that could not go on). */
     List<String> exitedOnTheirOwn() {
         List<String> out = new ArrayList<>();
-        if (!sink.alive()) out.add("sink (see " + sink.log() + ")");
+        if (sink != null && !sink.alive()) out.add("sink (see " + sink.log() + ")");
         for (int i = 0; i < processors.size(); i++) {
             if (!takenDown.contains(i) && !processors.get(i).alive()) out.add("processor-" + i + " (see " + processors.get(i).log() + ")");
         }
