@@ -43,6 +43,12 @@ import java.util.regex.Pattern;
  * commits and closes the revoked tasks, waits (bounded) for the calls those tasks started and marks
  * them let go; each then hands over, as it closes, what it could not apply. A graceful stop does
  * the same through {@link #letGoAll()} after its drain.
+ *
+ * <p>Also the write-ahead record of calls, on {@code <application.id>-calls-started}: a call is
+ * sent only once the record that it starts (task lifetime, request_id, attempt) is acknowledged,
+ * so whoever takes over a task after a crash reads, from shortly before the crashed lifetime's
+ * last heartbeat, which of its calls were made. One small record per call, written with an
+ * idempotent producer lingering 1 ms; nothing is read back except on a takeover.
  */
 final class KafkaHandover implements Handover.Channel, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(KafkaHandover.class);

@@ -134,7 +134,8 @@ class EndToEndIntegrationTest {
                     + sink.meters().scrape()).samples()) {
                 served.add(sample.name());
             }
-            java.util.Set<String> onEvent = java.util.Set.of("promptline_rate_limited_total", "promptline_retries_total", "promptline_sink_rejects_total");
+            java.util.Set<String> onEvent = java.util.Set.of("promptline_rate_limited_total", "promptline_retries_total", "promptline_sink_rejects_total",
+                    "promptline_unpriced_calls_total", "promptline_unconfirmed_calls_total");
             for (String m : DeploymentFilesTest.referencedMetrics()) {
                 if (onEvent.contains(m)) continue;
                 assertThat(served).as("metric " + m + " used by ops/grafana or ops/prometheus").anyMatch(n -> n.equals(m) || n.startsWith(m + "_"));
