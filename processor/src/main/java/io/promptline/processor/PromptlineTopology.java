@@ -2,6 +2,7 @@ package io.promptline.processor;
 
 import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.dispatch.DispatchProcessor;
+import io.promptline.processor.dispatch.TaskStores;
 import io.promptline.processor.dispatch.Handover;
 import io.promptline.processor.intake.RequestDecoder;
 import io.promptline.processor.intake.TenantRouter;
@@ -102,27 +103,27 @@ final class PromptlineTopology {
         // and deleted once, and the benchmark measured caching them at 25% more CPU per request.
         // The pending store's changelog takes an entry of the largest request admitted.
         Map<String, String> pendingLog = Map.of("max.message.bytes", Integer.toString(tier.intake().maxRequestBytes() + RECORD_OVERHEAD_BYTES));
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DispatchProcessor.PENDING_STORE), Serdes.String(),
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TaskStores.PENDING_STORE), Serdes.String(),
                 Serdes.ByteArray()).withLoggingEnabled(pendingLog), DISPATCH);
-        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DispatchProcessor.PARKED_STORE), Serdes.String(),
+        t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TaskStores.PARKED_STORE), Serdes.String(),
                 Serdes.ByteArray()), DISPATCH);
-        t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(DispatchProcessor.COMPLETED_STORE,
+        t.addStateStore(Stores.windowStoreBuilder(Stores.persistentWindowStore(TaskStores.COMPLETED_STORE,
                 tier.dedupeRetention(), tier.dedupeRetention(), false), Serdes.String(), Serdes.Long()), DISPATCH);
         t.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(DispatchProcessor.RATE_STORE), Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), DISPATCH);
+                Stores.persistentKeyValueStore(TaskStores.RATE_STORE), Serdes.String(), Serdes.ByteArray()).withCachingEnabled(), DISPATCH);
         t.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(DispatchProcessor.SKIPS_STORE), Serdes.String(), Serdes.Long()).withCachingEnabled(), DISPATCH);
+                Stores.persistentKeyValueStore(TaskStores.SKIPS_STORE), Serdes.String(), Serdes.Long()).withCachingEnabled(), DISPATCH);
         t.addStateStore(Stores.keyValueStoreBuilder(
-                Stores.persistentKeyValueStore(DispatchProcessor.LIFETIMES_STORE), Serdes.Long(), Serdes.Long()).withCachingEnabled(), DISPATCH);
+                Stores.persistentKeyValueStore(TaskStores.LIFETIMES_STORE), Serdes.Long(), Serdes.Long()).withCachingEnabled(), DISPATCH);
         if (batchJobs) {
-            t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DispatchProcessor.BATCH_JOBS_STORE), Serdes.String(),
+            t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TaskStores.BATCH_JOBS_STORE), Serdes.String(),
                     Serdes.ByteArray()), DISPATCH);
-            t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(DispatchProcessor.BATCH_MEMBERS_STORE), Serdes.String(),
+            t.addStateStore(Stores.keyValueStoreBuilder(Stores.persistentKeyValueStore(TaskStores.BATCH_MEMBERS_STORE), Serdes.String(),
                     Serdes.ByteArray()).withLoggingEnabled(pendingLog), DISPATCH);
             t.addSink(TaskOutputs.BATCH_JOBS_SINK, topics.batchJobs(), new StringSerializer(), serdes.batchJob().serializer(), DISPATCH);
         }
-        addGlobalBytes(t, DispatchProcessor.QUOTAS_STORE, topics.quotas());
-        addGlobalBytes(t, DispatchProcessor.SPEND_STORE, topics.spend());
+        addGlobalBytes(t, TaskStores.QUOTAS_STORE, topics.quotas());
+        addGlobalBytes(t, TaskStores.SPEND_STORE, topics.spend());
         t.addSink(TaskOutputs.RESULTS_SINK, topics.results(), new StringSerializer(), serdes.result().serializer(), DISPATCH);
         t.addSink(TaskOutputs.COSTS_SINK, topics.costs(), new StringSerializer(), serdes.cost().serializer(), DISPATCH);
         t.addSink(TaskOutputs.DLQ_SINK, topics.dlq(), new StringSerializer(), serdes.deadLetter().serializer(), DISPATCH);

@@ -1,6 +1,5 @@
 package io.promptline.processor;
 
-import io.promptline.avro.BatchCommand;
 import io.promptline.avro.BatchJobStatus;
 import io.promptline.avro.BillingMode;
 import io.promptline.avro.ChatMessage;
@@ -14,6 +13,7 @@ import io.promptline.ops.simulator.BatchLine;
 import io.promptline.ops.simulator.RecordedCall;
 import io.promptline.ops.simulator.SimulatorConfig;
 import io.promptline.processor.config.ProcessorConfig;
+import io.promptline.producer.cli.PromptlineCli;
 import io.promptline.registry.RestSchemaRegistryClient;
 import io.promptline.serde.AvroSerializer;
 import io.promptline.testkit.Await;
@@ -38,7 +38,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import java.util.stream.Collectors;
 
@@ -148,6 +147,22 @@ class BatchApiIntegrationTest {
             assertThat(jobs.values()).allSatisfy(j -> assertThat(j.getRequests()).isLessThanOrEqualTo(150));
             System.out.printf("batch API: %d requests in %d jobs; batch cost %d micro-USD = literal; the synchronous one %d micro-USD%n",
                     300, jobs.size(), batchBilled, syncCost.getCostMicros());
+
+            // And `promptline costs reprice` with a table at half these prices reports what the same calls would cost, each at
+            // its billing mode: $1 / $0.25 cached / $4 per MTok, half again through the Batch API
+            LiteralPrice half = new LiteralPrice("1.00", "0.25", "4.00");
+            Path table = dir.resolve("half-prices.json");
+            java.nio.file.Files.writeString(table, """
+                    {"version": "test-half", "prices": [{"provider": "*", "model": "gpt-4.1", "currency": "USD",
+                      "input_per_mtok_micros": 1000000, "cached_input_per_mtok_micros": 250000, "output_per_mtok_micros": 4000000,
+                      "batch_discount_percent": 50}]}""");
+            long repricedExpected = lines.values().stream().map(BatchLine::call)
+                    .mapToLong(c -> half.micros(c.promptTokens(), c.cachedTokens(), c.completionTokens(), 50)).sum()
+                    + half.micros(sync.promptTokens(), sync.cachedTokens(), sync.completionTokens());
+            String report = cli(topics, "costs", "reprice", "--prices", table.toString(), "--since", "1h");
+            assertThat(microUnits(report, "Total recorded USD")).isEqualTo(batchBilled + syncCost.getCostMicros());
+            assertThat(microUnits(report, "Total repriced USD")).isEqualTo(repricedExpected);
+            assertThat(report).contains("test-half").containsPattern("tenant-0 +gpt-4\\.1 +61 ");
         } finally {
             app.close();
         }
@@ -204,12 +219,9 @@ class BatchApiIntegrationTest {
             Await.until(Duration.ofSeconds(60), "a job SUBMITTED", () -> latestJobs(topics).values().stream()
                     .anyMatch(j -> "SUBMITTED".equals(j.getState())));
             BatchJobStatus job = latestJobs(topics).values().stream().filter(j -> "SUBMITTED".equals(j.getState())).findFirst().orElseThrow();
-            try (KafkaProducer<String, BatchCommand> p = new KafkaProducer<>(Map.of(ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
-                    KAFKA.bootstrapServers()), new StringSerializer(), new AvroSerializer<>(new RestSchemaRegistryClient(REGISTRY.url()), true))) {
-                p.send(new ProducerRecord<>(topics.batchCommands(), job.getTaskPartition(), job.getJobId(), BatchCommand.newBuilder()
-                        .setJobId(job.getJobId()).setAction("CANCEL").setRequestedBy("test").setRequestedAt(Instant.now()).build()))
-                        .get(30, TimeUnit.SECONDS);
-            }
+            assertThat(cli(topics, "batches", "list")).contains(job.getJobId()).contains("SUBMITTED").contains(job.getProviderBatchId());
+            // An operator cancels it with the CLI
+            assertThat(cli(topics, "batches", "cancel", job.getJobId())).contains("Cancel of " + job.getJobId() + " (SUBMITTED) sent");
             // The held lines never answer at the provider; once cancelled, each is called synchronously (and answers there)
             List<PromptResult> results = read(topics.results(), PromptResult.class, requests.size());
             assertThat(results).extracting(PromptResult::getRequestId).doesNotHaveDuplicates().hasSize(requests.size());
@@ -219,9 +231,39 @@ class BatchApiIntegrationTest {
             assertThat(done.getProviderStatus()).isEqualTo("cancelled");
             assertThat(done.getCancelRequested()).isTrue();
             assertThat(done.getReturned()).isEqualTo(requests.size());
+            assertThat(cli(topics, "batches", "show", job.getJobId())).contains("state          DONE (cancel requested)")
+                    .contains("0 answered, 5 back to synchronous calls, 0 dead-lettered");
+            assertThat(cli(topics, "batches", "list")).doesNotContain(job.getJobId()).contains("(no batch job open");
         } finally {
             app.close();
         }
+    }
+
+    /** Runs a {@code promptline} command against this test's topics; returns what it printed, having exited 0. */
+    private String cli(Topics topics, String... command) {
+        List<String> args = new ArrayList<>(List.of(command));
+        args.addAll(List.of("--bootstrap-servers", KAFKA.bootstrapServers(), "--schema-registry", REGISTRY.url(), "--topics-base",
+                topics.base()));
+        java.io.ByteArrayOutputStream out = new java.io.ByteArrayOutputStream();
+        java.io.PrintStream was = System.out;
+        int code;
+        System.setOut(new java.io.PrintStream(out, true, java.nio.charset.StandardCharsets.UTF_8));
+        try {
+            code = PromptlineCli.run(args.toArray(String[]::new));
+        } finally {
+            System.setOut(was);
+        }
+        String printed = out.toString(java.nio.charset.StandardCharsets.UTF_8);
+        System.out.print(printed);
+        assertThat(code).as("exit code of promptline %s: %s", String.join(" ", command), printed).isZero();
+        return printed;
+    }
+
+    private static long microUnits(String report, String total) {
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile(java.util.regex.Pattern.quote(total) + " .*\\((\\d+) micro-units\\)")
+                .matcher(report);
+        assertThat(m.find()).as("'%s' in %s", total, report).isTrue();
+        return Long.parseLong(m.group(1));
     }
 
     private Map<String, BatchJobStatus> latestJobs(Topics topics) {

@@ -9,9 +9,11 @@ import io.promptline.avro.PromptRequest;
 import io.promptline.avro.PromptResult;
 import io.promptline.ops.simulator.SimulatorConfig;
 import io.promptline.pricing.PriceTable;
-import io.promptline.processor.dispatch.DispatchProcessor;
+import io.promptline.processor.dispatch.TaskStores;
 import io.promptline.processor.provider.CallGateway;
+import io.promptline.pricing.PriceTable;
 import io.promptline.processor.config.TierSettings;
+import io.promptline.processor.cost.Billing;
 import io.promptline.processor.routing.ContextRouting;
 import io.promptline.requests.RequestHeaders;
 import io.promptline.serde.PromptlineSerdes;
@@ -84,13 +86,19 @@ class DispatchTopologyTest {
     }
 
     private void start(int permits) {
+        start(permits, TestDispatch.BUILT_IN);
+    }
+
+    private void start(int permits, Billing billing) {
         SIM.simulator().reset();
         serdes = REGISTRY.serdes();
         dispatcher = TestDispatch.dispatcher(List.of(TestDispatch.endpoint(vertx, "openai", SIM.baseUrl(), 64, 1_000,
                 TestDispatch.LENIENT_BREAKER, Clock.systemUTC())), permits, Clock.systemUTC());
         // No retries here: a failed call's classification reaches the DLQ at once (RetryTopologyTest covers the ladder).
-        TierSettings tier = TestDispatch.tier(serdes.registry(), TestDispatch.NO_RETRIES, TierSettings.RateLimits.unlimited(),
+        TierSettings t = TestDispatch.tier(serdes.registry(), TestDispatch.NO_RETRIES, TierSettings.RateLimits.unlimited(),
                 ContextRouting.none());
+        TierSettings tier = new TierSettings(t.tier(), t.registry(), t.router(), t.context(), billing, t.maxPending(), t.drainInterval(),
+                t.maxBlock(), t.dedupeRetention(), t.retry(), t.rateLimits(), t.intake());
         Properties props = new Properties();
         props.put(StreamsConfig.APPLICATION_ID_CONFIG, "dispatch-test");
         props.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, "unused:9092");
@@ -123,7 +131,7 @@ class DispatchTopologyTest {
     }
 
     private KeyValueStore<String, byte[]> pendingStore() {
-        return driver.getKeyValueStore(DispatchProcessor.PENDING_STORE);
+        return driver.getKeyValueStore(TaskStores.PENDING_STORE);
     }
 
     @Test
@@ -153,6 +161,25 @@ class DispatchTopologyTest {
         assertThat(costs.isEmpty()).isTrue();
         assertThat(dlq.isEmpty()).isTrue();
         assertThat(pendingStore().get("ok-1")).as("pending entry deleted once applied").isNull();
+    }
+
+    @Test
+    void shouldCallAModelWithoutAPriceAndRecordItAsUnpricedWhenThePolicySaysRecord() {
+        tearDown();
+        start(64, new Billing(PriceTable.builtIn(), Billing.UnpricedPolicy.RECORD));
+
+        send(request("local-1").setModel("llama-3-local").build());
+        pumpUntil(() -> !results.isEmpty());
+
+        assertThat(results.readValue().getModel()).isEqualTo("llama-3-local");
+        CostEvent cost = costs.readValue();
+        assertThat(cost.getUnpriced()).isTrue();
+        assertThat(cost.getCostMicros()).isZero();
+        assertThat(cost.getCurrency()).as("no currency: the cost is unknown, not zero dollars").isEqualTo("XXX");
+        assertThat(cost.getPromptTokens()).isPositive();
+        assertThat(dlq.isEmpty()).isTrue();
+        assertThat(dispatcher.metrics().registry().get("promptline.unpriced.calls").tag("model", "llama-3-local").counter().count())
+                .isEqualTo(1.0);
     }
 
     @Test

@@ -11,7 +11,7 @@ import io.promptline.avro.Quota;
 import io.promptline.avro.SpendTotal;
 import io.promptline.avro.TierLimit;
 import io.promptline.ops.simulator.SimulatorConfig;
-import io.promptline.processor.dispatch.DispatchProcessor;
+import io.promptline.processor.dispatch.TaskStores;
 import io.promptline.processor.provider.CallGateway;
 import io.promptline.processor.config.TierSettings;
 import io.promptline.quota.SpendKeys;
@@ -177,7 +177,7 @@ class ResilienceTopologyTest {
         assertThat(result.getRequestId()).isEqualTo("flaky");
         assertThat(result.getAttempts()).isEqualTo(2);
         assertThat(SIM.simulator().stats().requestsReceived()).isEqualTo(2);
-        assertThat(driver.getKeyValueStore(DispatchProcessor.PENDING_STORE).get("flaky")).isNull();
+        assertThat(driver.getKeyValueStore(TaskStores.PENDING_STORE).get("flaky")).isNull();
     }
 
     @Test

@@ -3,8 +3,12 @@ package io.promptline.processor.batch;
 import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 
+import io.promptline.avro.BatchJobStatus;
+import io.promptline.avro.Priority;
+
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Instant;
 
 /**
  * One Promptline batch job of a task: requests of one model gathered for a provider Batch API,
@@ -81,6 +85,22 @@ public record BatchJob(String key, String provider, String model, State state, l
         return new BatchJob(key, provider, model, state, createdAt, sealedAt, submittedAt, endedAt, requests, bytes, fileId, batchId,
                 remoteStatus, remoteCompleted, remoteFailed, outputFileId, errorFileId, cancelRequested, answered, returned, deadLettered,
                 why);
+    }
+
+    /** The job as {@code llm.batch.jobs} shows it; {@code done}: every member has ended and the job is gone. */
+    BatchJobStatus status(Priority tier, int partition, boolean done, Instant now) {
+        return BatchJobStatus.newBuilder()
+                .setJobId(key).setTier(tier).setTaskPartition(partition).setProvider(provider).setModel(model)
+                .setState(done ? "DONE" : state.name())
+                .setRequests(requests).setBytes(bytes)
+                .setCreatedAt(Instant.ofEpochMilli(createdAt))
+                .setSubmittedAt(submittedAt > 0 ? Instant.ofEpochMilli(submittedAt) : null)
+                .setEndedAt(endedAt > 0 ? Instant.ofEpochMilli(endedAt) : null)
+                .setProviderBatchId(batchId).setProviderStatus(remoteStatus)
+                .setProviderCompleted(remoteCompleted).setProviderFailed(remoteFailed)
+                .setAnswered(answered).setReturned(returned).setDeadLettered(deadLettered)
+                .setCancelRequested(cancelRequested).setMessage(message).setUpdatedAt(now)
+                .build();
     }
 
     byte[] encode() {

@@ -63,13 +63,13 @@ final class JobFiles {
         }
     }
 
-    Written writeInput(String jobKey, Map<String, BatchJobs.Member> members, Function<byte[], JsonObject> body) {
+    Written writeInput(String jobKey, Map<String, Members.Member> members, Function<byte[], JsonObject> body) {
         try {
             Files.createDirectories(dir);
             Path path = dir.resolve(jobKey + ".jsonl");
             int n = 0;
             try (BufferedWriter w = Files.newBufferedWriter(path, StandardCharsets.UTF_8)) {
-                for (Map.Entry<String, BatchJobs.Member> m : members.entrySet()) {
+                for (Map.Entry<String, Members.Member> m : members.entrySet()) {
                     JsonObject line = new JsonObject().put("custom_id", m.getKey()).put("method", "POST").put("url", "/v1/chat/completions")
                             .put("body", body.apply(m.getValue().member()));
                     w.write(line.encode());

@@ -4,7 +4,7 @@ import io.promptline.avro.BatchJobStatus;
 import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.PromptRequest;
 import io.promptline.processor.batch.BatchJob;
-import io.promptline.processor.batch.BatchJobs;
+import io.promptline.processor.batch.JobEnds;
 import io.promptline.processor.intake.TokenEstimate;
 import io.promptline.processor.provider.CallOutcome;
 import io.promptline.processor.provider.VertxChatClient;
@@ -14,12 +14,12 @@ import io.vertx.core.json.JsonObject;
 import java.util.function.Function;
 
 /**
- * The task's side of its batch jobs ({@link BatchJobs}): a member is an admitted request stored
+ * The task's side of its batch jobs ({@link io.promptline.processor.batch.BatchJobs}): a member is an admitted request stored
  * as a {@link PendingCall}; when its line answers it ends like any answered call (at the batch
  * price), when the line is refused it is dead-lettered, and when the line did not answer it
  * becomes a synchronous call in its tenant's line. Stream thread only.
  */
-final class BatchSpill implements BatchJobs.Ends, BatchJobs.Lines {
+final class BatchSpill implements JobEnds {
     private final Function<byte[], PromptRequest> decoder;
     private final PendingCalls pending;
     private final RateLimiter limiter;

@@ -14,7 +14,6 @@ import io.promptline.processor.intake.TenantRouter;
 import io.promptline.processor.output.Origin;
 import io.promptline.processor.output.TaskOutputs;
 import io.promptline.processor.provider.CallGateway;
-import io.promptline.processor.provider.CallOutcome;
 import io.promptline.processor.provider.Completion;
 import io.promptline.processor.provider.VertxChatClient;
 import io.promptline.processor.quota.Budgets;
@@ -31,18 +30,14 @@ import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.processor.api.RecordMetadata;
-import org.apache.kafka.streams.state.KeyValueIterator;
-import org.apache.kafka.streams.state.KeyValueStore;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
-import java.util.HashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 
 /**
  * The coordinator of one task of one tier: it carries each request along its path and owns the
@@ -65,27 +60,6 @@ import java.util.concurrent.ThreadLocalRandom;
  * request parked in the ladder is only marked, and comes back through the relay.
  */
 public final class DispatchProcessor implements Processor<byte[], byte[], Object, Object>, Handover.Task {
-    public static final String PENDING_STORE = "pending-calls";
-    /** request_id → marker of a request waiting in the delay ladder. */
-    public static final String PARKED_STORE = "parked-requests";
-    /** request_ids that produced a result, remembered for the dedupe retention. */
-    public static final String COMPLETED_STORE = "completed-requests";
-    /** Reason → duplicates this task skipped (committed with the skipped records' offsets). */
-    public static final String SKIPS_STORE = "skip-counts";
-    /** Tenant → rate-limit bucket of this tier. */
-    public static final String RATE_STORE = "rate-limits";
-    /** Global: the quotas topic (tenant → Quota). */
-    public static final String QUOTAS_STORE = "quotas";
-    /** Global: the spend topic (tenant|currency|period → SpendTotal). */
-    public static final String SPEND_STORE = "spend";
-    /** lifetime → when it last ran (epoch ms), beaten every second: how far back a taker-over reads the calls it started. */
-    public static final String LIFETIMES_STORE = "task-lifetimes";
-    private static final long BEAT_MS = 1_000;
-    private static final Duration LIFETIME_MEMORY = Duration.ofDays(1);
-    /** Batch tier with the Batch API on: job key → batch job. */
-    public static final String BATCH_JOBS_STORE = "batch-jobs";
-    /** Batch tier with the Batch API on: request_id → its job and the admitted request. */
-    public static final String BATCH_MEMBERS_STORE = "batch-members";
     private static final Logger log = LoggerFactory.getLogger(DispatchProcessor.class);
     /** A tier whose tasks waited for room this recently is treated as saturated. */
     private static final Duration SATURATED_WINDOW = Duration.ofSeconds(1);
@@ -98,8 +72,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     /** Where this task hands over when let go, and takes over what another lifetime handed over; null: nothing is handed over. */
     private final Handover.Channel handover;
     private volatile boolean letGo;
-    private KeyValueStore<Long, Long> lifetimes;
-    private long lastBeat;
+    private Succession succession;
     private BatchJobs batch;
     private ProcessorContext<Object, Object> ctx;
     private PendingCalls pending;
@@ -111,7 +84,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     private CallScheduler scheduler;
     private CompletionHandler handler;
     private SkipCounts skips;
-    private AvroDeserializer<BatchCommand> commandDecoder;
+    private BatchCommands commands;
 
     public DispatchProcessor(CallGateway gateway, TierSettings settings) {
         this(gateway, settings, null, null);
@@ -138,56 +111,39 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     public void init(ProcessorContext<Object, Object> context) {
         this.ctx = context;
         var clock = gateway.clock();
-        QuotaView quotas = new QuotaView(context.getStateStore(QUOTAS_STORE), new AvroDeserializer<>(settings.registry(), Quota.class),
-                QUOTAS_STORE, Map.of(settings.tier(), settings.rateLimits().defaults()), clock);
+        QuotaView quotas = new QuotaView(context.getStateStore(TaskStores.QUOTAS_STORE), new AvroDeserializer<>(settings.registry(), Quota.class),
+                TaskStores.QUOTAS_STORE, Map.of(settings.tier(), settings.rateLimits().defaults()), clock);
         // A new lifetime of the task: entries another lifetime wrote may have had their calls started.
-        this.pending = new PendingCalls(context.getStateStore(PENDING_STORE), context.getStateStore(PARKED_STORE), settings.maxPending(),
+        this.pending = new PendingCalls(context.getStateStore(TaskStores.PENDING_STORE), context.getStateStore(TaskStores.PARKED_STORE), settings.maxPending(),
                 ThreadLocalRandom.current().nextLong(1, Long.MAX_VALUE));
-        this.claims = new Claims(context.getStateStore(COMPLETED_STORE), settings.dedupeRetention(), new Claims.Held() {
-            @Override
-            public boolean admitted(String requestId) {
-                return pending.admitted(requestId) || batch != null && batch.holds(requestId);
-            }
-
-            @Override
-            public java.util.OptionalInt parkedAfter(String requestId) {
-                return pending.parkedAfter(requestId);
-            }
-
-            @Override
-            public void unpark(String requestId) {
-                pending.unpark(requestId);
-            }
-        });
+        this.claims = new Claims(context.getStateStore(TaskStores.COMPLETED_STORE), settings.dedupeRetention(),
+                pending.or(id -> batch != null && batch.holds(id)));
         this.admission = new AdmissionPolicy(settings.router(), settings.context(), settings.billing(),
-                settings.rateLimits().completionEstimate(), gateway.provider(), new Budgets(quotas, context.getStateStore(SPEND_STORE),
-                new AvroDeserializer<>(settings.registry(), SpendTotal.class), SPEND_STORE));
-        this.limiter = new RateLimiter(BucketStore.of(context.getStateStore(RATE_STORE)), tenant -> quotas.limits(tenant, settings.tier()),
+                settings.rateLimits().completionEstimate(), gateway.provider(), new Budgets(quotas, context.getStateStore(TaskStores.SPEND_STORE),
+                new AvroDeserializer<>(settings.registry(), SpendTotal.class), TaskStores.SPEND_STORE));
+        this.limiter = new RateLimiter(BucketStore.of(context.getStateStore(TaskStores.RATE_STORE)), tenant -> quotas.limits(tenant, settings.tier()),
                 clock, settings.rateLimits().burstFraction());
         this.ends = new RequestEnds(settings, pending, claims, new TaskOutputs(context, settings.tier(), gateway.metrics()),
                 new Ladder(context, settings.tier(), gateway.metrics()), clock);
         this.completions = new TaskCompletions(gateway);
-        this.skips = new SkipCounts(context.getStateStore(SKIPS_STORE));
-        this.commandDecoder = new AvroDeserializer<>(settings.registry(), BatchCommand.class);
+        this.skips = new SkipCounts(context.getStateStore(TaskStores.SKIPS_STORE));
         gateway.metrics().addDuplicateCounts(settings.tier(), SkipCounts.REASONS, skips);
-        int partition = context.taskId().partition();
+        this.succession = new Succession(handover, context.getStateStore(TaskStores.LIFETIMES_STORE), pending, clock, context.taskId().partition(),
+                settings.tier(), context.taskId().toString());
         this.scheduler = new CallScheduler(settings, gateway, limiter, pending, completions, ends,
-                wire -> decoder.request(settings.tier().name(), wire), handover == null ? null
-                        : pc -> handover.callStarting(partition, pending.lifetime(), pc.request().getRequestId(), pc.attempts()));
+                wire -> decoder.request(settings.tier().name(), wire), succession.recordStart());
         this.handler = new CompletionHandler(settings, gateway, limiter, pending, scheduler, ends);
         if (batchCommands != null) {
             if (gateway.batchApi() == null) throw new IllegalStateException("the batch tier runs batch jobs but no Batch API client is set");
             BatchSpill spill = new BatchSpill(wire -> decoder.request(settings.tier().name(), wire), pending, limiter, scheduler, ends,
                     settings.rateLimits().completionEstimate());
-            this.batch = new BatchJobs(context.getStateStore(BATCH_JOBS_STORE), context.getStateStore(BATCH_MEMBERS_STORE),
-                    gateway.batchApi(), settings.batchApi(), settings.tier(), context.taskId().partition(), clock, gateway.metrics(), spill,
-                    spill);
+            this.batch = new BatchJobs(context.getStateStore(TaskStores.BATCH_JOBS_STORE), context.getStateStore(TaskStores.BATCH_MEMBERS_STORE),
+                    gateway.batchApi(), settings.batchApi(), settings.tier(), context.taskId().partition(), clock, gateway.metrics(), spill);
             batch.recover();
+            this.commands = new BatchCommands(batchCommands, new AvroDeserializer<>(settings.registry(), BatchCommand.class), ends, batch);
         }
-        this.lifetimes = context.getStateStore(LIFETIMES_STORE);
         pending.recover();
-        takeOver();
-        beat();
+        succession.takeOver();
         letGo = false;
         if (handover != null) handover.attach(ctx.taskId().partition(), this);
         // Nothing is forwarded from init(): the first punctuation (a few ms away) starts the calls.
@@ -197,8 +153,8 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     @Override
     public void process(Record<byte[], byte[]> record) {
         RecordMetadata m = ctx.recordMetadata().orElseThrow();
-        if (batchCommands != null && batchCommands.equals(m.topic())) {
-            batchCommand(record, new Origin(m.topic(), m.partition(), m.offset()));
+        if (commands != null && commands.reads(m.topic())) {
+            commands.apply(record.key(), record.value(), new Origin(m.topic(), m.partition(), m.offset()));
             return;
         }
         Origin here = TenantRouter.origin(record.headers(), new Origin(m.topic(), m.partition(), m.offset()));
@@ -275,7 +231,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
      * waits in the store as room frees, and starts what is due.
      */
     private void punctuate() {
-        beat();
+        succession.beat();
         scheduler.newTurn();
         deadLetterUnreadable();
         int applied = 0;
@@ -296,64 +252,11 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         if (applied > 0 && gateway.waitedWithin(settings.tier(), SATURATED_WINDOW)) ctx.commit();
     }
 
-    /**
-     * Reads what the earlier lifetimes of the task handed over (nothing, if they crashed) and which
-     * calls they recorded as starting since shortly before they last ran.
-     */
-    private void takeOver() {
-        long now = gateway.clock().millis();
-        Map<Long, Long> beats = new HashMap<>();
-        List<Long> forgotten = new ArrayList<>();
-        try (KeyValueIterator<Long, Long> it = lifetimes.all()) {
-            while (it.hasNext()) {
-                var kv = it.next();
-                if (kv.value < now - LIFETIME_MEMORY.toMillis()) forgotten.add(kv.key);
-                else beats.put(kv.key, kv.value);
-            }
-        }
-        forgotten.forEach(lifetimes::delete);
-        java.util.Set<Long> earlier = new java.util.HashSet<>(pending.foreignLifetimes());
-        earlier.addAll(beats.keySet());
-        if (earlier.isEmpty()) return;
-        Handover.Takeover t = Handover.Takeover.NOTHING;
-        if (handover != null) {
-            int partition = ctx.taskId().partition();
-            List<byte[]> records = List.of();
-            try {
-                records = handover.read(partition);
-            } catch (RuntimeException e) {
-                log.error("Task {} ({}): cannot read what the previous owner handed over ({}); its open calls count as possibly made",
-                        ctx.taskId(), settings.tier(), e.getMessage());
-            }
-            List<Handover.Started> started = null;
-            try {
-                long since = earlier.stream().mapToLong(l -> beats.getOrDefault(l, now - LIFETIME_MEMORY.toMillis())).min().orElse(now);
-                started = handover.startedSince(partition, since);
-            } catch (RuntimeException e) {
-                log.error("Task {} ({}): cannot read the calls the previous owner started ({}); its open calls count as possibly made",
-                        ctx.taskId(), settings.tier(), e.getMessage());
-            }
-            t = Handover.takeover(records, earlier, started);
-        }
-        pending.takeOver(t);
-        log.info("Task {} ({}): taking over from {} earlier lifetimes: {} answers handed over, {} summaries, {} requests with calls started",
-                ctx.taskId(), settings.tier(), earlier.size(), t.answers().size(), t.summaries().size(),
-                t.started() == null ? "unknown" : t.started().size());
-    }
-
-    /** This lifetime runs: remembered (every second) so that a taker-over knows how far back to look. */
-    private void beat() {
-        long now = gateway.clock().millis();
-        if (now - lastBeat < BEAT_MS) return;
-        lastBeat = now;
-        lifetimes.put(pending.lifetime(), now);
-    }
-
     @Override
     public void awaitCalls(long deadlineNanos) throws InterruptedException {
         if (completions == null) return;
         while (completions.size() < pending.startedCount()) {
-            long left = java.util.concurrent.TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
+            long left = TimeUnit.NANOSECONDS.toMillis(deadlineNanos - System.nanoTime());
             if (left <= 0) return;
             completions.awaitMoreThan(completions.size(), Math.min(left, 50));
         }
@@ -364,37 +267,8 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         letGo = true;
     }
 
-    /**
-     * Closing after being let go: the calls that came back but were not applied are handed over with
-     * their answers, and the other started calls are listed (lost or failed), for the next owner.
-     */
-    private void handOver() {
-        List<Completion> arrived = completions.closeAndDrain();
-        List<Handover.Answer> answers = new ArrayList<>();
-        Map<String, Integer> failed = new HashMap<>();
-        Map<String, Integer> unconfirmed = pending.startedCalls();
-        for (Completion c : arrived) {
-            PendingCall pc = pending.get(c.requestId());
-            if (pc == null || pc.attempts() != c.attempt()) continue; // superseded
-            unconfirmed.remove(c.requestId());
-            if (c.outcome() instanceof CallOutcome.Success s) {
-                answers.add(new Handover.Answer(pending.lifetime(), c.requestId(), c.attempt(), c.startedAt(), c.provider(), c.fallbackReason(), s));
-            } else {
-                failed.put(c.requestId(), c.attempt());
-            }
-        }
-        try {
-            handover.write(ctx.taskId().partition(), Handover.encode(pending.lifetime(), answers, unconfirmed, failed, 10_000));
-            log.info("Task {} ({}) handed over: {} answers, {} calls without answer, {} failed", ctx.taskId(), settings.tier(),
-                    answers.size(), unconfirmed.size(), failed.size());
-        } catch (RuntimeException e) {
-            log.error("Task {} ({}): cannot hand over ({}); its next owner counts its open calls as possibly made", ctx.taskId(),
-                    settings.tier(), e.getMessage());
-        }
-    }
-
     private void deadLetterUnreadable() {
-        Origin origin = new Origin(PENDING_STORE, ctx.taskId().partition(), -1);
+        Origin origin = new Origin(TaskStores.PENDING_STORE, ctx.taskId().partition(), -1);
         pending.drainUnreadable((id, raw) -> ends.malformed(null, raw, "pending entry of request_id " + id
                 + " can no longer be decoded (unknown schema id or entry format)", origin));
     }
@@ -407,28 +281,11 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         // estimate. The in-memory mirror is cleared, because Kafka Streams may init() this same object
         // again after a dirty close.
         if (handover != null && ctx != null) handover.detach(ctx.taskId().partition(), this);
-        if (letGo && handover != null && completions != null && pending != null) handOver();
+        if (letGo && succession != null && succession.handsOver()) succession.handOver(completions.closeAndDrain());
         else if (completions != null) completions.close();
         if (skips != null) gateway.metrics().removeDuplicateCounts(settings.tier(), skips);
         if (pending != null) pending.clear();
         if (scheduler != null) scheduler.clear();
         if (batch != null) batch.close();
-    }
-
-    /** An operator's command for one of this task's batch jobs; an unreadable one is dead-lettered. */
-    private void batchCommand(Record<byte[], byte[]> record, Origin here) {
-        BatchCommand command;
-        try {
-            command = commandDecoder.deserialize(batchCommands, record.value());
-        } catch (RuntimeException e) {
-            ends.malformed(record.key(), record.value(), "unreadable batch command: " + e.getMessage(), here);
-            return;
-        }
-        if (command == null || !"CANCEL".equalsIgnoreCase(command.getAction())) {
-            ends.malformed(record.key(), record.value(), "unknown batch command " + (command == null ? "(empty)" : command.getAction())
-                    + "; known: CANCEL", here);
-            return;
-        }
-        batch.cancel(command.getJobId(), command.getRequestedBy() == null ? "an operator" : command.getRequestedBy());
     }
 }

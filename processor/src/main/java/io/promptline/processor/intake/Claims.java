@@ -27,6 +27,27 @@ public final class Claims {
 
         /** The parked request is back: it is no longer parked. */
         void unpark(String requestId);
+
+        /** These holdings, and requests {@code alsoAdmitted} says are admitted elsewhere in the task (e.g. in a batch job). */
+        default Held or(java.util.function.Predicate<String> alsoAdmitted) {
+            Held self = this;
+            return new Held() {
+                @Override
+                public boolean admitted(String requestId) {
+                    return self.admitted(requestId) || alsoAdmitted.test(requestId);
+                }
+
+                @Override
+                public OptionalInt parkedAfter(String requestId) {
+                    return self.parkedAfter(requestId);
+                }
+
+                @Override
+                public void unpark(String requestId) {
+                    self.unpark(requestId);
+                }
+            };
+        }
     }
 
     /** Why a record was not claimed; {@link #tag()} is the metric's reason. */

@@ -86,7 +86,7 @@ class BatchJobsTest {
     private BatchJobs lifetime() {
         TierSettings.BatchApi settings = new TierSettings.BatchApi(TierSettings.BatchApi.Mode.DEFAULT, Set.of(), Duration.ZERO, 50_000,
                 190_000_000L, Duration.ZERO, 4, Duration.ofMillis(50), true, work);
-        BatchJobs.Ends ends = new BatchJobs.Ends() {
+        JobEnds ends = new JobEnds() {
             @Override
             public void answered(byte[] member, CallOutcome.Success answer, BatchJob job) {
                 uncommitted.add("answered " + new String(member, StandardCharsets.UTF_8));
@@ -106,11 +106,14 @@ class BatchJobsTest {
             public void status(BatchJobStatus status) {
                 statuses.add(status);
             }
+
+            @Override
+            public JsonObject body(byte[] member) {
+                return new JsonObject().put("model", "gpt-4.1").put("messages", new JsonArray()
+                        .add(new JsonObject().put("role", "user").put("content", "question " + new String(member, StandardCharsets.UTF_8))));
+            }
         };
-        BatchJobs.Lines lines = member -> new JsonObject().put("model", "gpt-4.1").put("messages", new JsonArray()
-                .add(new JsonObject().put("role", "user").put("content", "question " + new String(member, StandardCharsets.UTF_8))));
-        BatchJobs b = new BatchJobs(jobs, members, api, settings, Priority.BATCH, 0, Clock.systemUTC(), ProcessorMetrics.inMemory(), ends,
-                lines);
+        BatchJobs b = new BatchJobs(jobs, members, api, settings, Priority.BATCH, 0, Clock.systemUTC(), ProcessorMetrics.inMemory(), ends);
         b.recover();
         return b;
     }
@@ -219,10 +222,10 @@ class BatchJobsTest {
             return uncommittedAndCommitted() > 0;
         }, "the first lines applied");
         int first = committed.size();
-        assertThat(first).as("lines applied in the first chunk").isEqualTo(BatchJobs.LINES_PER_TICK);
+        assertThat(first).as("lines applied in the first chunk").isEqualTo(Ingestion.LINES_PER_TICK);
         // The next chunk is applied but the transaction never commits
         a.tick();
-        assertThat(uncommitted).hasSize(BatchJobs.LINES_PER_TICK);
+        assertThat(uncommitted).hasSize(Ingestion.LINES_PER_TICK);
         crash(a);
 
         BatchJobs b = lifetime();

@@ -97,6 +97,37 @@ class PostgresWriterTest {
                 .isEqualTo(1);
     }
 
+    @Test
+    void shouldStoreHowEachCallIsBilledAndWhatIsAnEstimate() throws Exception {
+        Instant t = Instant.parse("2026-11-22T10:00:00Z");
+        SinkBatch b = new SinkBatch();
+        TokenUsage u = TokenUsage.newBuilder().setPromptTokens(1_000).setCompletionTokens(100).setCachedTokens(0).setCacheWriteTokens(400)
+                .build();
+        b.addResult("llm.results", 0, 0, new byte[]{0}, PromptResult.newBuilder().setRequestId("b1").setTenant("acme")
+                .setPriority(Priority.BATCH).setModel("gpt-4.1").setProvider("openai").setContent("ok").setUsage(u).setAttempts(2)
+                .setQueueTimeMs(5).setCallLatencyMs(200).setCompletedAt(t).setCallsUnconfirmed(1)
+                .setBillingMode(io.promptline.avro.BillingMode.BATCH_API).setBatchId("batch_abc").build());
+        java.util.function.Supplier<CostEvent.Builder> cost = () -> CostEvent.newBuilder().setRequestId("b1").setTenant("acme").setPriority(Priority.BATCH).setProvider("openai")
+                .setModel("gpt-4.1").setPromptTokens(1_000).setCachedTokens(0).setCompletionTokens(100).setCurrency("USD")
+                .setPriceVersion("v2").setTimestamp(t);
+        b.addCost("llm.costs", 0, 0, new byte[]{0}, cost.get().setEventId("b1/2").setCostMicros(1_800)
+                .setCacheWriteTokens(400).setBillingMode(io.promptline.avro.BillingMode.BATCH_API).setBatchId("batch_abc")
+                .setPriceEffectiveFrom(Instant.parse("2026-11-01T00:00:00Z")).build());
+        b.addCost("llm.costs", 0, 1, new byte[]{1}, cost.get().setEventId("b1/1").setCostMicros(2_900)
+                .setUsageEstimated(true).setUnconfirmed(true).build());
+        b.addCost("llm.costs", 0, 2, new byte[]{2}, cost.get().setEventId("x/1").setRequestId("x")
+                .setModel("llama-local").setCostMicros(0).setCurrency("XXX").setUnpriced(true).build());
+        writer.write(b);
+
+        assertThat(count("SELECT count(*) FROM prompt_results WHERE billing_mode = 'BATCH_API' AND batch_id = 'batch_abc'"
+                + " AND calls_unconfirmed = 1 AND cache_write_tokens = 400")).isEqualTo(1);
+        assertThat(count("SELECT count(*) FROM cost_events WHERE billing_mode = 'BATCH_API' AND cache_write_tokens = 400"
+                + " AND price_effective_from = '2026-11-01T00:00:00Z' AND batch_id = 'batch_abc' AND NOT unconfirmed")).isEqualTo(1);
+        assertThat(count("SELECT sum(cost_micros) FROM cost_events WHERE unconfirmed AND usage_estimated AND billing_mode = 'SYNC'"))
+                .isEqualTo(2_900);
+        assertThat(count("SELECT count(*) FROM cost_events WHERE unpriced AND currency = 'XXX' AND cost_micros = 0")).isEqualTo(1);
+    }
+
     private long count(String sql) throws Exception {
         try (Connection c = db.getConnection(); Statement s = c.createStatement(); ResultSet rs = s.executeQuery(sql)) {
             rs.next();

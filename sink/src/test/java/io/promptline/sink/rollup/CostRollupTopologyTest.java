@@ -109,4 +109,25 @@ class CostRollupTopologyTest {
         Map<String, CostRollup> hourly = latest(topics.costsHourly(), serdes.costRollup().deserializer());
         assertThat(hourly.get("acme|gpt-4.1|USD|2026-11-22T10:00:00Z").getCostMicros()).isEqualTo(142);
     }
+
+    @Test
+    void shouldCountUnpricedCallsEstimatedSpendAndCacheWritesApart() {
+        Instant t = Instant.parse("2026-11-22T10:05:00Z");
+        java.util.function.Supplier<CostEvent.Builder> base = () -> CostEvent.newBuilder().setTenant("acme").setPriority(Priority.BATCH).setProvider("anthropic")
+                .setModel("claude-sonnet-4.5").setPromptTokens(1_000).setCachedTokens(0).setCompletionTokens(100).setReasoningTokens(0)
+                .setCurrency("USD").setPriceVersion("v").setTimestamp(t);
+        costs.pipeInput("acme", base.get().setEventId("a").setRequestId("a").setCacheWriteTokens(400)
+                .setCostMicros(3_000).setBillingMode(io.promptline.avro.BillingMode.BATCH_API).build(), t);
+        costs.pipeInput("acme", base.get().setEventId("b").setRequestId("b").setCostMicros(4_500)
+                .setUsageEstimated(true).setUnconfirmed(true).build(), t);
+        costs.pipeInput("acme", base.get().setEventId("c").setRequestId("c").setCostMicros(0)
+                .setUnpriced(true).setCurrency("USD").build(), t);
+
+        CostRollup r = latest(topics.costsHourly(), serdes.costRollup().deserializer()).get("acme|claude-sonnet-4.5|USD|2026-11-22T10:00:00Z");
+        assertThat(r.getCalls()).isEqualTo(3);
+        assertThat(r.getCostMicros()).isEqualTo(7_500);
+        assertThat(r.getEstimatedCostMicros()).as("of which billed on estimated usage").isEqualTo(4_500);
+        assertThat(r.getUnpricedCalls()).isEqualTo(1);
+        assertThat(r.getCacheWriteTokens()).isEqualTo(400);
+    }
 }

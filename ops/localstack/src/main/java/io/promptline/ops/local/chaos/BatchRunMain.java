@@ -23,7 +23,8 @@ public final class BatchRunMain {
               --dir D                 where the runs keep their data and logs (default .batch-run/<time>)
             Checked: every request answered exactly once, no job submitted twice (the provider ran each line once), every
             cost event at the literal price (gpt-4.1 $2/$0.50/$8 per MTok, half through the Batch API) of the tokens the
-            provider reported for its line or call.""";
+            provider reported for its line or call.
+            """;
 
     private BatchRunMain() {
     }
@@ -43,7 +44,7 @@ public final class BatchRunMain {
                     case "--completion-seconds" -> completion = Integer.parseInt(args[++i]);
                     case "--dir" -> dir = Path.of(args[++i]);
                     case "--help", "-h" -> {
-                        System.out.println(USAGE);
+                        System.out.print(USAGE);
                         return;
                     }
                     default -> throw new IllegalArgumentException("unknown option " + args[i]);
@@ -51,7 +52,7 @@ public final class BatchRunMain {
             }
             if (requests < 1 || completion < 0) throw new IllegalArgumentException("--requests >= 1, --completion-seconds >= 0");
         } catch (RuntimeException e) {
-            System.err.println("batch-run: " + e.getMessage() + "\n" + USAGE);
+            System.err.print("batch-run: " + e.getMessage() + "\n" + USAGE);
             System.exit(2);
             return;
         }
