@@ -14,4 +14,6 @@ COPY --from=build /app/lib /app/lib
 USER promptline
 WORKDIR /var/lib/promptline
 EXPOSE 9400
-ENTRYPOINT ["java", "-XX:MaxRAMPercentage=75", "-cp", "/app/lib/*", "io.promptline.processor.ProcessorMain"]
+# Heap at half the container's memory: the rest holds RocksDB's shared cache (PROMPTLINE_PROCESSOR_ROCKSDB_CACHE_BYTES),
+# direct buffers (Vert.x, Kafka clients), metaspace and threads.
+ENTRYPOINT ["java", "-XX:MaxRAMPercentage=50", "-cp", "/app/lib/*", "io.promptline.processor.ProcessorMain"]

@@ -15,7 +15,10 @@ import io.promptline.processor.provider.BatchApiClient;
 import io.promptline.processor.provider.CallGateway;
 import io.promptline.processor.provider.ChatClient;
 import io.promptline.processor.provider.DispatchPermits;
+import io.promptline.processor.config.Deployments;
+import io.promptline.processor.provider.DeploymentLimits;
 import io.promptline.processor.provider.Endpoint;
+import io.promptline.processor.provider.EndpointShape;
 import io.promptline.processor.provider.VertxChatClient;
 import io.promptline.processor.retry.RetryPolicy;
 import io.promptline.processor.retry.RetryRelay;
@@ -42,6 +45,7 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 
@@ -66,6 +70,9 @@ public final class ProcessorApp implements AutoCloseable {
     private final Supervisor supervisor;
     private final RetryRelay relay;
     private Thread relayThread;
+    /** The instances' view of each other for the deployments' shared limits; null without deployments. */
+    private final KafkaCapacityRoster roster;
+    private Thread rosterThread;
     private MetricsEndpoint endpoint;
 
     public ProcessorApp(ProcessorConfig config, Clock clock) {
@@ -77,7 +84,23 @@ public final class ProcessorApp implements AutoCloseable {
         this.config = config;
         this.vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         Billing billing = config.billing();
-        this.gateway = new CallGateway(endpoints(config, clock), new DispatchPermits(config.maxInFlight(), config.normalShare(),
+        Map<String, Object> kafka = new HashMap<>(config.kafkaOverrides());
+        kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        Optional<Deployments> deployments = config.deployments();
+        this.roster = deployments.isEmpty() ? null
+                : new KafkaCapacityRoster(config.topics().capacity(), InstanceId.of(config), kafka, clock);
+        List<Endpoint> endpoints = new ArrayList<>();
+        if (deployments.isPresent()) {
+            for (Deployments.Deployment d : deployments.get().all()) endpoints.add(deployment(d, config, clock));
+            log.info("Provider deployments: {}", deployments.get().all());
+        } else {
+            endpoints.add(endpoint(config.llmProvider(), config.llmBaseUrl(), config.llmApiKey(), config, clock));
+        }
+        int primaries = endpoints.size();
+        for (ProcessorConfig.FallbackEndpoint f : config.fallbackEndpoints()) {
+            endpoints.add(endpoint(f.provider(), f.baseUrl(), f.apiKey(), config, clock));
+        }
+        this.gateway = new CallGateway(endpoints, primaries, new DispatchPermits(config.maxInFlight(), config.normalShare(),
                 config.batchShare()), billing, clock, new ProcessorMetrics(meters));
         TierSettings.BatchApi batchApi = config.batchApi();
         if (batchApi.mode() != TierSettings.BatchApi.Mode.OFF && config.tiers().contains(Priority.BATCH)) {
@@ -88,9 +111,8 @@ public final class ProcessorApp implements AutoCloseable {
         SchemaRegistryClient registry = new RestSchemaRegistryClient(config.schemaRegistryUrl());
         PromptlineSerdes serdes = PromptlineSerdes.create(registry, true);
         RetryPolicy retry = config.retryPolicy();
-        Map<String, Object> kafka = new HashMap<>(config.kafkaOverrides());
-        kafka.put(CommonClientConfigs.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         try (Admin admin = Admin.create(kafka)) {
+            if (roster != null) KafkaCapacityRoster.ensureTopic(admin, config.topics().capacity());
             for (Priority tier : config.tiers()) {
                 TierSettings settings = new TierSettings(tier, registry, config.router(), config.contextRouting(), billing,
                         config.maxPendingPerTask(), config.drainInterval(), MAX_BLOCK, config.dedupeRetention(), retry,
@@ -116,14 +138,15 @@ public final class ProcessorApp implements AutoCloseable {
                 serdes.deadLetter().serializer(), clock);
     }
 
-    /** The primary endpoint, then the fallbacks, each with its own client, breaker and adaptive limit. */
-    private List<Endpoint> endpoints(ProcessorConfig config, Clock clock) {
-        List<Endpoint> out = new ArrayList<>();
-        out.add(endpoint(config.llmProvider(), config.llmBaseUrl(), config.llmApiKey(), config, clock));
-        for (ProcessorConfig.FallbackEndpoint f : config.fallbackEndpoints()) {
-            out.add(endpoint(f.provider(), f.baseUrl(), f.apiKey(), config, clock));
-        }
-        return out;
+    /** One deployment: its own client, breaker, adaptive concurrency, and share of its limits across the instances. */
+    private Endpoint deployment(Deployments.Deployment d, ProcessorConfig config, Clock clock) {
+        int concurrency = d.maxConcurrency() > 0 ? d.maxConcurrency() : config.maxInFlight();
+        ChatClient client = new VertxChatClient(vertx, d.provider(), d.baseUrl(), d.apiKey(), config.llmTimeout().toMillis(),
+                config.llmConnectTimeoutMs(), concurrency, clock);
+        DeploymentLimits limits = new DeploymentLimits(d.rpm(), d.tpm(), d.urgentReserve(), () -> roster.share(d.name()));
+        return new Endpoint(d.provider(), d.baseUrl(), client, config.breakerSettings(),
+                new AdaptiveLimit(concurrency, Math.min(config.minConcurrency(), concurrency), 1_000), config.maxPause(), config.faultPause(),
+                clock, new EndpointShape(d.name(), d.models(), limits, roster, d.urgentReserve()));
     }
 
     private Endpoint endpoint(String provider, String baseUrl, Password key, ProcessorConfig config, Clock clock) {
@@ -138,6 +161,7 @@ public final class ProcessorApp implements AutoCloseable {
             endpoint = MetricsEndpoint.start(meters, config.metricsHost(), config.metricsPort(), supervisor.health());
         }
         relayThread = supervisor.start("retry relay", relay, relay::isPolling);
+        if (roster != null) rosterThread = supervisor.start("capacity roster", roster, roster::isPolling);
         tiers.forEach((tier, ts) -> {
             ts.start();
             log.info("Tier {} started as {} on {}", tier, config.applicationId(tier), config.topics().requests(tier));
@@ -182,6 +206,8 @@ public final class ProcessorApp implements AutoCloseable {
         tiers.values().forEach(TierStreams::close);
         relay.close();
         if (relayThread != null) Threads.join(relayThread, Duration.ofSeconds(15));
+        if (roster != null) roster.close();
+        if (rosterThread != null) Threads.join(rosterThread, Duration.ofSeconds(15));
         streamsMetrics.forEach(KafkaStreamsMetrics::close);
         if (endpoint != null) endpoint.close();
         gateway.close();

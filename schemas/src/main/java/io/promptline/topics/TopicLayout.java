@@ -43,6 +43,7 @@ public final class TopicLayout {
         out.add(compacted(topics.imports(), 1, replicas));
         out.add(compacted(topics.batchJobs(), partitions, replicas));
         out.add(deleted(topics.batchCommands(), partitions, replicas, 7 * DAY_MS));
+        out.add(compacted(topics.capacity(), 1, replicas));
         return out;
     }
 

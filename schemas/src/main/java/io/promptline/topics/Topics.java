@@ -49,6 +49,14 @@ public record Topics(String base) {
         return base + ".costs";
     }
 
+    /**
+     * The processors' heartbeats (compacted, keyed by instance id, one partition): which
+     * deployments each instance is calling, from which each takes its share of their limits.
+     */
+    public String capacity() {
+        return base + ".capacity";
+    }
+
     public String dlq() {
         return base + ".dlq";
     }

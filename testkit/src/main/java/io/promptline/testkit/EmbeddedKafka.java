@@ -16,8 +16,10 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * A real single-node KRaft Kafka broker (combined broker + controller), in-process, for one
- * test class. Register it as a static field:
+ * A real KRaft Kafka cluster, in-process, for one test class: by default a single node (combined
+ * broker + controller); {@code new EmbeddedKafka(3)} runs three brokers and a controller, with
+ * every topic (Promptline's, the internal ones, Kafka Streams') at replication factor 3 and
+ * {@code min.insync.replicas} 2, as production runs. Register it as a static field:
  *
  * <pre>{@code
  * @RegisterExtension static final EmbeddedKafka KAFKA = new EmbeddedKafka();
@@ -27,17 +29,29 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class EmbeddedKafka extends ClassFixture<EmbeddedKafka> {
     private static final AtomicInteger TOPIC_SEQ = new AtomicInteger();
+    private final int brokers;
     private KafkaClusterTestKit cluster;
     private Admin admin;
 
-    /** Starts the broker; for use outside JUnit (benchmarks, tools). */
+    public EmbeddedKafka() {
+        this(1);
+    }
+
+    /** A cluster of {@code brokers} brokers (1, or 3 and more for replicated topics). */
+    public EmbeddedKafka(int brokers) {
+        if (brokers < 1) throw new IllegalArgumentException("brokers must be at least 1");
+        this.brokers = brokers;
+    }
+
+    /** Starts the cluster; for use outside JUnit (benchmarks, tools). */
     @Override
     public EmbeddedKafka start() throws Exception {
         if (cluster != null) return this;
-        TestKitNodes nodes = new TestKitNodes.Builder()
-                .setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build();
+        TestKitNodes nodes = brokers == 1
+                ? new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build()
+                : new TestKitNodes.Builder().setCombined(false).setNumBrokerNodes(brokers).setNumControllerNodes(1).build();
         KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
-        brokerProperties().forEach(builder::setConfigProp);
+        brokerProperties(brokers).forEach(builder::setConfigProp);
         cluster = builder.build();
         cluster.format();
         cluster.startup();
@@ -46,17 +60,53 @@ public final class EmbeddedKafka extends ClassFixture<EmbeddedKafka> {
         return this;
     }
 
-    /** Broker settings for a one-node cluster that runs transactions (exactly_once_v2) and starts fast. */
-    static Map<String, Object> brokerProperties() {
-        return Map.of(
-                "offsets.topic.replication.factor", "1",
-                "offsets.topic.num.partitions", "4",
-                "transaction.state.log.replication.factor", "1",
-                "transaction.state.log.min.isr", "1",
-                "transaction.state.log.num.partitions", "4",
-                "group.initial.rebalance.delay.ms", "0",
-                "auto.create.topics.enable", "false",
-                "num.partitions", "1");
+    /**
+     * Broker settings for a cluster that runs transactions (exactly_once_v2) and starts fast: with
+     * three brokers or more, replication factor 3 and {@code min.insync.replicas} 2 for every topic.
+     */
+    static Map<String, Object> brokerProperties(int brokers) {
+        String replicas = Integer.toString(replicationFactor(brokers));
+        String minIsr = brokers >= 3 ? "2" : "1";
+        return Map.ofEntries(
+                Map.entry("offsets.topic.replication.factor", replicas),
+                Map.entry("offsets.topic.num.partitions", "4"),
+                Map.entry("transaction.state.log.replication.factor", replicas),
+                Map.entry("transaction.state.log.min.isr", minIsr),
+                Map.entry("transaction.state.log.num.partitions", "4"),
+                Map.entry("default.replication.factor", replicas),
+                Map.entry("min.insync.replicas", minIsr),
+                Map.entry("group.initial.rebalance.delay.ms", "0"),
+                Map.entry("auto.create.topics.enable", "false"),
+                Map.entry("num.partitions", "1"));
+    }
+
+    /** The replication factor of every topic on a cluster of {@code brokers}: 3 when there are three or more. */
+    public static short replicationFactor(int brokers) {
+        return (short) Math.min(3, brokers);
+    }
+
+    /** The replication factor this cluster's topics get. */
+    public short replicationFactor() {
+        return replicationFactor(brokers);
+    }
+
+    /** The ids of the brokers that run now. */
+    public java.util.Set<Integer> runningBrokers() {
+        requireStarted();
+        java.util.Set<Integer> ids = new java.util.TreeSet<>();
+        cluster.brokers().forEach((id, b) -> {
+            if (!b.isShutdown()) ids.add(id);
+        });
+        return ids;
+    }
+
+    /** Stops one broker (its partitions' leadership moves to the others); the cluster goes on. */
+    public void stopBroker(int id) {
+        requireStarted();
+        var b = cluster.brokers().get(id);
+        if (b == null) throw new IllegalArgumentException("no broker " + id + "; brokers: " + cluster.brokers().keySet());
+        b.shutdown();
+        b.awaitShutdown();
     }
 
     @Override
@@ -88,12 +138,12 @@ public final class EmbeddedKafka extends ClassFixture<EmbeddedKafka> {
     /** As {@link #newTopics(int)}, with the retry topics of {@code ladder}. */
     public Topics newTopics(int partitions, List<Duration> ladder) {
         Topics topics = Topics.withBase("t" + TOPIC_SEQ.incrementAndGet() + "-" + Long.toHexString(System.nanoTime() & 0xffffff));
-        create(TopicLayout.topics(topics, partitions, ladder, (short) 1));
+        create(TopicLayout.topics(topics, partitions, ladder, replicationFactor()));
         return topics;
     }
 
     public void createTopics(int partitions, Collection<String> names) {
-        create(names.stream().map(n -> new NewTopic(n, partitions, (short) 1)).toList());
+        create(names.stream().map(n -> new NewTopic(n, partitions, replicationFactor())).toList());
     }
 
     public void createTopic(NewTopic topic) {

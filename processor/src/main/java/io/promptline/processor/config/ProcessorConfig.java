@@ -22,6 +22,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Locale;
 import java.util.Map;
 import java.util.Set;
@@ -54,12 +55,26 @@ public final class ProcessorConfig extends PromptlineConfig {
     private static final String URGENT_COMMIT_INTERVAL_MS_DOC = "How often the urgent tier commits: shorter than the others, since its results are waited for.";
     public static final String STREAM_THREADS_CONFIG = "promptline.processor.stream.threads";
     private static final String STREAM_THREADS_DOC = "Stream threads per tier.";
+    public static final String STANDBY_REPLICAS_CONFIG = "promptline.processor.standby.replicas";
+    private static final String STANDBY_REPLICAS_DOC = "Standby replicas of each task's state on other instances (Kafka Streams' num.standby.replicas): "
+            + "1 lets a task move to an instance that already holds its stores (pending calls, the dedupe window), so a crashed "
+            + "instance's tasks resume in seconds instead of after a restore from the changelogs.";
+    public static final String ROCKSDB_CACHE_BYTES_CONFIG = "promptline.processor.rocksdb.cache.bytes";
+    private static final String ROCKSDB_CACHE_BYTES_DOC = "Off-heap bytes for RocksDB in this process: one block cache shared by every "
+            + "store of every tier, memtables, index and filter blocks included.";
+    public static final String ROCKSDB_WRITE_BUFFER_BYTES_CONFIG = "promptline.processor.rocksdb.write.buffer.bytes";
+    private static final String ROCKSDB_WRITE_BUFFER_BYTES_DOC = "Of " + "promptline.processor.rocksdb.cache.bytes, the bytes memtables may take.";
     public static final String STATE_DIR_CONFIG = "promptline.processor.state.dir";
     private static final String STATE_DIR_DOC = "Directory of the local state stores (pending calls).";
     public static final String LLM_BASE_URL_CONFIG = "promptline.llm.base.url";
     private static final String LLM_BASE_URL_DOC = "Base URL of the OpenAI-compatible API, up to /v1; /chat/completions is appended.";
     public static final String LLM_API_KEY_CONFIG = "promptline.llm.api.key";
     private static final String LLM_API_KEY_DOC = "API key sent as a bearer token. Secret: set PROMPTLINE_LLM_API_KEY or PROMPTLINE_LLM_API_KEY_FILE; never logged.";
+    public static final String DEPLOYMENTS_FILE_CONFIG = "promptline.llm.deployments.file";
+    private static final String DEPLOYMENTS_FILE_DOC = "A JSON file of provider deployments (base URL, key from the environment or a file, "
+            + "models, rpm, tpm, max_concurrency, urgent_reserve): calls are balanced between the deployments of a model and spill to a "
+            + "sibling when one is throttled; each deployment's limits hold for all instances together. Empty: the one endpoint of "
+            + "promptline.llm.base.url, without limits of its own.";
     public static final String LLM_PROVIDER_CONFIG = "promptline.llm.provider";
     private static final String LLM_PROVIDER_DOC = "Provider name recorded on results and used to look up prices (e.g. openai, holysheep, simulator).";
     public static final String LLM_TIMEOUT_MS_CONFIG = "promptline.llm.timeout.ms";
@@ -151,9 +166,14 @@ public final class ProcessorConfig extends PromptlineConfig {
             .define(COMMIT_INTERVAL_MS_CONFIG, Type.LONG, 50L, Range.between(5, 60_000), Importance.LOW, COMMIT_INTERVAL_MS_DOC)
             .define(URGENT_COMMIT_INTERVAL_MS_CONFIG, Type.LONG, 25L, Range.between(5, 60_000), Importance.LOW, URGENT_COMMIT_INTERVAL_MS_DOC)
             .define(STREAM_THREADS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, STREAM_THREADS_DOC)
+            .define(STANDBY_REPLICAS_CONFIG, Type.INT, 0, Range.between(0, 3), Importance.MEDIUM, STANDBY_REPLICAS_DOC)
+            .define(ROCKSDB_CACHE_BYTES_CONFIG, Type.LONG, 64L << 20, Range.atLeast(4L << 20), Importance.MEDIUM, ROCKSDB_CACHE_BYTES_DOC)
+            .define(ROCKSDB_WRITE_BUFFER_BYTES_CONFIG, Type.LONG, 16L << 20, Range.atLeast(1L << 20), Importance.LOW,
+                    ROCKSDB_WRITE_BUFFER_BYTES_DOC)
             .define(STATE_DIR_CONFIG, Type.STRING, System.getProperty("java.io.tmpdir") + "/promptline-streams", Importance.MEDIUM, STATE_DIR_DOC)
             .define(LLM_BASE_URL_CONFIG, Type.STRING, "http://127.0.0.1:8000/v1", urlValidator(), Importance.HIGH, LLM_BASE_URL_DOC)
             .define(LLM_API_KEY_CONFIG, Type.PASSWORD, null, Importance.HIGH, LLM_API_KEY_DOC)
+            .define(DEPLOYMENTS_FILE_CONFIG, Type.STRING, "", Importance.HIGH, DEPLOYMENTS_FILE_DOC)
             .define(LLM_PROVIDER_CONFIG, Type.STRING, "openai", new ConfigDef.NonEmptyString(), Importance.MEDIUM, LLM_PROVIDER_DOC)
             .define(LLM_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, Range.between(100, 3_600_000), Importance.MEDIUM, LLM_TIMEOUT_MS_DOC)
             .define(LLM_CONNECT_TIMEOUT_MS_CONFIG, Type.INT, 5_000, Range.between(100, 120_000), Importance.LOW, LLM_CONNECT_TIMEOUT_MS_DOC)
@@ -223,6 +243,10 @@ public final class ProcessorConfig extends PromptlineConfig {
         super(CONFIG, values);
         if (batchShare() > normalShare()) {
             throw new ConfigException(BATCH_SHARE_CONFIG, batchShare(), "must not exceed " + NORMAL_SHARE_CONFIG + " (" + normalShare() + ")");
+        }
+        if (rocksDbWriteBufferBytes() >= rocksDbCacheBytes()) {
+            throw new ConfigException(ROCKSDB_WRITE_BUFFER_BYTES_CONFIG, rocksDbWriteBufferBytes(), "must be less than "
+                    + ROCKSDB_CACHE_BYTES_CONFIG + " (" + rocksDbCacheBytes() + "): the memtables are charged to that cache");
         }
         List<String> fallbacks = getList(FALLBACK_BASE_URLS_CONFIG);
         List<String> providers = getList(FALLBACK_PROVIDERS_CONFIG);
@@ -299,6 +323,18 @@ public final class ProcessorConfig extends PromptlineConfig {
         return getInt(STREAM_THREADS_CONFIG);
     }
 
+    public int standbyReplicas() {
+        return getInt(STANDBY_REPLICAS_CONFIG);
+    }
+
+    public long rocksDbCacheBytes() {
+        return getLong(ROCKSDB_CACHE_BYTES_CONFIG);
+    }
+
+    public long rocksDbWriteBufferBytes() {
+        return getLong(ROCKSDB_WRITE_BUFFER_BYTES_CONFIG);
+    }
+
     public String stateDir() {
         return getString(STATE_DIR_CONFIG);
     }
@@ -315,6 +351,17 @@ public final class ProcessorConfig extends PromptlineConfig {
 
     public String llmProvider() {
         return getString(LLM_PROVIDER_CONFIG);
+    }
+
+    /** The deployments of {@code promptline.llm.deployments.file}, or empty when none is named. */
+    public Optional<Deployments> deployments() {
+        String file = getString(DEPLOYMENTS_FILE_CONFIG);
+        if (file == null || file.isBlank()) return Optional.empty();
+        try {
+            return Optional.of(Deployments.load(java.nio.file.Path.of(file.trim()), System.getenv()));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(DEPLOYMENTS_FILE_CONFIG, file, e.getMessage());
+        }
     }
 
     public Duration llmTimeout() {

@@ -24,6 +24,8 @@ import java.util.function.Function;
 final class CallScheduler {
     private static final long RETIME_INTERVAL_MS = 1_000;
     /** A tenant whose next call's model the endpoint does not serve tries again this much later. */
+    /** How soon a tenant whose head waits for its model's deployments looks again. */
+    private static final long MODEL_WAIT_RETRY_MS = 10;
     private static final long MODEL_FAULT_RETRY_MS = 1_000;
 
     private final TierSettings settings;
@@ -131,6 +133,10 @@ final class CallScheduler {
             }
             if (started == CallGateway.Start.MODEL_FAULTED) {
                 queue.schedule(tenant, now + MODEL_FAULT_RETRY_MS); // its model waits; other tenants' calls may go
+                continue;
+            }
+            if (started == CallGateway.Start.MODEL_WAITS) {
+                queue.schedule(tenant, now + MODEL_WAIT_RETRY_MS); // its model's deployments are busy; other models' may not be
                 continue;
             }
             if (started != CallGateway.Start.STARTED) return; // no permit or no endpoint: everything waits

@@ -120,7 +120,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
                 pending.or(id -> batch != null && batch.holds(id)));
         this.admission = new AdmissionPolicy(settings.router(), settings.context(), settings.billing(),
                 settings.rateLimits().completionEstimate(), gateway.provider(), new Budgets(quotas, context.getStateStore(TaskStores.SPEND_STORE),
-                new AvroDeserializer<>(settings.registry(), SpendTotal.class), TaskStores.SPEND_STORE));
+                new AvroDeserializer<>(settings.registry(), SpendTotal.class), TaskStores.SPEND_STORE), gateway::serves);
         this.limiter = new RateLimiter(BucketStore.of(context.getStateStore(TaskStores.RATE_STORE)), tenant -> quotas.limits(tenant, settings.tier()),
                 clock, settings.rateLimits().burstFraction());
         this.ends = new RequestEnds(settings, pending, claims, new TaskOutputs(context, settings.tier(), gateway.metrics()),

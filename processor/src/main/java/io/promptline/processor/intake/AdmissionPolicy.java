@@ -34,6 +34,7 @@ public final class AdmissionPolicy {
     private final Router router;
     private final ContextRouting context;
     private final Billing billing;
+    private final java.util.function.Predicate<String> served;
     private final int completionEstimate;
     private final String provider;
     private final Budgets budgets;
@@ -44,6 +45,13 @@ public final class AdmissionPolicy {
      */
     public AdmissionPolicy(Router router, ContextRouting context, Billing billing, int completionEstimate, String provider,
                            Budgets budgets) {
+        this(router, context, billing, completionEstimate, provider, budgets, model -> true);
+    }
+
+    /** @param served whether a provider deployment serves a model (a model none serves is refused) */
+    public AdmissionPolicy(Router router, ContextRouting context, Billing billing, int completionEstimate, String provider,
+                           Budgets budgets, java.util.function.Predicate<String> served) {
+        this.served = served;
         this.router = router;
         this.context = context;
         this.billing = billing;
@@ -73,6 +81,9 @@ public final class AdmissionPolicy {
         if (fit instanceof ContextRouting.Rerouted rerouted) {
             model = rerouted.model();
             reason = rerouted.reason();
+        }
+        if (!served.test(model)) {
+            return new Reject(ErrorCategory.INVALID_REQUEST, "model " + model + " is served by no deployment of promptline.llm.deployments.file");
         }
         Optional<String> unpriced = billing.refusal(provider, model, now);
         if (unpriced.isPresent()) {

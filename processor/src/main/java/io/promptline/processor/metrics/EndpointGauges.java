@@ -14,4 +14,10 @@ public interface EndpointGauges {
 
     /** The adaptive limit of concurrent calls to the endpoint. */
     int concurrencyLimit();
+
+    /** The deployment's name (provider@base URL for the one endpoint of a processor without deployments). */
+    String name();
+
+    /** This instance's share of the deployment's limits, in (0, 1]. */
+    double share();
 }

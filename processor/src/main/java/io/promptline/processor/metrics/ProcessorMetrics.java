@@ -66,15 +66,19 @@ public final class ProcessorMetrics {
     public void bindEndpoints(List<? extends EndpointGauges> endpoints) {
         for (EndpointGauges e : endpoints) {
             Gauge.builder("promptline.breaker.state", e, EndpointGauges::breakerGauge)
-                    .tag("provider", e.provider()).tag("endpoint", e.baseUrl())
+                    .tag("provider", e.provider()).tag("endpoint", e.baseUrl()).tag("deployment", e.name())
                     .description("Circuit breaker: 0 closed, 1 open, 2 half-open, 3 disabled/metrics-only").register(registry);
             Gauge.builder("promptline.endpoint.misconfigured", e, EndpointGauges::misconfigured)
-                    .tag("provider", e.provider()).tag("endpoint", e.baseUrl())
+                    .tag("provider", e.provider()).tag("endpoint", e.baseUrl()).tag("deployment", e.name())
                     .description("1 while the endpoint answers 401/403/404/insufficient_quota: its calls wait for a fix instead of failing")
                     .register(registry);
             Gauge.builder("promptline.endpoint.concurrency.limit", e, EndpointGauges::concurrencyLimit)
-                    .tag("provider", e.provider()).tag("endpoint", e.baseUrl())
+                    .tag("provider", e.provider()).tag("endpoint", e.baseUrl()).tag("deployment", e.name())
                     .description("Adaptive limit of concurrent calls to the endpoint (halves on 429)").register(registry);
+            Gauge.builder("promptline.deployment.share", e, EndpointGauges::share)
+                    .tag("provider", e.provider()).tag("deployment", e.name())
+                    .description("This instance's share of the deployment's requests and tokens per minute (limits held by all instances together)")
+                    .register(registry);
         }
     }
 

@@ -47,6 +47,14 @@ public final class AdaptiveLimit {
         inFlight--;
     }
 
+    public int max() {
+        return max;
+    }
+
+    public int min() {
+        return min;
+    }
+
     public synchronized int limit() {
         return limit;
     }

@@ -23,9 +23,12 @@ import java.util.function.Supplier;
  * blocks; a call's {@link Completion} is handed to the caller's sink (a queue drained on the
  * stream thread) from a Vert.x thread.
  *
- * <p>A fallback endpoint is called only while the primary's circuit breaker is open (the primary
- * is down); a primary that is merely paused by Retry-After or at its adaptive concurrency limit
- * is waited for. A fallback whose provider has no price for the model is skipped.
+ * <p>The primary endpoints are the deployments of the models (one, without a deployments file):
+ * a call goes to the least busy deployment that serves its model and can take it, and spills to
+ * a sibling when one is paused, saturated, at its share of the rate limits or down. A fallback
+ * endpoint is called only while every deployment of the model has its circuit breaker open (they
+ * are down); deployments merely paused by Retry-After or at their limits are waited for. A
+ * fallback whose provider has no price for the model is skipped.
  *
  * <p>It also keeps the count every graceful stop waits on: calls started whose completion no
  * task has applied (or, closing, dropped) yet ({@link #completionHandled()}, {@link #drain}).
@@ -36,9 +39,15 @@ public final class CallGateway implements AutoCloseable {
      * waits), or the call's model, which the endpoint says it does not serve (calls of other
      * models may go).
      */
-    public enum Start { STARTED, NO_PERMIT, NO_ENDPOINT, MODEL_FAULTED }
+    public enum Start {
+        STARTED, NO_PERMIT, NO_ENDPOINT, MODEL_FAULTED,
+        /** The deployments of the call's model cannot take it now, but other deployments serve other models: their calls may go. */
+        MODEL_WAITS
+    }
 
     private final List<Endpoint> endpoints;
+    /** How many of {@link #endpoints}, from the first, are deployments (the rest are fallbacks). */
+    private final int deployments;
     private final DispatchPermits permits;
     private final Billing billing;
     private final Clock clock;
@@ -51,7 +60,15 @@ public final class CallGateway implements AutoCloseable {
 
     /** @param endpoints the primary first, then the fallbacks in order */
     public CallGateway(List<Endpoint> endpoints, DispatchPermits permits, Billing billing, Clock clock, ProcessorMetrics metrics) {
+        this(endpoints, 1, permits, billing, clock, metrics);
+    }
+
+    /** @param endpoints the deployments ({@code deployments} of them), then the fallbacks in order */
+    public CallGateway(List<Endpoint> endpoints, int deployments, DispatchPermits permits, Billing billing, Clock clock,
+                       ProcessorMetrics metrics) {
         if (endpoints.isEmpty()) throw new IllegalArgumentException("at least one endpoint is required");
+        if (deployments < 1 || deployments > endpoints.size()) throw new IllegalArgumentException("deployments must be in [1, endpoints]");
+        this.deployments = deployments;
         this.endpoints = List.copyOf(endpoints);
         this.permits = permits;
         this.billing = billing;
@@ -99,6 +116,12 @@ public final class CallGateway implements AutoCloseable {
         return endpoints.get(0).provider();
     }
 
+    /** Whether a deployment serves {@code model} (without a deployments file, the one endpoint serves every model). */
+    public boolean serves(String model) {
+        for (int i = 0; i < deployments; i++) if (endpoints.get(i).serves(model)) return true;
+        return false;
+    }
+
     public DispatchPermits permits() {
         return permits;
     }
@@ -129,14 +152,15 @@ public final class CallGateway implements AutoCloseable {
             unapplied.decrementAndGet();
             return Start.NO_PERMIT;
         }
-        Object acquired = acquireEndpoint(call.model());
+        boolean urgent = tier == Priority.URGENT;
+        Object acquired = acquireEndpoint(call.model(), urgent, estimatedTokens(call));
         if (!(acquired instanceof Endpoint called)) {
             permits.release(tier);
             unapplied.decrementAndGet();
             return (Start) acquired;
         }
         Endpoint primary = endpoints.get(0);
-        String fallback = called == primary ? null : "provider " + primary.provider() + " (" + primary.baseUrl()
+        String fallback = endpoints.indexOf(called) < deployments ? null : "provider " + primary.provider() + " (" + primary.baseUrl()
                 + ") unavailable: circuit breaker open; called " + called.provider();
         try {
             CompletionStage<?> recorded = ahead == null ? CompletableFuture.completedFuture(null)
@@ -159,14 +183,14 @@ public final class CallGateway implements AutoCloseable {
                 outcome.whenComplete((o0, error) -> {
                     CallOutcome o = o0 != null ? o0 : new CallOutcome.Failure(
                             ErrorClassifier.fromTransport(error), null, String.valueOf(error), clock.millis() - started);
-                    called.release(call.model(), o);
+                    called.release(call.model(), urgent, o);
                     permits.release(tier);
                     record(tier, call.model(), o);
                     onDone.accept(new Completion(call.idempotencyKey(), attempt, started, o, called.provider(), fallback, called.answers()));
                 });
             });
         } catch (RuntimeException e) {
-            called.cancel(call.model());
+            called.cancel(call.model(), urgent);
             permits.release(tier);
             unapplied.decrementAndGet();
             throw e;
@@ -180,20 +204,42 @@ public final class CallGateway implements AutoCloseable {
     }
 
     /**
-     * The endpoint whose slot was taken for a call of {@code model}, or why none: the primary, or
-     * while its breaker is open a fallback that has a price for the model. A primary that is paused,
-     * saturated or misconfigured is waited for, not spilled over.
+     * The endpoint whose slot was taken for a call of {@code model}, or why none: the least busy
+     * deployment serving the model that can take it; while every deployment of the model has its
+     * breaker open, a fallback that has a price for the model. Deployments that are paused,
+     * saturated, at their rate share or misconfigured are waited for, not spilled over to fallbacks.
      */
-    private Object acquireEndpoint(String model) {
-        for (int i = 0; i < endpoints.size(); i++) {
+    private Object acquireEndpoint(String model, boolean urgent, long tokens) {
+        List<Endpoint> serving = new java.util.ArrayList<>(deployments);
+        for (int i = 0; i < deployments; i++) if (endpoints.get(i).serves(model)) serving.add(endpoints.get(i));
+        if (serving.size() > 1) serving.sort(java.util.Comparator.comparingInt(Endpoint::inFlight));
+        int open = 0;
+        int modelFaulted = 0;
+        for (Endpoint e : serving) {
+            Endpoint.Slot slot = e.tryAcquire(model, urgent, tokens);
+            if (slot == Endpoint.Slot.ACQUIRED) return e;
+            if (slot == Endpoint.Slot.OPEN) open++;
+            if (slot == Endpoint.Slot.MODEL_FAULTED) modelFaulted++;
+        }
+        if (serving.isEmpty()) return Start.MODEL_FAULTED; // admission refuses such models; one that slipped through waits like a faulted one
+        if (modelFaulted == serving.size()) return Start.MODEL_FAULTED;
+        if (open < serving.size()) return serving.size() < deployments ? Start.MODEL_WAITS : Start.NO_ENDPOINT;
+        for (int i = deployments; i < endpoints.size(); i++) {
             Endpoint e = endpoints.get(i);
-            if (i > 0 && !billing.callable(e.provider(), model, clock.instant())) continue;
-            Endpoint.Slot slot = e.tryAcquire(model);
+            if (!billing.callable(e.provider(), model, clock.instant())) continue;
+            Endpoint.Slot slot = e.tryAcquire(model, urgent, tokens);
             if (slot == Endpoint.Slot.ACQUIRED) return e;
             if (slot == Endpoint.Slot.MODEL_FAULTED) return Start.MODEL_FAULTED;
             if (slot != Endpoint.Slot.OPEN) return Start.NO_ENDPOINT;
         }
         return Start.NO_ENDPOINT;
+    }
+
+    /** A call's tokens as a deployment's tokens-per-minute counts them before it is made: prompt characters / 4 and its max_tokens. */
+    static long estimatedTokens(ChatCall call) {
+        long chars = 0;
+        for (var m : call.messages()) chars += m.getContent() == null ? 0 : m.getContent().length();
+        return chars / 4 + (call.maxTokens() == null ? 256 : call.maxTokens());
     }
 
     /** A refusal from {@code provider}'s endpoint was the request's own, not the endpoint's: the pause it set is lifted. */

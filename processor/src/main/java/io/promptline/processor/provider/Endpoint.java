@@ -18,7 +18,14 @@ import java.util.concurrent.atomic.AtomicLong;
  * Retry-After and exhausted {@code x-ratelimit-*} windows; and a fault pause when the endpoint
  * says it is misconfigured (401/403, insufficient_quota, 404): no call for {@code faultPause},
  * then one probe call at a time until one succeeds, so a wrong key or base URL costs a call per
- * pause instead of the backlog. A 404 for a model pauses that model only. Thread-safe.
+ * pause instead of the backlog. A 404 for a model pauses that model only.
+ *
+ * <p>As one of several deployments of a model ({@link EndpointShape}) it also keeps to its share of the
+ * deployment's requests and tokens per minute ({@link DeploymentLimits}, limits that hold for all
+ * instances together), and keeps part of everything for urgent calls: non-urgent calls run
+ * against {@code 1 - urgentReserve} of the concurrency and the rate, and a 429 (or Retry-After)
+ * answered to a non-urgent call pauses and halves only non-urgent traffic, so a storm caused by
+ * batch traffic neither pauses nor starves urgent. Thread-safe.
  */
 public final class Endpoint implements EndpointGauges, AutoCloseable {
     /** Why a call could or could not start now. */
@@ -33,7 +40,11 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
         /** The adaptive concurrency limit is reached. */
         SATURATED,
         /** The circuit breaker is open: the endpoint is treated as down. */
-        OPEN
+        OPEN,
+        /** This instance's share of the deployment's requests or tokens per minute is used up for now. */
+        RATE_LIMITED,
+        /** The deployment does not serve this model. */
+        NOT_SERVED
     }
 
     private final String provider;
@@ -44,7 +55,13 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
     private final Clock clock;
     private final long maxPauseMillis;
     private volatile long pausedUntil;
+    /** A pause asked for by an answer to a non-urgent call: urgent calls go on. */
+    private volatile long nonUrgentPausedUntil;
     private final Faults faults;
+    private final EndpointShape shape;
+    /** Concurrency of urgent calls, beside {@link #limit} (the others'); both together never exceed the deployment's. */
+    private final AdaptiveLimit urgentLimit;
+    private final int maxConcurrency;
     private final AtomicLong answers = new AtomicLong();
 
     public Endpoint(String provider, String baseUrl, ChatClient client, BreakerSettings breakerSettings, AdaptiveLimit limit,
@@ -55,6 +72,23 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
     /** @param faultPause how long a misconfigured endpoint (or model) gets no call before the next probe */
     public Endpoint(String provider, String baseUrl, ChatClient client, BreakerSettings breakerSettings, AdaptiveLimit limit,
                     Duration maxPause, Duration faultPause, Clock clock) {
+        this(provider, baseUrl, client, breakerSettings, limit, maxPause, faultPause, clock, EndpointShape.single(provider, baseUrl));
+    }
+
+    /**
+     * One deployment of several.
+     *
+     * @param limit the concurrency of all calls; non-urgent ones get {@code 1 - shape.urgentReserve()} of it
+     */
+    public Endpoint(String provider, String baseUrl, ChatClient client, BreakerSettings breakerSettings, AdaptiveLimit limit,
+                    Duration maxPause, Duration faultPause, Clock clock, EndpointShape shape) {
+        this.shape = shape;
+        this.maxConcurrency = limit.max();
+        this.urgentLimit = new AdaptiveLimit(limit.max(), limit.min(), 1_000);
+        if (shape.urgentReserve() > 0) {
+            int nonUrgent = Math.max(limit.min(), (int) Math.floor(limit.max() * (1 - shape.urgentReserve())));
+            limit = new AdaptiveLimit(nonUrgent, Math.min(limit.min(), nonUrgent), 1_000);
+        }
         this.faults = new Faults(provider + "@" + baseUrl, faultPause.toMillis());
         this.provider = provider;
         this.baseUrl = baseUrl;
@@ -96,20 +130,56 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
         return baseUrl;
     }
 
-    /** Takes a slot for one call of {@code model}; unless ACQUIRED, nothing is held. */
+    @Override
+    public String name() {
+        return shape.name();
+    }
+
+    @Override
+    public double share() {
+        return shape.capacity().share(shape.name());
+    }
+
+    public boolean serves(String model) {
+        return shape.models().isEmpty() || shape.models().contains(model);
+    }
+
+    /** Calls of either kind in flight. */
+    public int inFlight() {
+        return limit.inFlight() + urgentLimit.inFlight();
+    }
+
+    /** Takes a slot for one non-urgent call of {@code model}; unless ACQUIRED, nothing is held. */
     public Slot tryAcquire(String model) {
+        return tryAcquire(model, false, 0);
+    }
+
+    /**
+     * Takes a slot for one call of {@code model} ({@code urgent}: of the urgent tier; {@code tokens}:
+     * its estimate, charged to the deployment's tokens per minute); unless ACQUIRED, nothing is held.
+     */
+    public Slot tryAcquire(String model, boolean urgent, long tokens) {
+        if (!serves(model)) return Slot.NOT_SERVED;
         long now = clock.millis();
-        if (now < pausedUntil) return Slot.PAUSED;
+        shape.capacity().wanted(shape.name());
+        if (now < pausedUntil || !urgent && now < nonUrgentPausedUntil) return Slot.PAUSED;
         Slot fault = faults.admit(model, now);
         if (fault != null) return fault;
-        if (!limit.tryAcquire()) {
+        AdaptiveLimit kind = urgent ? urgentLimit : limit;
+        if (!acquireConcurrency(kind)) {
             faults.cancel(model);
             return Slot.SATURATED;
         }
         if (!breaker.tryAcquirePermission()) {
-            limit.cancel();
+            kind.cancel();
             faults.cancel(model);
             return Slot.OPEN;
+        }
+        if (!shape.limits().tryTake(urgent, tokens, now)) {
+            kind.cancel();
+            breaker.releasePermission();
+            faults.cancel(model);
+            return Slot.RATE_LIMITED;
         }
         return Slot.ACQUIRED;
     }
@@ -119,20 +189,34 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
         return client.call(call);
     }
 
+    /** A slot of {@code kind}, the calls of both kinds together staying within the deployment's concurrency. */
+    private synchronized boolean acquireConcurrency(AdaptiveLimit kind) {
+        return inFlight() < maxConcurrency && kind.tryAcquire();
+    }
+
     /** Gives back a slot that was acquired but not used. */
     public void cancel(String model) {
-        limit.cancel();
+        cancel(model, false);
+    }
+
+    public void cancel(String model, boolean urgent) {
+        (urgent ? urgentLimit : limit).cancel();
         breaker.releasePermission();
         faults.cancel(model);
     }
 
-    /** Accounts the outcome of a call of {@code model} made after ACQUIRED. */
+    /** Accounts the outcome of a non-urgent call of {@code model} made after ACQUIRED. */
     public void release(String model, CallOutcome outcome) {
+        release(model, false, outcome);
+    }
+
+    /** Accounts the outcome of a call of {@code model} made after ACQUIRED; a hold-off asked of a non-urgent call pauses only those. */
+    public void release(String model, boolean urgent, CallOutcome outcome) {
         long now = clock.millis();
         if (outcome instanceof CallOutcome.Success) answers.incrementAndGet();
         faults.outcome(model, outcome, now);
         boolean throttled = outcome instanceof CallOutcome.Failure f && f.category() == ErrorCategory.RATE_LIMIT;
-        limit.release(throttled, now);
+        (urgent ? urgentLimit : limit).release(throttled, now);
         if (outcome instanceof CallOutcome.Failure f && countsAgainstProvider(f.category())) {
             breaker.onError(outcome.latencyMs(), TimeUnit.MILLISECONDS, new ProviderFailure(f.message()));
         } else {
@@ -142,7 +226,8 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
         if (holdOff != null && !holdOff.isZero()) {
             long until = now + Math.min(holdOff.toMillis(), maxPauseMillis);
             synchronized (this) {
-                if (until > pausedUntil) pausedUntil = until;
+                if (urgent && until > pausedUntil) pausedUntil = until;
+                if (until > nonUrgentPausedUntil) nonUrgentPausedUntil = until;
             }
         }
     }
@@ -192,7 +277,7 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
     }
 
     public long pausedUntil() {
-        return pausedUntil;
+        return Math.max(pausedUntil, nonUrgentPausedUntil);
     }
 
     @Override

@@ -142,4 +142,34 @@ class EndpointTest {
         for (int i = 0; i < 4; i++) limit.release(false, 20_000);
         assertThat(limit.limit()).isEqualTo(8);
     }
+
+    @Test
+    void shouldKeepUrgentGoingThroughAStormOf429sCausedByBatchTraffic() {
+        // A deployment of 10 concurrent calls with 20% reserved for urgent, 600 RPM
+        Endpoint d = new Endpoint("test", "http://test/v1", unused, new Endpoint.BreakerSettings(5, Duration.ofSeconds(60), 2),
+                new AdaptiveLimit(10, 1, 1_000), Duration.ofSeconds(30), Duration.ofSeconds(30), clock,
+                new EndpointShape("d", java.util.Set.of("m"), new DeploymentLimits(600_000, 0, 0.2, () -> 1.0), CapacityView.ALONE, 0.2));
+        // Non-urgent calls fill their 8 slots; urgent still has 2
+        for (int i = 0; i < 8; i++) assertThat(d.tryAcquire("m", false, 10)).isEqualTo(Endpoint.Slot.ACQUIRED);
+        assertThat(d.tryAcquire("m", false, 10)).isEqualTo(Endpoint.Slot.SATURATED);
+        assertThat(d.tryAcquire("m", true, 10)).isEqualTo(Endpoint.Slot.ACQUIRED);
+        assertThat(d.tryAcquire("m", true, 10)).isEqualTo(Endpoint.Slot.ACQUIRED);
+        assertThat(d.tryAcquire("m", true, 10)).as("the deployment's 10 in all").isEqualTo(Endpoint.Slot.SATURATED);
+        d.release("m", true, ok());
+        d.release("m", true, ok());
+
+        // The batch calls are answered 429 with Retry-After 20 s: batch pauses and halves, urgent goes on
+        for (int i = 0; i < 8; i++) {
+            d.release("m", false, new CallOutcome.Failure(ErrorCategory.RATE_LIMIT, 429, "slow down", Duration.ofSeconds(20), 5,
+                    Duration.ofSeconds(20), CallOutcome.EndpointFault.NONE));
+        }
+        clock.advance(Duration.ofMillis(100));
+        assertThat(d.tryAcquire("m", false, 10)).isEqualTo(Endpoint.Slot.PAUSED);
+        assertThat(d.tryAcquire("m", true, 10)).isEqualTo(Endpoint.Slot.ACQUIRED);
+        assertThat(d.tryAcquire("other-model", true, 10)).isEqualTo(Endpoint.Slot.NOT_SERVED);
+        // A 429 answered to an urgent call pauses everyone
+        d.release("m", true, new CallOutcome.Failure(ErrorCategory.RATE_LIMIT, 429, "slow down", Duration.ofSeconds(5), 5,
+                Duration.ofSeconds(5), CallOutcome.EndpointFault.NONE));
+        assertThat(d.tryAcquire("m", true, 10)).isEqualTo(Endpoint.Slot.PAUSED);
+    }
 }

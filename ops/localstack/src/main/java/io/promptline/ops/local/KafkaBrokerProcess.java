@@ -18,20 +18,43 @@ import java.util.Set;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A real single-node KRaft Kafka broker (combined broker + controller) in its own JVM, started
- * from the Kafka jars on this JVM's classpath: {@code kafka.tools.StorageTool format} once,
- * then {@code kafka.Kafka server.properties}. Data survives restarts of the local stack.
+ * A real KRaft Kafka node (combined broker + controller) in its own JVM, started from the Kafka
+ * jars on this JVM's classpath: {@code kafka.tools.StorageTool format} once, then
+ * {@code kafka.Kafka server.properties}. Alone it is a one-node cluster; {@link KafkaCluster}
+ * runs several as one cluster (a controller quorum of all of them, topics at replication factor
+ * 3 and {@code min.insync.replicas} 2). Data survives restarts of the local stack.
  */
 public final class KafkaBrokerProcess implements AutoCloseable {
     private final Path dir;
+    private final int nodeId;
     private final int port;
     private final int controllerPort;
+    /** {@code controller.quorum.voters}: id@host:port of every node of the cluster. */
+    private final String voters;
+    private final int clusterSize;
     private Process process;
 
+    /** A one-node cluster. */
     public KafkaBrokerProcess(Path dir, int port, int controllerPort) {
+        this(dir, 1, port, controllerPort, "1@127.0.0.1:" + controllerPort, 1);
+    }
+
+    /** Node {@code nodeId} of a cluster of {@code clusterSize} nodes whose controllers are {@code voters}. */
+    KafkaBrokerProcess(Path dir, int nodeId, int port, int controllerPort, String voters, int clusterSize) {
         this.dir = dir;
+        this.nodeId = nodeId;
         this.port = port;
         this.controllerPort = controllerPort;
+        this.voters = voters;
+        this.clusterSize = clusterSize;
+    }
+
+    public int nodeId() {
+        return nodeId;
+    }
+
+    public boolean isAlive() {
+        return process != null && process.isAlive();
     }
 
     public String bootstrapServers() {
@@ -43,23 +66,30 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
 
     public void start(Duration readyTimeout) throws IOException, InterruptedException {
+        launch(Uuid.randomUuid().toString());
+        awaitReady(readyTimeout);
+    }
+
+    /** Formats the node's storage for {@code clusterId} the first time, then starts its JVM (without waiting). */
+    void launch(String clusterId) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path props = writeProperties();
         if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
-            run(List.of("kafka.tools.StorageTool", "format", "-t", Uuid.randomUuid().toString(), "-c", props.toString()),
+            run(List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString()),
                     dir.resolve("format.log"), Duration.ofSeconds(60));
         }
         ProcessBuilder pb = new ProcessBuilder(javaCommand("kafka.Kafka", props.toString()))
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
         process = pb.start();
-        awaitReady(readyTimeout);
     }
 
     private Path writeProperties() throws IOException {
+        String replicas = Integer.toString(KafkaCluster.replicationFactor(clusterSize));
+        String minIsr = clusterSize >= 3 ? "2" : "1";
         String text = String.join("\n",
                 "process.roles=broker,controller",
-                "node.id=1",
-                "controller.quorum.voters=1@127.0.0.1:" + controllerPort,
+                "node.id=" + nodeId,
+                "controller.quorum.voters=" + voters,
                 "listeners=PLAINTEXT://127.0.0.1:" + port + ",CONTROLLER://127.0.0.1:" + controllerPort,
                 "advertised.listeners=PLAINTEXT://127.0.0.1:" + port,
                 "controller.listener.names=CONTROLLER",
@@ -67,10 +97,12 @@ public final class KafkaBrokerProcess implements AutoCloseable {
                 "inter.broker.listener.name=PLAINTEXT",
                 "log.dirs=" + dir.resolve("data").toAbsolutePath(),
                 "num.partitions=3",
-                "offsets.topic.replication.factor=1",
+                "default.replication.factor=" + replicas,
+                "min.insync.replicas=" + minIsr,
+                "offsets.topic.replication.factor=" + replicas,
                 "offsets.topic.num.partitions=6",
-                "transaction.state.log.replication.factor=1",
-                "transaction.state.log.min.isr=1",
+                "transaction.state.log.replication.factor=" + replicas,
+                "transaction.state.log.min.isr=" + minIsr,
                 "transaction.state.log.num.partitions=6",
                 "group.initial.rebalance.delay.ms=0",
                 "auto.create.topics.enable=false",
@@ -80,7 +112,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         return p;
     }
 
-    private void awaitReady(Duration timeout) throws InterruptedException {
+    void awaitReady(Duration timeout) throws InterruptedException {
         long deadline = System.nanoTime() + timeout.toNanos();
         Exception last = null;
         while (System.nanoTime() < deadline) {

@@ -38,7 +38,7 @@ public final class LocalStack implements AutoCloseable {
     private final LocalStackSettings s;
     private final List<AutoCloseable> started = new ArrayList<>();
     private final Console out = new Console();
-    private KafkaBrokerProcess broker;
+    private KafkaCluster broker;
     private String bootstrap;
     private String registryUrl;
     private String llmBaseUrl;
@@ -87,8 +87,10 @@ public final class LocalStack implements AutoCloseable {
 
     void startAll() throws Exception {
         if (s.fresh()) KafkaBrokerProcess.deleteRecursively(s.dir());
-        out.step("Kafka broker (KRaft, separate process)", () -> {
-            broker = new KafkaBrokerProcess(s.dir().resolve("kafka"), s.kafkaPort(), s.kafkaPort() + 1);
+        out.step(s.brokers() == 1 ? "Kafka broker (KRaft, separate process)" : "Kafka cluster (" + s.brokers() + " KRaft nodes, separate processes)", () -> {
+            List<Integer> ports = new java.util.ArrayList<>();
+            for (int i = 0; i < s.brokers(); i++) ports.add(s.kafkaPort() + 2 * i);
+            broker = new KafkaCluster(s.dir().resolve("kafka"), ports);
             started.add(broker);
             broker.start(Duration.ofSeconds(90));
             bootstrap = broker.bootstrapServers();
@@ -156,7 +158,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     private String createTopics(Topics topics) throws Exception {
-        List<NewTopic> wanted = TopicLayout.topics(topics, 3, TopicLayout.DEFAULT_LADDER, (short) 1);
+        List<NewTopic> wanted = TopicLayout.topics(topics, 3, TopicLayout.DEFAULT_LADDER, broker.replicationFactor());
         broker.createTopics(wanted);
         return wanted.stream().map(NewTopic::name).collect(Collectors.joining(", "));
     }
@@ -170,7 +172,8 @@ public final class LocalStack implements AutoCloseable {
             List<CompletableFuture<String>> sent = prompts.stream().map(producer::submit).toList();
             CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
         }
-        out.line("Component logs: " + s.dir().resolve("stack.log") + " (broker: " + s.dir().resolve("kafka/broker.log") + ")");
+        out.line("Component logs: " + s.dir().resolve("stack.log") + " (broker: " + broker.node(0).logFile()
+                + (s.brokers() > 1 ? " and the other nodes' beside it" : "") + ")");
         out.line("Published " + prompts.size() + " requests (run " + runId + ") to llm.requests.{urgent,normal,batch}");
         RunReport report = new RunReport(db, runId);
         boolean complete = report.awaitAll(prompts.size(), s.timeout(), out,

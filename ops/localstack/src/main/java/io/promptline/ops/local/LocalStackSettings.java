@@ -13,17 +13,19 @@ import java.util.Map;
  */
 record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int requests, Duration timeout, Path dir,
                           int kafkaPort, int registryPort, int simulatorPort, int postgresPort, int metricsPort, int maxInFlight,
-                          String simulatorLatency, String llmBaseUrl, String apiKey, String provider, String realModel) {
+                          String simulatorLatency, String llmBaseUrl, String apiKey, String provider, String realModel, int brokers) {
 
     static final String USAGE = """
-            Usage: ops/run-local.sh [--requests N] [--timeout-seconds S] [--fresh] [--keep-running] [--help]
+            Usage: ops/run-local.sh [--requests N] [--timeout-seconds S] [--brokers 1|3] [--fresh] [--keep-running] [--help]
 
-            Runs the whole Promptline pipeline on this machine: a Kafka broker process (KRaft), the schema
+            Runs the whole Promptline pipeline on this machine: Kafka broker processes (KRaft), the schema
             registry, the LLM simulator, PostgreSQL, the processor and the sink; publishes a sample workload
             and prints results, failures and cost per tenant and model.
 
               --requests N          sample requests to publish (default 300; 10 against a real provider)
               --timeout-seconds S   give up waiting for results after S seconds (default 300)
+              --brokers N           Kafka nodes: 1 (default), or 3 and more for a cluster whose topics have
+                                    replication factor 3 and min.insync.replicas 2, as in production
               --fresh               delete the stack's data (.localstack/) first
               --keep-running        keep the stack up after the summary, until Ctrl-C
 
@@ -36,13 +38,16 @@ record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int 
               PROMPTLINE_LOCAL_DIR         data directory (default .localstack)
               PROMPTLINE_LOCAL_KAFKA_PORT, _REGISTRY_PORT, _SIMULATOR_PORT, _POSTGRES_PORT, _METRICS_PORT
                                            ports (defaults 19092, 18081, 18000, 15432, 19400; the
-                                           processor serves /metrics there, the sink on the next port)
+                                           processor serves /metrics there, the sink on the next port;
+                                           Kafka node N listens on the Kafka port + 2(N-1), its
+                                           controller on the port after it)
             """;
 
     static LocalStackSettings parse(String[] args, Map<String, String> env) {
         boolean help = false, fresh = false, keep = false;
         Integer requests = null;
         long timeoutSeconds = 300;
+        int brokers = 1;
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--help", "-h" -> help = true;
@@ -50,6 +55,12 @@ record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int 
                 case "--keep-running" -> keep = true;
                 case "--requests" -> requests = positive("--requests", value(args, ++i));
                 case "--timeout-seconds" -> timeoutSeconds = positive("--timeout-seconds", value(args, ++i));
+                case "--brokers" -> {
+                    brokers = positive("--brokers", value(args, ++i));
+                    if (brokers == 2 || brokers > 5) {
+                        throw new IllegalArgumentException("--brokers must be 1, 3, 4 or 5 (two nodes cannot lose one and keep a quorum), was " + brokers);
+                    }
+                }
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
             }
         }
@@ -67,7 +78,7 @@ record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int 
                 port(env, "PROMPTLINE_LOCAL_SIMULATOR_PORT", 18000), port(env, "PROMPTLINE_LOCAL_POSTGRES_PORT", 15432),
                 port(env, "PROMPTLINE_LOCAL_METRICS_PORT", 19400),
                 256, env.getOrDefault("PROMPTLINE_SIMULATOR_LATENCY", "lognormal:400,1500"),
-                real ? baseUrl : null, real ? key : null, provider, env.getOrDefault("PROMPTLINE_LLM_MODEL", "gpt-4.1-mini"));
+                real ? baseUrl : null, real ? key : null, provider, env.getOrDefault("PROMPTLINE_LLM_MODEL", "gpt-4.1-mini"), brokers);
     }
 
     boolean realProvider() {
@@ -77,7 +88,7 @@ record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int 
     /** Never prints the key. */
     @Override
     public String toString() {
-        return "LocalStackSettings[requests=" + requests + ", dir=" + dir + ", provider=" + provider + ", apiKey=" + (apiKey == null ? "none" : "****") + "]";
+        return "LocalStackSettings[requests=" + requests + ", brokers=" + brokers + ", dir=" + dir + ", provider=" + provider + ", apiKey=" + (apiKey == null ? "none" : "****") + "]";
     }
 
     private static String providerFromHost(String url) {

@@ -171,8 +171,8 @@ class DeploymentFilesTest {
         JsonNode secret = yamlDocuments(ROOT.resolve("ops/k8s/secret.example.yaml")).get(0);
         secret.path("stringData").fieldNames().forEachRemaining(k -> assertThat(known).as("secret key " + k).contains(k));
 
-        for (String name : List.of("promptline-processor", "promptline-sink")) {
-            JsonNode d = byName.get("Deployment/" + name);
+        for (String name : List.of("StatefulSet/promptline-processor", "Deployment/promptline-sink")) {
+            JsonNode d = byName.get(name);
             assertThat(d).as(name).isNotNull();
             JsonNode labels = d.path("spec").path("template").path("metadata").path("labels");
             d.path("spec").path("selector").path("matchLabels").fields().forEachRemaining(l ->
@@ -185,12 +185,22 @@ class DeploymentFilesTest {
             assertThat(c.path("env").toString()).contains("PROMPTLINE_METRICS_PORT").contains(port);
             assertThat(d.path("spec").path("template").path("spec").path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
         }
+        // The processor's state lives on a persistent volume per pod, mounted where its state directory is
+        JsonNode processor = byName.get("StatefulSet/promptline-processor");
+        assertThat(processor.path("spec").path("volumeClaimTemplates").get(0).path("metadata").path("name").asText()).isEqualTo("state");
+        JsonNode container = processor.path("spec").path("template").path("spec").path("containers").get(0);
+        assertThat(container.path("volumeMounts").toString()).contains("\"name\":\"state\"").contains("/var/lib/promptline");
+        assertThat(container.path("env").toString()).contains("PROMPTLINE_PROCESSOR_STATE_DIR").contains("/var/lib/promptline/");
+        assertThat(processor.path("spec").path("template").path("spec").path("volumes").isMissingNode())
+                .as("no emptyDir: the state must survive a pod's restart").isTrue();
+        assertThat(config.path("data").path("PROMPTLINE_PROCESSOR_STANDBY_REPLICAS").asText()).isEqualTo("1");
         JsonNode pdb = byName.get("PodDisruptionBudget/promptline-processor");
         assertThat(pdb.path("spec").path("selector").path("matchLabels").path("app.kubernetes.io/name").asText()).isEqualTo("promptline-processor");
 
         // KEDA watches each tier's consumer group (the tier's Streams application.id) on its topic
         JsonNode scaled = byName.get("ScaledObject/promptline-processor");
         assertThat(scaled.path("spec").path("scaleTargetRef").path("name").asText()).isEqualTo("promptline-processor");
+        assertThat(scaled.path("spec").path("scaleTargetRef").path("kind").asText()).isEqualTo("StatefulSet");
         ProcessorConfig defaults = new ProcessorConfig(Map.of("bootstrap.servers", "x:9092", "schema.registry.url", "http://x"));
         Set<String> groups = new HashSet<>();
         for (JsonNode t : scaled.path("spec").path("triggers")) {

@@ -81,7 +81,7 @@ final class BatchRun {
         SimulatorConfig sim = SimulatorConfig.builder().latency("fixed:200").instances(2).batchCompletionMillis(completion.toMillis())
                 .maxRecordedCalls(5_000_000).build();
         String base = batchApi ? "batchrun" : "syncrun";
-        try (ChaosStack stack = new ChaosStack(dir, 1, new ChaosStack.Options(sim, env, false, base))) {
+        try (ChaosStack stack = new ChaosStack(dir, 1, new ChaosStack.Options(sim, env, false, base, 1))) {
             stack.start();
             long t0 = System.nanoTime();
             Set<String> sent = publish(stack);

@@ -1,6 +1,6 @@
 package io.promptline.ops.local.chaos;
 
-import io.promptline.ops.local.KafkaBrokerProcess;
+import io.promptline.ops.local.KafkaCluster;
 import io.promptline.ops.local.Ports;
 import io.promptline.ops.registry.RegistryConfig;
 import io.promptline.ops.registry.SchemaRegistryServer;
@@ -24,8 +24,8 @@ import java.util.Map;
 import java.util.Set;
 
 /**
- * The parts a chaos run breaks, each real and each its own failure domain: a Kafka broker process
- * (KRaft), the schema registry (durable, on a fixed port), the LLM simulator, PostgreSQL (embedded
+ * The parts a chaos run breaks, each real and each its own failure domain: Kafka broker processes
+ * (KRaft; one, or a cluster of three at replication factor 3), the schema registry (durable, on a fixed port), the LLM simulator, PostgreSQL (embedded
  * binaries, on a fixed port and data directory), the sink and the processors in their own JVMs.
  * Every part can be taken down and brought back as it was.
  */
@@ -40,17 +40,18 @@ final class ChaosStack implements AutoCloseable {
      * @param processorEnv settings of every processor on top of the chaos run's
      * @param sink         whether PostgreSQL and the sink run
      * @param topicsBase   the topics' base name
+     * @param brokers      Kafka nodes (1, or 3 for replicated topics)
      */
-    record Options(SimulatorConfig simulator, Map<String, String> processorEnv, boolean sink, String topicsBase) {
+    record Options(SimulatorConfig simulator, Map<String, String> processorEnv, boolean sink, String topicsBase, int brokers) {
         static Options chaos() {
             return new Options(SimulatorConfig.builder().latency("uniform:50-300").instances(2).hangMillis(10_000).maxRecordedCalls(5_000_000)
-                    .build(), Map.of(), true, "chaos");
+                    .build(), Map.of(), true, "chaos", 1);
         }
     }
 
     private final Path dir;
     private final Options options;
-    private final KafkaBrokerProcess broker;
+    private final KafkaCluster broker;
     private final int registryPort;
     private final int postgresPort;
     private final Topics topics;
@@ -71,8 +72,7 @@ final class ChaosStack implements AutoCloseable {
         this.dir = dir;
         this.options = options;
         this.topics = Topics.withBase(options.topicsBase());
-        int brokerPort = Ports.freePair();
-        this.broker = new KafkaBrokerProcess(dir.resolve("kafka"), brokerPort, brokerPort + 1);
+        this.broker = KafkaCluster.onFreePorts(dir.resolve("kafka"), options.brokers());
         this.registryPort = Ports.free();
         this.postgresPort = Ports.free();
         for (int i = 0; i < processorCount; i++) {
@@ -85,7 +85,7 @@ final class ChaosStack implements AutoCloseable {
         startRegistry();
         simulator = new LlmSimulator(options.simulator());
         simulator.start();
-        broker.createTopics(TopicLayout.topics(topics, PARTITIONS, LADDER, (short) 1));
+        broker.createTopics(TopicLayout.topics(topics, PARTITIONS, LADDER, broker.replicationFactor()));
         if (options.sink()) {
             startPostgres();
             sink = ChildJvm.start("sink", SinkMain.class, sinkEnv(), dir.resolve("sink.log"), List.of("-Xmx256m"));
@@ -158,11 +158,20 @@ final class ChaosStack implements AutoCloseable {
     }
 
     void killBroker() {
-        broker.kill();
+        killBroker(0);
     }
 
     void restartBroker() throws IOException, InterruptedException {
-        broker.start(Duration.ofSeconds(90));
+        restartBroker(0);
+    }
+
+    /** Kills node {@code i} of the Kafka cluster with SIGKILL. */
+    void killBroker(int i) {
+        broker.kill(i);
+    }
+
+    void restartBroker(int i) throws IOException, InterruptedException {
+        broker.restart(i, Duration.ofSeconds(90));
     }
 
     void stopRegistry() {
@@ -210,7 +219,7 @@ final class ChaosStack implements AutoCloseable {
         return simulator;
     }
 
-    KafkaBrokerProcess broker() {
+    KafkaCluster broker() {
         return broker;
     }
 

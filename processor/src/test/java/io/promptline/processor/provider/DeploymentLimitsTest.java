@@ -1,0 +1,76 @@
+package io.promptline.processor.provider;
+
+import org.junit.jupiter.api.Test;
+
+import java.util.concurrent.atomic.AtomicReference;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+class DeploymentLimitsTest {
+    /** Offers a call of each kind every millisecond for {@code minutes}; returns the calls taken per minute, [minute][urgent?1:0]. */
+    private static long[][] offer(DeploymentLimits limits, int minutes, boolean urgentToo, long tokens) {
+        long[][] taken = new long[minutes][2];
+        for (long now = 0; now < minutes * 60_000L; now++) {
+            int minute = (int) (now / 60_000);
+            if (limits.tryTake(false, tokens, now)) taken[minute][0]++;
+            if (urgentToo && limits.tryTake(true, tokens, now)) taken[minute][1]++;
+        }
+        return taken;
+    }
+
+    @Test
+    void shouldTakeExactlyItsShareOfTheRequestsPerMinuteAndNeverMore() {
+        // 600 RPM shared by three instances: this one may send 200 a minute
+        DeploymentLimits limits = new DeploymentLimits(600, 0, 0, () -> 1.0 / 3);
+        long[][] taken = offer(limits, 5, false, 100);
+        for (long[] minute : taken) assertThat(minute[0]).isBetween(199L, 200L);
+    }
+
+    @Test
+    void shouldKeepTheUrgentReserveForUrgentCallsOnly() {
+        // 600 RPM, 20% reserved for urgent: batch alone gets 480 a minute; urgent, offered as much, gets the rest
+        DeploymentLimits limits = new DeploymentLimits(600, 0, 0.2, () -> 1.0);
+        long[][] alone = offer(limits, 3, false, 0);
+        for (long[] minute : alone) assertThat(minute[0]).isBetween(479L, 480L);
+
+        DeploymentLimits shared = new DeploymentLimits(600, 0, 0.2, () -> 1.0);
+        long[][] both = offer(shared, 3, true, 0);
+        for (long[] minute : both) {
+            assertThat(minute[0] + minute[1]).as("all calls").isBetween(599L, 600L);
+            assertThat(minute[1]).as("urgent calls").isGreaterThanOrEqualTo(119L);
+        }
+    }
+
+    @Test
+    void shouldLimitTokensPerMinuteOnTheEstimate() {
+        // 60,000 TPM at 1,000 tokens a call: 60 calls a minute, whatever the RPM
+        DeploymentLimits limits = new DeploymentLimits(10_000, 60_000, 0, () -> 1.0);
+        long[][] taken = offer(limits, 4, false, 1_000);
+        // the first minute may take one more second of tokens (the tolerance); then exactly the rate
+        assertThat(taken[0][0]).isBetween(60L, 61L);
+        for (int m = 1; m < 4; m++) assertThat(taken[m][0]).isBetween(59L, 60L);
+    }
+
+    @Test
+    void shouldFollowTheShareAsInstancesComeAndGo() {
+        AtomicReference<Double> share = new AtomicReference<>(1.0);
+        DeploymentLimits limits = new DeploymentLimits(600, 0, 0, share::get);
+        long first = 0;
+        long second = 0;
+        for (long now = 0; now < 120_000; now++) {
+            if (now == 60_000) share.set(0.5); // a second instance joined
+            if (limits.tryTake(false, 0, now)) {
+                if (now < 60_000) first++;
+                else second++;
+            }
+        }
+        assertThat(first).isBetween(599L, 600L);
+        assertThat(second).isBetween(299L, 301L);
+    }
+
+    @Test
+    void shouldNotLimitWithoutLimits() {
+        DeploymentLimits none = DeploymentLimits.unlimited();
+        for (int i = 0; i < 10_000; i++) assertThat(none.tryTake(false, 1_000_000, 0)).isTrue();
+    }
+}
