@@ -117,7 +117,7 @@ public final class ProcessorApp implements AutoCloseable {
                 TierSettings settings = new TierSettings(tier, registry, config.router(), config.contextRouting(), billing,
                         config.maxPendingPerTask(), config.drainInterval(), MAX_BLOCK, config.dedupeRetention(), retry,
                         new TierSettings.RateLimits(config.defaultLimit(tier), config.rateBurstFraction(), config.rateMaxHold(),
-                                config.completionTokensEstimate()),
+                                config.completionTokensEstimate(), config.tenantLines()),
                         new TierSettings.Intake(config.maxRequestBytes(), TierStreams.tenantPartitions(admin, config, tier)))
                         .withBatchApi(batchApi);
                 KafkaHandover.ensureTopic(admin, config.applicationId(tier), settings.intake().tenantPartitions(),

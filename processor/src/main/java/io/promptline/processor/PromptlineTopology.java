@@ -30,8 +30,11 @@ import org.apache.kafka.streams.processor.api.Record;
 import org.apache.kafka.streams.state.KeyValueStore;
 import org.apache.kafka.streams.state.Stores;
 
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 
 /**
  * The processor topology of one priority tier, built by one pure method so that tests drive
@@ -76,7 +79,7 @@ final class PromptlineTopology {
         KStream<byte[], byte[]> in = b.stream(topics.requests(tier.tier()),
                 Consumed.with(Serdes.ByteArray(), Serdes.ByteArray()).withName(SOURCE));
         Map<String, KStream<byte[], TenantRouter.Routed>> routed = in
-                .process(() -> new TenantRouter(decoder, tier.tier(), gateway.metrics(), gateway.clock()), Named.as(ROUTE))
+                .process(() -> new TenantRouter(decoder, tier.tier(), tier.rateLimits().lines(), gateway.metrics(), gateway.clock()), Named.as(ROUTE))
                 .split(Named.as(ROUTE + "-"))
                 .branch((k, v) -> v instanceof TenantRouter.Rejected, Branched.as("rejected"))
                 .defaultBranch(Branched.as("to-tenant"));
@@ -84,7 +87,10 @@ final class PromptlineTopology {
                 .to(topics.dlq(), Produced.with(Serdes.ByteArray(), serdes.deadLetter()).withName("route-dlq"));
         routed.get(ROUTE + "-to-tenant").mapValues(v -> ((TenantRouter.ToTenant) v).value(), Named.as("request-bytes"))
                 .repartition(Repartitioned.<byte[], byte[]>as(BY_TENANT).withKeySerde(Serdes.ByteArray()).withValueSerde(Serdes.ByteArray())
-                        .withNumberOfPartitions(tier.intake().tenantPartitions()))
+                        .withNumberOfPartitions(tier.intake().tenantPartitions())
+                        // a tenant's key where Kafka's default partitioner puts it; a hot tenant's lines on consecutive partitions
+                        .withStreamPartitioner((topic, key, value, partitions) -> Optional.of(Set.of(tier.rateLimits().lines()
+                                .partition(new String(key, StandardCharsets.UTF_8), partitions)))))
                 .mapValues(v -> v, Named.as(TENANT_INTAKE));
 
         Topology t = b.build();

@@ -7,6 +7,7 @@ import io.promptline.pricing.PriceTable;
 import io.promptline.processor.cost.Billing;
 import io.promptline.processor.provider.Endpoint;
 import io.promptline.processor.ratelimit.Limits;
+import io.promptline.processor.ratelimit.TenantLines;
 import io.promptline.processor.retry.RetryPolicy;
 import io.promptline.processor.routing.ContextRouting;
 import io.promptline.processor.routing.Router;
@@ -55,6 +56,10 @@ public final class ProcessorConfig extends PromptlineConfig {
     private static final String URGENT_COMMIT_INTERVAL_MS_DOC = "How often the urgent tier commits: shorter than the others, since its results are waited for.";
     public static final String STREAM_THREADS_CONFIG = "promptline.processor.stream.threads";
     private static final String STREAM_THREADS_DOC = "Stream threads per tier.";
+    public static final String TENANT_SHARDS_CONFIG = "promptline.processor.tenant.shards";
+    private static final String TENANT_SHARDS_DOC = "Hot tenants spread over several tasks (and so instances): tenant=N pairs, e.g. acme=6. "
+            + "Each of a tenant's requests goes to one of its N lines by its request_id; the tenant's limits are split exactly "
+            + "between the lines. N at most the tier's tenant partitions is useful.";
     public static final String STANDBY_REPLICAS_CONFIG = "promptline.processor.standby.replicas";
     private static final String STANDBY_REPLICAS_DOC = "Standby replicas of each task's state on other instances (Kafka Streams' num.standby.replicas): "
             + "1 lets a task move to an instance that already holds its stores (pending calls, the dedupe window), so a crashed "
@@ -166,6 +171,14 @@ public final class ProcessorConfig extends PromptlineConfig {
             .define(COMMIT_INTERVAL_MS_CONFIG, Type.LONG, 50L, Range.between(5, 60_000), Importance.LOW, COMMIT_INTERVAL_MS_DOC)
             .define(URGENT_COMMIT_INTERVAL_MS_CONFIG, Type.LONG, 25L, Range.between(5, 60_000), Importance.LOW, URGENT_COMMIT_INTERVAL_MS_DOC)
             .define(STREAM_THREADS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, STREAM_THREADS_DOC)
+            .define(TENANT_SHARDS_CONFIG, Type.LIST, "", (name, value) -> {
+                @SuppressWarnings("unchecked") List<String> l = (List<String>) value;
+                for (String pair : l) {
+                    if (!pair.trim().matches("[^=\\s]+=[1-9][0-9]{0,3}")) {
+                        throw new ConfigException(name, pair, "needs tenant=N with N a number of shards in [1, 1024], e.g. acme=6");
+                    }
+                }
+            }, Importance.MEDIUM, TENANT_SHARDS_DOC)
             .define(STANDBY_REPLICAS_CONFIG, Type.INT, 0, Range.between(0, 3), Importance.MEDIUM, STANDBY_REPLICAS_DOC)
             .define(ROCKSDB_CACHE_BYTES_CONFIG, Type.LONG, 64L << 20, Range.atLeast(4L << 20), Importance.MEDIUM, ROCKSDB_CACHE_BYTES_DOC)
             .define(ROCKSDB_WRITE_BUFFER_BYTES_CONFIG, Type.LONG, 16L << 20, Range.atLeast(1L << 20), Importance.LOW,
@@ -321,6 +334,18 @@ public final class ProcessorConfig extends PromptlineConfig {
 
     public int streamThreads() {
         return getInt(STREAM_THREADS_CONFIG);
+    }
+
+    /** The tenants' lines: the hot tenants of {@code promptline.processor.tenant.shards} and their shard counts. */
+    public TenantLines tenantLines() {
+        Map<String, Integer> shards = new java.util.HashMap<>();
+        for (String pair : getList(TENANT_SHARDS_CONFIG)) {
+            String[] kv = pair.split("=", 2);
+            int n = Integer.parseInt(kv[1].trim());
+            if (n < 1 || n > 1024) throw new ConfigException(TENANT_SHARDS_CONFIG, pair, "shards must be in [1, 1024]");
+            shards.put(kv[0].trim(), n);
+        }
+        return new TenantLines(shards);
     }
 
     public int standbyReplicas() {

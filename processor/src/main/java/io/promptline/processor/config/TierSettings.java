@@ -4,6 +4,7 @@ import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
 import io.promptline.processor.cost.Billing;
 import io.promptline.processor.ratelimit.Limits;
+import io.promptline.processor.ratelimit.TenantLines;
 import io.promptline.processor.retry.RetryPolicy;
 import io.promptline.processor.routing.ContextRouting;
 import io.promptline.processor.routing.Router;
@@ -88,8 +89,13 @@ public record TierSettings(Priority tier, SchemaRegistryClient registry, Router 
      * @param burstFraction      share of the per-minute limits that may go at once
      * @param maxHold            a request whose turn is further away waits in the delay ladder, keeping its turn
      * @param completionEstimate completion tokens charged up front when max_tokens is not set
+     * @param lines              the tenants' lines: hot tenants spread over several tasks, their limits split exactly
      */
-    public record RateLimits(Limits defaults, double burstFraction, Duration maxHold, int completionEstimate) {
+    public record RateLimits(Limits defaults, double burstFraction, Duration maxHold, int completionEstimate, TenantLines lines) {
+        public RateLimits(Limits defaults, double burstFraction, Duration maxHold, int completionEstimate) {
+            this(defaults, burstFraction, maxHold, completionEstimate, TenantLines.none());
+        }
+
         public static RateLimits unlimited() {
             return new RateLimits(Limits.UNLIMITED, 0.05, Duration.ofSeconds(15), 1024);
         }

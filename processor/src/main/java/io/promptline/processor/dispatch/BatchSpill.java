@@ -8,7 +8,9 @@ import io.promptline.processor.batch.JobEnds;
 import io.promptline.processor.intake.TokenEstimate;
 import io.promptline.processor.provider.CallOutcome;
 import io.promptline.processor.provider.VertxChatClient;
+import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.ratelimit.RateLimiter;
+import io.promptline.processor.ratelimit.TenantLines;
 import io.vertx.core.json.JsonObject;
 
 import java.util.function.Function;
@@ -26,10 +28,12 @@ final class BatchSpill implements JobEnds {
     private final CallScheduler scheduler;
     private final RequestEnds ends;
     private final int completionEstimate;
+    private final TenantLines lines;
 
     BatchSpill(Function<byte[], PromptRequest> decoder, PendingCalls pending, RateLimiter limiter, CallScheduler scheduler,
-               RequestEnds ends, int completionEstimate) {
-        this.completionEstimate = completionEstimate;
+               RequestEnds ends, TierSettings.RateLimits limits) {
+        this.completionEstimate = limits.completionEstimate();
+        this.lines = limits.lines();
         this.decoder = decoder;
         this.pending = pending;
         this.limiter = limiter;
@@ -64,7 +68,7 @@ final class BatchSpill implements JobEnds {
     @Override
     public void toSync(byte[] member, String reason, BatchJob job) {
         PendingCall pc = decode(member);
-        String tenant = pc.request().getTenant();
+        String tenant = lines.of(pc.request());
         // The next call, synchronous now: it takes its place in the tenant's line like any new call.
         PendingCall next = pc.rerouted(pc.model(), "batch job " + job.key() + " (" + job.batchId() + ") did not answer: " + reason
                         + "; called synchronously")

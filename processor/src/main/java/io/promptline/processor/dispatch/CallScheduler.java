@@ -95,12 +95,12 @@ final class CallScheduler {
 
     /** Queues a loaded request behind its tenant's earlier ones; the tenant is due at {@code readyAt} at the latest. */
     void enqueue(PendingCall pc, long readyAt) {
-        queue.add(pc.request().getTenant(), pc.reservation().requestPosition(), pc.request().getRequestId(), readyAt);
+        queue.add(line(pc), pc.reservation().requestPosition(), pc.request().getRequestId(), readyAt);
     }
 
     /** Queues a loaded request for when its tenant may next start a call. */
     void enqueue(PendingCall pc) {
-        enqueue(pc, limiter.nextStart(pc.request().getTenant()));
+        enqueue(pc, limiter.nextStart(line(pc)));
     }
 
     /**
@@ -146,12 +146,17 @@ final class CallScheduler {
         }
     }
 
+    /** The tenant line the request waits in: its tenant, or one of a hot tenant's shards. */
+    private String line(PendingCall pc) {
+        return settings.rateLimits().lines().of(pc.request());
+    }
+
     /** A request whose deadline passed while it waited is dead-lettered without a call. */
     private boolean expired(PendingCall pc) {
         Instant deadline = pc.request().getDeadline();
         Instant now = gateway.clock().instant();
         if (deadline == null || deadline.isAfter(now)) return false;
-        limiter.giveUp(pc.request().getTenant(), pc.reservation());
+        limiter.giveUp(line(pc), pc.reservation());
         ends.deadLetter(pc, ErrorCategory.DEADLINE_EXCEEDED, null, "deadline " + deadline + " passed while waiting for a rate-limit turn, "
                 + "a dispatch permit or an endpoint (now " + now + ")", pc.attempts() - 1, null);
         return true;

@@ -78,7 +78,7 @@ final class CompletionHandler {
     }
 
     private void apply(PendingCall pc, Completion c) {
-        String tenant = pc.request().getTenant();
+        String tenant = settings.rateLimits().lines().of(pc.request());
         if (c.outcome() instanceof CallOutcome.Success s) {
             CallOutcome.Success answered = s.usage() != null ? s : new CallOutcome.Success(s.model(), s.content(), s.finishReason(),
                     TokenEstimate.estimatedUsage(pc.request(), s.content()), s.latencyMs(), s.holdOff());

@@ -21,6 +21,7 @@ import io.promptline.processor.quota.QuotaView;
 import io.promptline.processor.ratelimit.BucketStore;
 import io.promptline.processor.ratelimit.RateLimiter;
 import io.promptline.processor.ratelimit.Reservation;
+import io.promptline.processor.ratelimit.TenantLines;
 import io.promptline.processor.retry.Ladder;
 import io.promptline.processor.retry.RetryHeaders;
 import io.promptline.requests.RequestHeaders;
@@ -121,8 +122,9 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         this.admission = new AdmissionPolicy(settings.router(), settings.context(), settings.billing(),
                 settings.rateLimits().completionEstimate(), gateway.provider(), new Budgets(quotas, context.getStateStore(TaskStores.SPEND_STORE),
                 new AvroDeserializer<>(settings.registry(), SpendTotal.class), TaskStores.SPEND_STORE), gateway::serves);
-        this.limiter = new RateLimiter(BucketStore.of(context.getStateStore(TaskStores.RATE_STORE)), tenant -> quotas.limits(tenant, settings.tier()),
-                clock, settings.rateLimits().burstFraction());
+        TenantLines lines = settings.rateLimits().lines();
+        this.limiter = new RateLimiter(BucketStore.of(context.getStateStore(TaskStores.RATE_STORE)),
+                line -> lines.split(line, quotas.limits(lines.tenant(line), settings.tier())), clock, settings.rateLimits().burstFraction());
         this.ends = new RequestEnds(settings, pending, claims, new TaskOutputs(context, settings.tier(), gateway.metrics()),
                 new Ladder(context, settings.tier(), gateway.metrics()), clock);
         this.completions = new TaskCompletions(gateway);
@@ -136,7 +138,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         if (batchCommands != null) {
             if (gateway.batchApi() == null) throw new IllegalStateException("the batch tier runs batch jobs but no Batch API client is set");
             BatchSpill spill = new BatchSpill(wire -> decoder.request(settings.tier().name(), wire), pending, limiter, scheduler, ends,
-                    settings.rateLimits().completionEstimate());
+                    settings.rateLimits());
             this.batch = new BatchJobs(context.getStateStore(TaskStores.BATCH_JOBS_STORE), context.getStateStore(TaskStores.BATCH_MEMBERS_STORE),
                     gateway.batchApi(), settings.batchApi(), settings.tier(), context.taskId().partition(), clock, gateway.metrics(), spill);
             batch.recover();
@@ -186,7 +188,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         AdmissionPolicy.Decision decision = admission.decide(request, now);
         if (decision instanceof AdmissionPolicy.Reject reject) {
             // Back from waiting for its turn (deadline or budget now past): its place in the tenant's line is free.
-            if (kept != null) limiter.giveUp(request.getTenant(), kept);
+            if (kept != null) limiter.giveUp(settings.rateLimits().lines().of(request), kept);
             ends.refused(request, reject.category(), reject.message(), callsMade, first, origin);
             return;
         }
@@ -201,7 +203,8 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
                     VertxChatClient.body(member.chatCall()).encode().length() + 96L);
             return;
         }
-        Reservation reservation = kept != null ? kept : limiter.reserve(request.getTenant(), admit.estimatedTokens());
+        String line = settings.rateLimits().lines().of(request);
+        Reservation reservation = kept != null ? kept : limiter.reserve(line, admit.estimatedTokens());
         int unconfirmed = back == null ? 0 : back.unconfirmed();
         PendingCall pc = new PendingCall(request, record.value(), admit.model(), origin, callsMade + 1, unconfirmed, first, now.toEpochMilli(),
                 reservation, admit.fallbackReason(), pending.lifetime());
@@ -211,7 +214,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
             pc = pc.calledAgain(pending.lifetime(), true);
             ends.unconfirmed(pc, gateway.provider(), settings.rateLimits().completionEstimate());
         }
-        long startsAt = limiter.estimatedStart(request.getTenant(), reservation);
+        long startsAt = limiter.estimatedStart(line, reservation);
         if (startsAt - now.toEpochMilli() > settings.rateLimits().maxHold().toMillis()) {
             awaitTurnInLadder(pc, startsAt, now.toEpochMilli());
             return;

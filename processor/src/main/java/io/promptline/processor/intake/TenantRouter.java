@@ -7,6 +7,7 @@ import io.promptline.processor.metrics.ProcessorMetrics;
 import io.promptline.processor.output.DeadLetters;
 import io.promptline.processor.output.FailureHeaders;
 import io.promptline.processor.output.Origin;
+import io.promptline.processor.ratelimit.TenantLines;
 import org.apache.kafka.common.header.Headers;
 import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.api.Processor;
@@ -22,7 +23,8 @@ import java.time.Clock;
  * than the tenant, no key, librdkafka's CRC32 instead of Java's murmur2) and however many
  * partitions the tier topic has. Each request is re-keyed by its tenant and goes through Kafka
  * Streams' by-tenant repartition topic, whose partition count is fixed, so a tenant's task never
- * changes when partitions are added to the tier. Where it was first read travels in headers.
+ * changes when partitions are added to the tier. A hot tenant's requests are keyed by its lines
+ * ({@link TenantLines}) instead, one per request_id, so they spread over several tasks. Where it was first read travels in headers.
  *
  * <p>A record that is not a readable request, or is too large to copy anywhere, cannot be routed:
  * it is dead-lettered here (MALFORMED_INPUT with its bytes, or INVALID_REQUEST without them).
@@ -46,12 +48,15 @@ public final class TenantRouter implements Processor<byte[], byte[], byte[], Ten
     }
 
     private final RequestDecoder decoder;
+    /** A hot tenant's requests go to its lines (several tasks); the others' to the tenant's one. */
+    private final TenantLines lines;
     private final Priority tier;
     private final ProcessorMetrics metrics;
     private final Clock clock;
     private ProcessorContext<byte[], Routed> ctx;
 
-    public TenantRouter(RequestDecoder decoder, Priority tier, ProcessorMetrics metrics, Clock clock) {
+    public TenantRouter(RequestDecoder decoder, Priority tier, TenantLines lines, ProcessorMetrics metrics, Clock clock) {
+        this.lines = lines;
         this.decoder = decoder;
         this.tier = tier;
         this.metrics = metrics;
@@ -74,7 +79,7 @@ public final class TenantRouter implements Processor<byte[], byte[], byte[], Ten
         Origin origin = new Origin(meta.topic(), meta.partition(), meta.offset());
         RequestDecoder.Intake intake = decoder.decode(record.value(), record.headers(), origin);
         if (intake instanceof RequestDecoder.Decoded d && !d.request().getTenant().isBlank()) {
-            Record<byte[], byte[]> routed = record.withKey(d.request().getTenant().getBytes(StandardCharsets.UTF_8));
+            Record<byte[], byte[]> routed = record.withKey(lines.of(d.request()).getBytes(StandardCharsets.UTF_8));
             FailureHeaders.put(routed.headers(), READ_TOPIC, origin.topic());
             FailureHeaders.put(routed.headers(), READ_PARTITION, Integer.toString(origin.partition()));
             FailureHeaders.put(routed.headers(), READ_OFFSET, Long.toString(origin.offset()));
