@@ -49,7 +49,7 @@ final class KafkaCapacityRoster implements CapacityView, Runnable, AutoCloseable
     /** A heartbeat older than this is of an instance that is gone. */
     static final Duration LIVE = Duration.ofSeconds(5);
     /** How long a deployment counts as wanted after this instance last asked for it. */
-    static final Duration WANTED = Duration.ofSeconds(3);
+    static final Duration WANTED = Duration.ofSeconds(2);
 
     private final String topic;
     private final String instance;

@@ -46,14 +46,15 @@ public final class DeploymentLimits {
         double tokenInterval = tpm > 0 ? 60_000.0 / (tpm * s) : 0;
         double nonUrgent = 1 - urgentReserve;
         long t = Math.max(0, tokens);
-        // One request's worth of tolerance (or the calls of 5 ms at high rates: the clock counts milliseconds), no more; a
-        // second's worth of tokens (large prompts would never fit otherwise)
-        double requestTolerance = Math.max(requestInterval, TICK_MS);
+        // Two requests' worth of tolerance (or the calls of 5 ms at high rates: the clock counts milliseconds): a call that
+        // missed its slot by a little may still take it, so a busy instance keeps its whole share, and no minute sees more than
+        // one call above the share; a second's worth of tokens (large prompts would never fit otherwise)
+        double requestTolerance = Math.max(2 * requestInterval, TICK_MS);
         double tokenTolerance = Math.max(t * tokenInterval, 1_000.0);
         if (!fits(requestsTat, requestInterval, nowMillis, requestTolerance) || !fits(tokensTat, t * tokenInterval, nowMillis, tokenTolerance)) {
             return false;
         }
-        if (!urgent && (!fits(requestsTatNonUrgent, requestInterval / nonUrgent, nowMillis, Math.max(requestInterval / nonUrgent, TICK_MS))
+        if (!urgent && (!fits(requestsTatNonUrgent, requestInterval / nonUrgent, nowMillis, Math.max(2 * requestInterval / nonUrgent, TICK_MS))
                 || !fits(tokensTatNonUrgent, t * tokenInterval / nonUrgent, nowMillis, tokenTolerance / nonUrgent))) {
             return false;
         }

@@ -66,7 +66,8 @@ public final class SharedCapacity {
                 "PROMPTLINE_RATELIMIT_BATCH_TOKENS_PER_MINUTE", "0", "PROMPTLINE_RETRY_MAX_ATTEMPTS", "6");
         try (ChaosStack stack = new ChaosStack(dir, 3, new ChaosStack.Options(sim, env, false, "capacity", 1))) {
             stack.start();
-            int backlog = RPM * (minutes + 2);
+            // Enough for every instance to stay busy through the minutes measured, over enough tenants that each instance has some
+            int backlog = RPM * (minutes + 3);
             long t0 = System.currentTimeMillis();
             Map<String, Long> urgentSent = new ConcurrentHashMap<>();
             try (PromptlineProducer producer = PromptlineProducer.builder().bootstrapServers(stack.broker().bootstrapServers())
@@ -75,7 +76,7 @@ public final class SharedCapacity {
                 for (int i = 0; i < backlog; i++) {
                     // The two loads come from different tenants: a tenant's requests are called in order, so one whose
                     // next request waits for a paused deployment holds its others behind it
-                    sent.add(producer.submit(Prompt.builder("mini-t" + (i % 6)).requestId("mini-" + i).priority(Priority.BATCH)
+                    sent.add(producer.submit(Prompt.builder("mini-t" + (i % 24)).requestId("mini-" + i).priority(Priority.BATCH)
                             .model("gpt-4.1-mini").user("summarize row " + i).maxTokens(50).build()));
                     sent.add(producer.submit(Prompt.builder("storm-t" + (i % 6)).requestId("storm-" + i).priority(Priority.BATCH)
                             .model("gpt-4.1").user("classify row " + i + " [[sim:429x1:retry-after=2]]").maxTokens(50).build()));
