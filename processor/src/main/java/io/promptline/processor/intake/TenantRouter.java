@@ -9,7 +9,6 @@ import io.promptline.processor.output.FailureHeaders;
 import io.promptline.processor.output.Origin;
 import io.promptline.processor.ratelimit.TenantLines;
 import org.apache.kafka.common.header.Headers;
-import org.apache.kafka.common.utils.Utils;
 import org.apache.kafka.streams.processor.api.Processor;
 import org.apache.kafka.streams.processor.api.ProcessorContext;
 import org.apache.kafka.streams.processor.api.Record;
@@ -63,9 +62,12 @@ public final class TenantRouter implements Processor<byte[], byte[], byte[], Ten
         this.clock = clock;
     }
 
-    /** The partition of the repartition topic (and the task) that owns {@code tenant}: Kafka's default for a keyed record. */
+    /**
+     * The partition of the repartition topic (and the task) that owns {@code tenant} (not a hot
+     * tenant's line): where Kafka's default partitioner puts its key, as {@link TenantLines#partition} decides.
+     */
     public static int partitionOf(String tenant, int partitions) {
-        return Utils.toPositive(Utils.murmur2(tenant.getBytes(StandardCharsets.UTF_8))) % partitions;
+        return TenantLines.none().partition(tenant, partitions);
     }
 
     @Override

@@ -35,8 +35,12 @@ class TenantLinesTest {
         java.util.Set<Integer> partitions = new java.util.HashSet<>();
         for (int k = 0; k < 6; k++) partitions.add(six.partition("acme#" + k, 6));
         assertThat(partitions).as("hashing acme#0..5 puts them all on even partitions; consecutive ones do not").hasSize(6);
-        assertThat(six.partition("globex", 6)).isEqualTo(io.promptline.processor.intake.TenantRouter.partitionOf("globex", 6));
-        assertThat(six.partition("acme", 6)).isEqualTo(io.promptline.processor.intake.TenantRouter.partitionOf("acme", 6));
+        // Kafka's default partitioner for a keyed record (BuiltInPartitioner): murmur2 of the key's bytes
+        for (String tenant : java.util.List.of("globex", "acme")) {
+            int kafka = org.apache.kafka.common.utils.Utils.toPositive(org.apache.kafka.common.utils.Utils.murmur2(
+                    tenant.getBytes(java.nio.charset.StandardCharsets.UTF_8))) % 6;
+            assertThat(six.partition(tenant, 6)).as(tenant).isEqualTo(kafka);
+        }
     }
 
     @Test
