@@ -106,9 +106,24 @@ final class ChaosChecks {
                     + " events for " + answered.size() + " results");
         }
         long unconfirmed = costs.stream().filter(CostEvent::getUnconfirmed).count();
-        long counted = results.stream().mapToLong(PromptResult::getCallsUnconfirmed).sum();
         figures.put("calls whose answers were lost (unconfirmed cost events)", unconfirmed);
-        if (unconfirmed != counted) failures.add(unconfirmed + " unconfirmed cost events, but the results count " + counted);
+        // A lost call belongs to a request that ended: an answered one counts its lost calls (calls_unconfirmed) exactly; a
+        // dead letter has no such field, so its lost calls must be fewer than the calls it records (attempts, the last one failed)
+        Map<String, Integer> lostPerRequest = new HashMap<>();
+        costs.stream().filter(CostEvent::getUnconfirmed).forEach(c -> lostPerRequest.merge(c.getRequestId(), 1, Integer::sum));
+        long ofResults = results.stream().mapToLong(r -> lostPerRequest.getOrDefault(r.getRequestId(), 0)).sum();
+        long counted = results.stream().mapToLong(PromptResult::getCallsUnconfirmed).sum();
+        if (ofResults != counted) failures.add(ofResults + " unconfirmed cost events of answered requests, but the results count " + counted);
+        Map<String, Integer> deadAttempts = new HashMap<>();
+        dead.stream().filter(d -> d.getRequestId() != null).forEach(d -> deadAttempts.put(d.getRequestId(), d.getAttempts()));
+        for (Map.Entry<String, Integer> e : lostPerRequest.entrySet()) {
+            if (answered.contains(e.getKey())) continue;
+            Integer attempts = deadAttempts.get(e.getKey());
+            if (attempts == null) failures.add("unconfirmed cost events of request " + e.getKey() + ", which neither answered nor was dead-lettered");
+            else if (e.getValue() >= attempts) {
+                failures.add(e.getValue() + " lost calls of dead-lettered " + e.getKey() + ", which records only " + attempts + " calls");
+            }
+        }
         Map<String, RecordedCall> ledger = new HashMap<>();
         for (RecordedCall c : stack.simulator().recordedCalls()) ledger.put(c.idempotencyKey(), c);
         long total = 0;
