@@ -6,9 +6,11 @@ import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.LeaderNotAvailableException;
 import org.apache.kafka.common.errors.NotLeaderOrFollowerException;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.kafka.common.errors.UnknownTopicOrPartitionException;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
 import java.util.List;
@@ -30,15 +32,28 @@ public final class TopicCreation {
 
     /**
      * Creates those of {@code topics} that do not exist yet, then waits until all of them are
-     * served; returns the names it created.
+     * served; returns the names it created. A topic another client creates meanwhile (instances
+     * starting together) counts as existing, not as an error.
      */
     public static List<String> createAndAwait(Admin admin, Collection<NewTopic> topics, Duration timeout) {
         try {
             Set<String> existing = admin.listTopics().names().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
             List<NewTopic> missing = topics.stream().filter(t -> !existing.contains(t.name())).toList();
-            if (!missing.isEmpty()) admin.createTopics(missing).all().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            List<String> created = new ArrayList<>();
+            if (!missing.isEmpty()) {
+                var results = admin.createTopics(missing).values();
+                for (var e : results.entrySet()) {
+                    try {
+                        e.getValue().get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                        created.add(e.getKey());
+                    } catch (ExecutionException ex) {
+                        // Another instance starting at the same time made it between the look and the create: it exists, as wanted
+                        if (!(ex.getCause() instanceof TopicExistsException)) throw ex;
+                    }
+                }
+            }
             awaitServed(admin, topics.stream().map(NewTopic::name).toList(), timeout);
-            return missing.stream().map(NewTopic::name).toList();
+            return missing.stream().map(NewTopic::name).filter(created::contains).toList();
         } catch (ExecutionException | TimeoutException e) {
             throw new IllegalStateException("cannot create topics " + topics.stream().map(NewTopic::name).toList() + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
