@@ -14,6 +14,8 @@ import io.promptline.topics.Topics;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 
 import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -41,8 +43,13 @@ final class ChaosStack implements AutoCloseable {
      * @param sink         whether PostgreSQL and the sink run
      * @param topicsBase   the topics' base name
      * @param brokers      Kafka nodes (1, or 3 for replicated topics)
+     * @param partitions   partitions of every topic
      */
-    record Options(SimulatorConfig simulator, Map<String, String> processorEnv, boolean sink, String topicsBase, int brokers) {
+    record Options(SimulatorConfig simulator, Map<String, String> processorEnv, boolean sink, String topicsBase, int brokers, int partitions) {
+        Options(SimulatorConfig simulator, Map<String, String> processorEnv, boolean sink, String topicsBase, int brokers) {
+            this(simulator, processorEnv, sink, topicsBase, brokers, PARTITIONS);
+        }
+
         static Options chaos() {
             return new Options(SimulatorConfig.builder().latency("uniform:50-300").instances(2).hangMillis(10_000).maxRecordedCalls(5_000_000)
                     .build(), Map.of(), true, "chaos", 1);
@@ -85,7 +92,7 @@ final class ChaosStack implements AutoCloseable {
         startRegistry();
         simulator = new LlmSimulator(options.simulator());
         simulator.start();
-        broker.createTopics(TopicLayout.topics(topics, PARTITIONS, LADDER, broker.replicationFactor()));
+        broker.createTopics(TopicLayout.topics(topics, options.partitions(), LADDER, broker.replicationFactor()));
         if (options.sink()) {
             startPostgres();
             sink = ChildJvm.start("sink", SinkMain.class, sinkEnv(), dir.resolve("sink.log"), List.of("-Xmx256m"));
@@ -205,6 +212,40 @@ final class ChaosStack implements AutoCloseable {
             if (!takenDown.contains(i) && !processors.get(i).alive()) out.add("processor-" + i + " (see " + processors.get(i).log() + ")");
         }
         return out;
+    }
+
+    /** Waits until every running processor answers {@code /health/ready} (its streams running, its parts ready). */
+    void awaitProcessorsReady(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (int port : liveMetricsPorts()) {
+            String last = "no answer";
+            while (true) {
+                try {
+                    HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/health/ready").toURL().openConnection();
+                    c.setConnectTimeout(1_000);
+                    c.setReadTimeout(2_000);
+                    int code = c.getResponseCode();
+                    c.disconnect();
+                    if (code == 200) break;
+                    last = "HTTP " + code;
+                } catch (IOException e) {
+                    last = e.toString();
+                }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("processor on metrics port " + port + " not ready after " + timeout.toSeconds() + " s: " + last);
+                }
+                Thread.sleep(250);
+            }
+        }
+    }
+
+    /** Resident memory of processor {@code i}'s JVM, from /proc (heap, metaspace, RocksDB, direct buffers: everything). */
+    long processorRssBytes(int i) {
+        return processors.get(i).rssBytes();
+    }
+
+    int processorMetricsPort(int i) {
+        return metricsPorts.get(i);
     }
 
     int processorCount() {
