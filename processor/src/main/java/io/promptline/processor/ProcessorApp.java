@@ -9,6 +9,7 @@ import io.promptline.processor.config.ProcessorConfig;
 import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.cost.Billing;
 import io.promptline.processor.metrics.ProcessorMetrics;
+import io.promptline.processor.metrics.TenantLabels;
 import io.promptline.processor.provider.AdaptiveLimit;
 import io.promptline.processor.dispatch.DispatchProcessor;
 import io.promptline.processor.provider.BatchApiClient;
@@ -22,7 +23,6 @@ import io.promptline.processor.provider.EndpointShape;
 import io.promptline.processor.provider.VertxChatClient;
 import io.promptline.processor.retry.RetryPolicy;
 import io.promptline.processor.retry.RetryRelay;
-import io.promptline.registry.RestSchemaRegistryClient;
 import io.promptline.registry.SchemaRegistryClient;
 import io.promptline.runtime.Health;
 import io.promptline.runtime.Supervisor;
@@ -101,14 +101,15 @@ public final class ProcessorApp implements AutoCloseable {
             endpoints.add(endpoint(f.provider(), f.baseUrl(), f.apiKey(), config, clock));
         }
         this.gateway = new CallGateway(endpoints, primaries, new DispatchPermits(config.maxInFlight(), config.normalShare(),
-                config.batchShare()), billing, clock, new ProcessorMetrics(meters));
+                config.batchShare()), billing, clock, new ProcessorMetrics(meters,
+                new TenantLabels(config.metricsTenants(), config.metricsTenantLimit())));
         TierSettings.BatchApi batchApi = config.batchApi();
         if (batchApi.mode() != TierSettings.BatchApi.Mode.OFF && config.tiers().contains(Priority.BATCH)) {
             gateway.withBatchApi(new BatchApiClient(vertx, config.llmProvider(), config.llmBaseUrl(),
                     config.llmApiKey() == null ? null : config.llmApiKey().value(), config.llmTimeout().toMillis()));
         }
         this.supervisor = new Supervisor(new Health(), onDeath);
-        SchemaRegistryClient registry = new RestSchemaRegistryClient(config.schemaRegistryUrl());
+        SchemaRegistryClient registry = config.registryClient();
         PromptlineSerdes serdes = PromptlineSerdes.create(registry, true);
         RetryPolicy retry = config.retryPolicy();
         try (Admin admin = Admin.create(kafka)) {

@@ -49,7 +49,8 @@ public final class PromptlineProducer implements AutoCloseable {
         cfg.putIfAbsent(ProducerConfig.LINGER_MS_CONFIG, 5);
         cfg.putIfAbsent(ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4");
         cfg.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) b.maxBlock.toMillis());
-        SchemaRegistryClient registry = b.registry != null ? b.registry : new RestSchemaRegistryClient(b.schemaRegistryUrl);
+        SchemaRegistryClient registry = b.registry != null ? b.registry
+                : new RestSchemaRegistryClient(b.schemaRegistryUrl, b.registryUserInfo, Duration.ofSeconds(10));
         this.producer = new KafkaProducer<>(cfg, new StringSerializer(), new AvroSerializer<>(registry, b.autoRegister));
         this.topics = b.topics;
         this.clock = b.clock;
@@ -177,6 +178,7 @@ public final class PromptlineProducer implements AutoCloseable {
         private String bootstrapServers;
         private String schemaRegistryUrl;
         private SchemaRegistryClient registry;
+        private String registryUserInfo;
         private boolean autoRegister = true;
         private Topics topics = Topics.defaults();
         private Clock clock = Clock.systemUTC();
@@ -190,6 +192,12 @@ public final class PromptlineProducer implements AutoCloseable {
 
         public Builder schemaRegistryUrl(String url) {
             this.schemaRegistryUrl = url;
+            return this;
+        }
+
+        /** {@code user:password} for the registry's HTTP basic auth (never logged); null for none. */
+        public Builder schemaRegistryBasicAuth(String userInfo) {
+            this.registryUserInfo = userInfo;
             return this;
         }
 

@@ -16,8 +16,10 @@ import java.util.Properties;
  * environment overrides. Each key defined in the deployable's {@link ConfigDef} has an
  * environment name derived from it ({@link #envName}): {@code promptline.llm.base.url} →
  * {@code PROMPTLINE_LLM_BASE_URL}, {@code bootstrap.servers} → {@code PROMPTLINE_BOOTSTRAP_SERVERS}.
- * Kafka client settings pass through with the {@code kafka.} prefix (env {@code PROMPTLINE_KAFKA_*}
- * is not mapped: put them in the file).
+ * Kafka client settings pass through with the {@code kafka.} prefix, from the file or from the
+ * environment: {@code PROMPTLINE_KAFKA_SASL_MECHANISM} → {@code kafka.sasl.mechanism} (the rest of
+ * the name lower-cased, {@code _} → {@code .}), and {@code PROMPTLINE_KAFKA_SASL_JAAS_CONFIG_FILE}
+ * → {@code kafka.sasl.jaas.config} read from that file, for secrets mounted as files.
  *
  * <p>A key {@code X} of type PASSWORD can also be read from a file named by {@code X.file}
  * (env {@code ..._FILE}), the usual way secrets are mounted.
@@ -51,7 +53,26 @@ public final class ConfigSources {
                 if (secretFile != null) values.put(key, readSecret(key, Path.of(secretFile.toString())));
             }
         }
+        kafkaFromEnv(values, env);
         return values;
+    }
+
+    private static final String KAFKA_ENV = "PROMPTLINE_KAFKA_";
+
+    /** {@code PROMPTLINE_KAFKA_X_Y} → {@code kafka.x.y}; {@code PROMPTLINE_KAFKA_X_Y_FILE} → {@code kafka.x.y} from the file, unless given. */
+    private static void kafkaFromEnv(Map<String, Object> values, Map<String, String> env) {
+        env.forEach((name, value) -> {
+            if (name.startsWith(KAFKA_ENV) && !name.endsWith("_FILE")) values.put(kafkaKey(name), value);
+        });
+        env.forEach((name, file) -> {
+            if (!name.startsWith(KAFKA_ENV) || !name.endsWith("_FILE")) return;
+            String key = kafkaKey(name.substring(0, name.length() - "_FILE".length()));
+            if (!values.containsKey(key)) values.put(key, readSecret(key, Path.of(file)));
+        });
+    }
+
+    private static String kafkaKey(String envName) {
+        return "kafka." + envName.substring(KAFKA_ENV.length()).toLowerCase(Locale.ROOT).replace('_', '.');
     }
 
     private static String readSecret(String key, Path file) {

@@ -1,11 +1,14 @@
 package io.promptline.config;
 
+import io.promptline.registry.RestSchemaRegistryClient;
 import io.promptline.topics.Topics;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
 import org.apache.kafka.common.config.ConfigDef.Type;
+import org.apache.kafka.common.config.types.Password;
 
+import java.time.Duration;
 import java.util.Map;
 
 /**
@@ -15,6 +18,7 @@ import java.util.Map;
 public abstract class PromptlineConfig extends AbstractConfig {
     public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
+    public static final String SCHEMA_REGISTRY_AUTH_CONFIG = "schema.registry.basic.auth.user.info";
     public static final String TOPICS_BASE_CONFIG = "promptline.topics.base";
     public static final String METRICS_PORT_CONFIG = "promptline.metrics.port";
     public static final String METRICS_HOST_CONFIG = "promptline.metrics.host";
@@ -30,6 +34,9 @@ public abstract class PromptlineConfig extends AbstractConfig {
                         Importance.HIGH, "Kafka bootstrap servers.")
                 .define(SCHEMA_REGISTRY_URL_CONFIG, Type.STRING, ConfigDef.NO_DEFAULT_VALUE, new ConfigDef.NonEmptyString(),
                         Importance.HIGH, "Confluent-compatible Schema Registry base URL(s), comma-separated.")
+                .define(SCHEMA_REGISTRY_AUTH_CONFIG, Type.PASSWORD, null, Importance.MEDIUM,
+                        "user:password for the registry's HTTP basic auth (env PROMPTLINE_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO, "
+                                + "or a file named by ..._FILE); unset: no auth. Never logged.")
                 .define(TOPICS_BASE_CONFIG, Type.STRING, Topics.DEFAULT_BASE, new ConfigDef.NonEmptyString(),
                         Importance.MEDIUM, "Common prefix of all topic names (llm → llm.requests.normal, llm.results, ...).");
     }
@@ -52,6 +59,12 @@ public abstract class PromptlineConfig extends AbstractConfig {
 
     public String schemaRegistryUrl() {
         return getString(SCHEMA_REGISTRY_URL_CONFIG);
+    }
+
+    /** A client of the schema registry, with its basic auth when one is configured. */
+    public RestSchemaRegistryClient registryClient() {
+        Password auth = getPassword(SCHEMA_REGISTRY_AUTH_CONFIG);
+        return new RestSchemaRegistryClient(schemaRegistryUrl(), auth == null ? null : auth.value(), Duration.ofSeconds(10));
     }
 
     public Topics topics() {

@@ -201,8 +201,10 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
 
         JsonNode requireOk(String action) {
             if (status / 100 == 2) return body;
+            String hint = status == 401 || status == 403 ? " (credentials: schema.registry.basic.auth.user.info, env "
+                    + "PROMPTLINE_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO or ..._FILE)" : "";
             throw new RegistryException("Schema registry at " + url + " refused to " + action
-                    + ": HTTP " + status + ", error_code " + errorCode() + ": " + message(), errorCode());
+                    + ": HTTP " + status + ", error_code " + errorCode() + ": " + message() + hint, errorCode());
         }
     }
 }

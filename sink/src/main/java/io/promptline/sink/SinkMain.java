@@ -2,7 +2,6 @@ package io.promptline.sink;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
-import io.promptline.registry.RestSchemaRegistryClient;
 import io.promptline.sink.alerts.AlertSink;
 import io.promptline.sink.config.SinkConfig;
 import io.promptline.sink.postgres.PostgresSink;
@@ -39,7 +38,7 @@ public final class SinkMain {
         consumer.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         consumer.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
-        return new PostgresSink(consumer, new RestSchemaRegistryClient(config.schemaRegistryUrl()), config.topics(),
+        return new PostgresSink(consumer, config.registryClient(), config.topics(),
                 new PostgresWriter(ds), config.pollTimeout());
     }
 
@@ -49,7 +48,7 @@ public final class SinkMain {
         if (hook == null || hook.value().isBlank()) return null;
         Map<String, Object> kafka = new HashMap<>(config.kafkaOverrides());
         kafka.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        return new AlertSink(kafka, config.alertsGroupId(), config.topics().dlq(), new RestSchemaRegistryClient(config.schemaRegistryUrl()),
+        return new AlertSink(kafka, config.alertsGroupId(), config.topics().dlq(), config.registryClient(),
                 config.alertPolicy(Clock.systemUTC()), URI.create(hook.value()));
     }
 

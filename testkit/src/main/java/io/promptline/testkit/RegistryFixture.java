@@ -7,11 +7,21 @@ import io.promptline.serde.PromptlineSerdes;
 
 /** A Schema Registry server (Confluent REST subset) for one test class, in memory. */
 public final class RegistryFixture extends ClassFixture<RegistryFixture> {
+    private final String basicAuthUserInfo;
     private SchemaRegistryServer server;
+
+    public RegistryFixture() {
+        this(null);
+    }
+
+    /** @param basicAuthUserInfo {@code user:password} every request must present, or null for an open registry */
+    public RegistryFixture(String basicAuthUserInfo) {
+        this.basicAuthUserInfo = basicAuthUserInfo;
+    }
 
     @Override
     public RegistryFixture start() {
-        if (server == null) server = SchemaRegistryServer.start(RegistryConfig.builder().build());
+        if (server == null) server = SchemaRegistryServer.start(RegistryConfig.builder().basicAuth(basicAuthUserInfo).build());
         return this;
     }
 
@@ -27,6 +37,6 @@ public final class RegistryFixture extends ClassFixture<RegistryFixture> {
 
     /** A new client (own cache) and the serdes of every Promptline type over it. */
     public PromptlineSerdes serdes() {
-        return PromptlineSerdes.create(new RestSchemaRegistryClient(url()), true);
+        return PromptlineSerdes.create(new RestSchemaRegistryClient(url(), basicAuthUserInfo, java.time.Duration.ofSeconds(10)), true);
     }
 }

@@ -24,13 +24,20 @@ public final class TopicReader {
      */
     public static <T extends SpecificRecord> List<T> readCommitted(String bootstrap, String registryUrl, String topic,
                                                                    Class<T> type, int expected, Duration timeout, Duration settle) {
+        return readCommitted(bootstrap, new RestSchemaRegistryClient(registryUrl), topic, type, expected, timeout, settle);
+    }
+
+    /** {@link #readCommitted(String, String, String, Class, int, Duration, Duration)} through a given registry client (e.g. with credentials). */
+    public static <T extends SpecificRecord> List<T> readCommitted(String bootstrap, io.promptline.registry.SchemaRegistryClient registry,
+                                                                   String topic, Class<T> type, int expected, Duration timeout,
+                                                                   Duration settle) {
         List<T> out = new ArrayList<>();
         try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(Map.of(
                 ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
                 ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
                 ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
                 ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                new StringDeserializer(), new AvroDeserializer<>(new RestSchemaRegistryClient(registryUrl), type))) {
+                new StringDeserializer(), new AvroDeserializer<>(registry, type))) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + timeout.toNanos();
             while (out.size() < expected && System.nanoTime() < deadline) {

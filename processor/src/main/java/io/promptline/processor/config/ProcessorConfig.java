@@ -56,6 +56,11 @@ public final class ProcessorConfig extends PromptlineConfig {
     private static final String URGENT_COMMIT_INTERVAL_MS_DOC = "How often the urgent tier commits: shorter than the others, since its results are waited for.";
     public static final String STREAM_THREADS_CONFIG = "promptline.processor.stream.threads";
     private static final String STREAM_THREADS_DOC = "Stream threads per tier.";
+    public static final String METRICS_TENANTS_CONFIG = "promptline.metrics.tenants";
+    private static final String METRICS_TENANTS_DOC = "Tenants whose spend metrics always carry their name in the tenant label.";
+    public static final String METRICS_TENANT_LIMIT_CONFIG = "promptline.metrics.tenant.limit";
+    private static final String METRICS_TENANT_LIMIT_DOC = "Other tenants labelled by name in the spend metrics, the first met by this process; "
+            + "later ones are counted under tenant=\"other\", so many tenants do not make many series. 0: only the named ones.";
     public static final String TENANT_SHARDS_CONFIG = "promptline.processor.tenant.shards";
     private static final String TENANT_SHARDS_DOC = "Hot tenants spread over several tasks (and so instances): tenant=N pairs, e.g. acme=6. "
             + "Each of a tenant's requests goes to one of its N lines by its request_id; the tenant's limits are split exactly "
@@ -179,6 +184,8 @@ public final class ProcessorConfig extends PromptlineConfig {
                     }
                 }
             }, Importance.MEDIUM, TENANT_SHARDS_DOC)
+            .define(METRICS_TENANTS_CONFIG, Type.LIST, "", Importance.LOW, METRICS_TENANTS_DOC)
+            .define(METRICS_TENANT_LIMIT_CONFIG, Type.INT, 100, Range.between(0, 100_000), Importance.LOW, METRICS_TENANT_LIMIT_DOC)
             .define(STANDBY_REPLICAS_CONFIG, Type.INT, 0, Range.between(0, 3), Importance.MEDIUM, STANDBY_REPLICAS_DOC)
             .define(ROCKSDB_CACHE_BYTES_CONFIG, Type.LONG, 64L << 20, Range.atLeast(4L << 20), Importance.MEDIUM, ROCKSDB_CACHE_BYTES_DOC)
             .define(ROCKSDB_WRITE_BUFFER_BYTES_CONFIG, Type.LONG, 16L << 20, Range.atLeast(1L << 20), Importance.LOW,
@@ -346,6 +353,16 @@ public final class ProcessorConfig extends PromptlineConfig {
             shards.put(kv[0].trim(), n);
         }
         return new TenantLines(shards);
+    }
+
+    /** Tenants the spend metrics always label by name. */
+    public List<String> metricsTenants() {
+        return getList(METRICS_TENANTS_CONFIG).stream().map(String::trim).filter(t -> !t.isEmpty()).toList();
+    }
+
+    /** Other tenants the spend metrics label by name, first come. */
+    public int metricsTenantLimit() {
+        return getInt(METRICS_TENANT_LIMIT_CONFIG);
     }
 
     public int standbyReplicas() {

@@ -24,7 +24,7 @@ import java.util.concurrent.TimeUnit;
  *   <li>calls in flight per tier ({@code promptline_calls_in_flight}) and the limit;</li>
  *   <li>results by tier and model with end-to-end latency from created_at ({@code promptline_end_to_end_seconds});</li>
  *   <li>dead letters by tier and category ({@code promptline_dead_letters_total});</li>
- *   <li>spend in micro-units by tenant, model, currency, billing mode and whether estimated ({@code promptline_spend_micros_total}),
+ *   <li>spend in micro-units by tenant (bounded: {@link TenantLabels}), model, currency, billing mode and whether estimated ({@code promptline_spend_micros_total}),
  *       calls without a price ({@code promptline_unpriced_calls_total}) and calls whose answers were lost and made again
  *       ({@code promptline_unconfirmed_calls_total});</li>
  *   <li>Batch API jobs by event ({@code promptline_batch_jobs_total}) and their requests by outcome
@@ -36,11 +36,18 @@ import java.util.concurrent.TimeUnit;
  */
 public final class ProcessorMetrics {
     private final MeterRegistry registry;
+    private final TenantLabels tenants;
     /** Per tier, the duplicate counts of the tasks this instance runs now. */
     private final Map<Priority, Set<TaskCounts>> duplicateCounts = new ConcurrentHashMap<>();
 
     public ProcessorMetrics(MeterRegistry registry) {
+        this(registry, TenantLabels.unbounded());
+    }
+
+    /** @param tenants the values the {@code tenant} label may take */
+    public ProcessorMetrics(MeterRegistry registry, TenantLabels tenants) {
         this.registry = registry;
+        this.tenants = tenants;
     }
 
     /** Meters kept in memory only, for tests and tools that do not export them. */
@@ -152,9 +159,12 @@ public final class ProcessorMetrics {
                 .description("Admitted requests stored without being loaded (the task was full); loaded as room frees").register(registry).increment();
     }
 
-    /** A cost event's spend, by how the provider bills it (SYNC or BATCH_API) and whether the usage is Promptline's estimate. */
+    /**
+     * A cost event's spend, by how the provider bills it (SYNC or BATCH_API) and whether the usage is Promptline's estimate;
+     * the tenant label bounded by {@link TenantLabels}.
+     */
     public void spend(String tenant, String model, String currency, String billingMode, boolean estimated, long micros) {
-        Counter.builder("promptline.spend.micros").tag("tenant", tenant).tag("model", model).tag("currency", currency)
+        Counter.builder("promptline.spend.micros").tag("tenant", tenants.of(tenant)).tag("model", model).tag("currency", currency)
                 .tag("billing_mode", billingMode).tag("estimated", Boolean.toString(estimated))
                 .description("Cost of billable calls in micro-units of the currency").register(registry).increment(micros);
     }

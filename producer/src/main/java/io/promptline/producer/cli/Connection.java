@@ -1,9 +1,12 @@
 package io.promptline.producer.cli;
 
+import io.promptline.config.ConfigSources;
+import io.promptline.config.PromptlineConfig;
 import io.promptline.producer.PromptlineProducer;
 import io.promptline.registry.RestSchemaRegistryClient;
 import io.promptline.registry.SchemaRegistryClient;
 import io.promptline.topics.Topics;
+import org.apache.kafka.common.config.ConfigDef;
 import picocli.CommandLine.Option;
 
 import java.util.HashMap;
@@ -33,18 +36,41 @@ final class Connection {
 
     /** One client per command run, so its schema cache serves every serde the command creates. */
     SchemaRegistryClient registry() {
-        if (registry == null) registry = new RestSchemaRegistryClient(schemaRegistryUrl);
+        if (registry == null) registry = new RestSchemaRegistryClient(schemaRegistryUrl, registryUserInfo(), java.time.Duration.ofSeconds(10));
         return registry;
     }
 
     PromptlineProducer producer() {
-        return PromptlineProducer.builder().bootstrapServers(bootstrapServers).schemaRegistryUrl(schemaRegistryUrl).registry(registry())
-                .topics(topics()).maxBlock(java.time.Duration.ofSeconds(15)).build();
+        PromptlineProducer.Builder b = PromptlineProducer.builder().bootstrapServers(bootstrapServers).schemaRegistryUrl(schemaRegistryUrl)
+                .registry(registry()).topics(topics()).maxBlock(java.time.Duration.ofSeconds(15));
+        kafkaFromEnv().forEach(b::kafka);
+        return b.build();
     }
 
-    /** Client settings for consumers and producers the commands create. */
+    private static Map<String, Object> kafkaFromEnv() {
+        return ConfigSources.withPrefix(ConfigSources.load(new ConfigDef(), null, System.getenv()), "kafka.");
+    }
+
+    /**
+     * The registry's basic auth from the environment only (a secret on the command line shows in
+     * {@code ps}): {@code PROMPTLINE_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO}, or a file named by
+     * {@code ..._FILE}, as the deployables read it.
+     */
+    private static String registryUserInfo() {
+        Object auth = ConfigSources.load(AUTH_KEYS, null, System.getenv()).get(PromptlineConfig.SCHEMA_REGISTRY_AUTH_CONFIG);
+        return auth == null ? null : auth.toString();
+    }
+
+    private static final ConfigDef AUTH_KEYS = new ConfigDef().define(PromptlineConfig.SCHEMA_REGISTRY_AUTH_CONFIG, ConfigDef.Type.PASSWORD,
+            null, ConfigDef.Importance.LOW, "registry basic auth");
+
+    /**
+     * Client settings for consumers and producers the commands create: Kafka settings from the
+     * environment as the deployables read them ({@code PROMPTLINE_KAFKA_SASL_MECHANISM} →
+     * {@code sasl.mechanism}, {@code PROMPTLINE_KAFKA_SASL_JAAS_CONFIG_FILE}, ...).
+     */
     Map<String, Object> kafka() {
-        Map<String, Object> m = new HashMap<>();
+        Map<String, Object> m = new HashMap<>(kafkaFromEnv());
         m.put("bootstrap.servers", bootstrapServers);
         m.put("default.api.timeout.ms", 15_000);
         m.put("request.timeout.ms", 10_000);

@@ -1,6 +1,5 @@
 package io.promptline.sink.rollup;
 
-import io.promptline.registry.RestSchemaRegistryClient;
 import io.promptline.runtime.Health;
 import io.promptline.serde.PromptlineSerdes;
 import io.promptline.sink.config.SinkConfig;
@@ -23,7 +22,7 @@ public final class CostRollupApp implements Health.Part, AutoCloseable {
     private final KafkaStreams streams;
 
     public CostRollupApp(SinkConfig config) {
-        PromptlineSerdes serdes = PromptlineSerdes.create(new RestSchemaRegistryClient(config.schemaRegistryUrl()), true);
+        PromptlineSerdes serdes = PromptlineSerdes.create(config.registryClient(), true);
         Properties p = new Properties();
         p.putAll(config.kafkaOverrides());
         p.put(StreamsConfig.APPLICATION_ID_CONFIG, config.rollupApplicationId());

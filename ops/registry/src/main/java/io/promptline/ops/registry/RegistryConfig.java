@@ -13,6 +13,7 @@ public final class RegistryConfig {
     private final int port;
     private final Path dataDir;
     private final CompatibilityLevel defaultCompatibility;
+    private final String basicAuthUserInfo;
 
     private RegistryConfig(Builder b) {
         if (b.host == null || b.host.isBlank()) {
@@ -26,6 +27,10 @@ public final class RegistryConfig {
         this.dataDir = b.dataDir;
         this.defaultCompatibility =
                 Objects.requireNonNull(b.defaultCompatibility, "defaultCompatibility");
+        if (b.basicAuthUserInfo != null && !b.basicAuthUserInfo.contains(":")) {
+            throw new IllegalArgumentException("basic auth needs user:password");
+        }
+        this.basicAuthUserInfo = b.basicAuthUserInfo;
     }
 
     public static Builder builder() {
@@ -39,7 +44,12 @@ public final class RegistryConfig {
 
     public Builder toBuilder() {
         return new Builder().host(host).port(port).dataDir(dataDir)
-                .defaultCompatibility(defaultCompatibility);
+                .defaultCompatibility(defaultCompatibility).basicAuth(basicAuthUserInfo);
+    }
+
+    /** {@code user:password} every request must present with HTTP basic auth, or null for none; never logged. */
+    public String basicAuthUserInfo() {
+        return basicAuthUserInfo;
     }
 
     /** Interface to listen on; default 127.0.0.1. */
@@ -65,7 +75,7 @@ public final class RegistryConfig {
     @Override
     public String toString() {
         return "RegistryConfig{host=" + host + ", port=" + port + ", dataDir=" + dataDir
-                + ", defaultCompatibility=" + defaultCompatibility + "}";
+                + ", defaultCompatibility=" + defaultCompatibility + ", basicAuth=" + (basicAuthUserInfo != null) + "}";
     }
 
     /** Builder of {@link RegistryConfig}. */
@@ -74,8 +84,15 @@ public final class RegistryConfig {
         private int port = DEFAULT_PORT;
         private Path dataDir;
         private CompatibilityLevel defaultCompatibility = DEFAULT_COMPATIBILITY;
+        private String basicAuthUserInfo;
 
         private Builder() {}
+
+        /** Requires HTTP basic auth with {@code user:password} on every request (401 otherwise); null for none. */
+        public Builder basicAuth(String userInfo) {
+            this.basicAuthUserInfo = userInfo;
+            return this;
+        }
 
         public Builder host(String host) {
             this.host = host;

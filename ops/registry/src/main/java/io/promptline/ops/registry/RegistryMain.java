@@ -1,5 +1,7 @@
 package io.promptline.ops.registry;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.concurrent.CountDownLatch;
@@ -8,13 +10,16 @@ import java.util.concurrent.CountDownLatch;
  * Runs the schema registry as a process. Environment:
  * {@code PROMPTLINE_REGISTRY_PORT} (default 8081), {@code PROMPTLINE_REGISTRY_HOST} (default
  * 127.0.0.1), {@code PROMPTLINE_REGISTRY_DATA_DIR} (unset: in memory only) and
- * {@code PROMPTLINE_REGISTRY_COMPATIBILITY} (initial global level, default BACKWARD).
+ * {@code PROMPTLINE_REGISTRY_COMPATIBILITY} (initial global level, default BACKWARD) and
+ * {@code PROMPTLINE_REGISTRY_BASIC_AUTH_USER_INFO} ({@code user:password} every request must
+ * present; or {@code PROMPTLINE_REGISTRY_BASIC_AUTH_USER_INFO_FILE} naming a file holding it).
  */
 public final class RegistryMain {
     public static final String ENV_PORT = "PROMPTLINE_REGISTRY_PORT";
     public static final String ENV_HOST = "PROMPTLINE_REGISTRY_HOST";
     public static final String ENV_DATA_DIR = "PROMPTLINE_REGISTRY_DATA_DIR";
     public static final String ENV_COMPATIBILITY = "PROMPTLINE_REGISTRY_COMPATIBILITY";
+    public static final String ENV_BASIC_AUTH = "PROMPTLINE_REGISTRY_BASIC_AUTH_USER_INFO";
     public static final int DEFAULT_PORT = 8081;
 
     private RegistryMain() {}
@@ -71,6 +76,16 @@ public final class RegistryMain {
                     () -> new IllegalArgumentException(ENV_COMPATIBILITY + " is not a compatibility level: '"
                             + level + "'")));
         }
+        String auth = blankToNull(env.get(ENV_BASIC_AUTH));
+        String authFile = blankToNull(env.get(ENV_BASIC_AUTH + "_FILE"));
+        if (auth == null && authFile != null) {
+            try {
+                auth = Files.readString(Path.of(authFile)).trim();
+            } catch (IOException e) {
+                throw new IllegalArgumentException(ENV_BASIC_AUTH + "_FILE: cannot read " + authFile + ": " + e.getMessage());
+            }
+        }
+        builder.basicAuth(auth);
         return builder.build();
     }
 

@@ -17,14 +17,31 @@ final class RegistryRoutes {
     private static final long BODY_LIMIT = 16L * 1024 * 1024;
 
     private final SchemaStore store;
+    /** The Authorization header every request must carry, or null when the registry is open. */
+    private final String expectedAuthorization;
 
-    RegistryRoutes(SchemaStore store) {
+    RegistryRoutes(SchemaStore store, String basicAuthUserInfo) {
+        this.expectedAuthorization = basicAuthUserInfo == null ? null
+                : "Basic " + java.util.Base64.getEncoder().encodeToString(basicAuthUserInfo.getBytes(java.nio.charset.StandardCharsets.UTF_8));
         this.store = store;
     }
 
     /** Builds the router serving every endpoint. */
     Router router(Vertx vertx) {
         Router router = Router.router(vertx);
+        if (expectedAuthorization != null) {
+            router.route().handler(ctx -> {
+                String given = ctx.request().getHeader("Authorization");
+                if (given != null && java.security.MessageDigest.isEqual(given.getBytes(java.nio.charset.StandardCharsets.UTF_8),
+                        expectedAuthorization.getBytes(java.nio.charset.StandardCharsets.UTF_8))) {
+                    ctx.next();
+                } else {
+                    ctx.response().setStatusCode(401).putHeader("WWW-Authenticate", "Basic realm=\"schema-registry\"")
+                            .putHeader("Content-Type", "application/vnd.schemaregistry.v1+json")
+                            .end("{\"error_code\":401,\"message\":\"Unauthorized\"}");
+                }
+            });
+        }
         router.route().handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT));
 
         router.get("/").handler(ctx -> respond(ctx, Map::of));

@@ -80,7 +80,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
             }
             HttpServer created = vertx.createHttpServer(
                     new HttpServerOptions().setHost(config.host()).setPort(config.port()));
-            created.requestHandler(new RegistryRoutes(store).router(vertx));
+            created.requestHandler(new RegistryRoutes(store, config.basicAuthUserInfo()).router(vertx));
             server = await(created.listen(), "listen on " + config.host() + ":" + config.port());
             LOG.info("Schema registry listening on {} (data dir {})", url(),
                     config.dataDir() == null ? "none, in memory" : config.dataDir());

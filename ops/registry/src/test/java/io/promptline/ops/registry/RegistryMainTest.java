@@ -49,4 +49,16 @@ class RegistryMainTest {
             assertThat(new RegistryHttp(server).get("/").status()).isEqualTo(200);
         }
     }
+
+    @Test
+    void basicAuthFromTheEnvironmentOrAFile(@org.junit.jupiter.api.io.TempDir Path dir) throws Exception {
+        assertThat(RegistryMain.configFromEnv(Map.of(RegistryMain.ENV_BASIC_AUTH, "ops:pw")).basicAuthUserInfo()).isEqualTo("ops:pw");
+        Path file = java.nio.file.Files.writeString(dir.resolve("auth"), "ops:from-file\n");
+        assertThat(RegistryMain.configFromEnv(Map.of(RegistryMain.ENV_BASIC_AUTH + "_FILE", file.toString())).basicAuthUserInfo())
+                .isEqualTo("ops:from-file");
+        assertThat(RegistryMain.configFromEnv(Map.of()).basicAuthUserInfo()).isNull();
+        assertThatThrownBy(() -> RegistryMain.configFromEnv(Map.of(RegistryMain.ENV_BASIC_AUTH, "no-colon")))
+                .hasMessageContaining("user:password");
+        assertThat(RegistryMain.configFromEnv(Map.of(RegistryMain.ENV_BASIC_AUTH, "ops:pw")).toString()).doesNotContain("pw");
+    }
 }
