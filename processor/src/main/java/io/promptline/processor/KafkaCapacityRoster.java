@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.promptline.processor.provider.CapacityView;
+import io.promptline.runtime.KafkaRefusal;
 import io.promptline.topics.TopicCreation;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -52,6 +53,8 @@ final class KafkaCapacityRoster implements CapacityView, Runnable, AutoCloseable
     static final Duration WANTED = Duration.ofSeconds(2);
 
     private final String topic;
+    /** The last heartbeat the broker did not take, set from the producer's thread. */
+    private volatile Exception beatFailure;
     private final String instance;
     private final Map<String, Object> kafka;
     private final Clock clock;
@@ -118,8 +121,18 @@ final class KafkaCapacityRoster implements CapacityView, Runnable, AutoCloseable
             while (running) {
                 long now = clock.millis();
                 if (now >= nextBeat) {
-                    producer.send(new ProducerRecord<>(topic, 0, instance, beat(now)));
+                    producer.send(new ProducerRecord<>(topic, 0, instance, beat(now)), (m, e) -> {
+                        if (e != null) beatFailure = e;
+                    });
                     nextBeat = now + BEAT.toMillis();
+                }
+                Exception failed = beatFailure;
+                if (failed != null) {
+                    beatFailure = null;
+                    // Unseen by the others, this instance would take a whole deployment's limits: a refusal stops it.
+                    var refused = KafkaRefusal.describe(failed, "");
+                    if (refused.isPresent()) throw new IllegalStateException("capacity heartbeat on " + topic + ": " + refused.get(), failed);
+                    log.warn("Capacity heartbeat on {} failed ({}); the next one follows in {} ms", topic, failed.toString(), BEAT.toMillis());
                 }
                 for (ConsumerRecord<String, byte[]> r : consumer.poll(Duration.ofMillis(200))) {
                     if (r.key() == null || r.key().equals(instance)) continue;

@@ -126,7 +126,7 @@ public final class ProcessorApp implements AutoCloseable {
                 if (DispatchProcessor.runsBatchJobs(settings)) {
                     TierStreams.ensureBatchTopics(admin, config.topics(), settings.intake().tenantPartitions());
                 }
-                TierStreams ts = new TierStreams(config, tier, settings, serdes, gateway, clock);
+                TierStreams ts = new TierStreams(config, tier, settings, serdes, gateway, clock, onDeath);
                 tiers.put(tier, ts);
                 supervisor.health().add(ts);
                 KafkaStreamsMetrics kafkaMetrics = new KafkaStreamsMetrics(ts.streams(),

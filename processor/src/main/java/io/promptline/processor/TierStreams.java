@@ -6,6 +6,7 @@ import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.output.FailureHandlers;
 import io.promptline.processor.provider.CallGateway;
 import io.promptline.runtime.Health;
+import io.promptline.runtime.KafkaRefusal;
 import io.promptline.serde.PromptlineSerdes;
 import io.promptline.topics.TopicCreation;
 import io.promptline.topics.Topics;
@@ -33,6 +34,7 @@ import java.util.Properties;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.function.Consumer;
 
 /**
  * One tier's Kafka Streams application: its settings (exactly-once, the failure handlers, client
@@ -48,7 +50,9 @@ final class TierStreams implements Health.Part {
     private final KafkaHandover handover;
     private volatile boolean stopping;
 
-    TierStreams(ProcessorConfig config, Priority tier, TierSettings settings, PromptlineSerdes serdes, CallGateway gateway, Clock clock) {
+    /** @param onDeath told when the tier cannot go on (Kafka refuses this principal) */
+    TierStreams(ProcessorConfig config, Priority tier, TierSettings settings, PromptlineSerdes serdes, CallGateway gateway, Clock clock,
+                Consumer<String> onDeath) {
         this.tier = tier;
         this.applicationId = config.applicationId(tier);
         Properties props = properties(config, tier);
@@ -61,6 +65,13 @@ final class TierStreams implements Health.Part {
         this.streams = new KafkaStreams(PromptlineTopology.build(config.topics(), serdes, gateway, settings, handover), props,
                 handover.clientSupplier());
         streams.setUncaughtExceptionHandler(e -> {
+            // A missing ACL or refused credentials: a new thread would fail the same way, forever.
+            Optional<String> refused = KafkaRefusal.describe(e, "prefixed " + config.applicationId(""));
+            if (refused.isPresent()) {
+                log.error("Tier {} cannot go on: {}", tier, refused.get());
+                onDeath.accept(name() + ": " + refused.get());
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
             log.error("Stream thread of tier {} failed; replacing it (pending calls are re-dispatched): {}", tier, e.toString(), e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });

@@ -52,8 +52,9 @@ public final class Supervisor {
                     log.info("{} ended while stopping: {}", name, e.toString());
                     return;
                 }
-                log.error("{} cannot go on: {}", name, e.toString(), e);
-                watched.died(name + " failed: " + e);
+                String why = KafkaRefusal.describe(e, "of this component").orElse(e.toString());
+                log.error("{} cannot go on: {}", name, why, e);
+                watched.died(name + " failed: " + why);
             }
         }, name);
         t.start();

@@ -36,7 +36,7 @@ public final class SinkApp implements AutoCloseable {
     public SinkApp(SinkConfig config, DataSource db, Consumer<String> onDeath) {
         this.config = config;
         this.sink = SinkMain.create(config, db);
-        this.rollup = config.rollupEnabled() ? new CostRollupApp(config) : null;
+        this.rollup = config.rollupEnabled() ? new CostRollupApp(config, onDeath) : null;
         this.alerts = SinkMain.alertSink(config);
         this.supervisor = new Supervisor(new Health(), onDeath);
         if (rollup != null) supervisor.health().add(rollup);

@@ -2,6 +2,7 @@ package io.promptline.sink;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import io.promptline.runtime.KafkaRefusal;
 import io.promptline.sink.alerts.AlertSink;
 import io.promptline.sink.config.SinkConfig;
 import io.promptline.sink.postgres.PostgresSink;
@@ -63,7 +64,17 @@ public final class SinkMain {
         }
         HikariDataSource ds = dataSource(config.jdbcUrl(), config.jdbcUser(), config.jdbcPassword().value());
         // A part that cannot go on stops the process with status 1 (its orchestrator restarts it); the hook closes what runs.
-        SinkApp app = new SinkApp(config, ds, why -> new Thread(() -> System.exit(1), "promptline-exit").start());
+        SinkApp app;
+        try {
+            app = new SinkApp(config, ds, why -> new Thread(() -> System.exit(1), "promptline-exit").start());
+        } catch (RuntimeException e) {
+            // Threads already started (the pool, Kafka clients) would keep a JVM whose main failed alive, doing nothing.
+            System.err.println("promptline sink: cannot start: " + KafkaRefusal.describe(e, "prefixed " + config.rollupApplicationId() + "-")
+                    .orElse(e.toString()));
+            e.printStackTrace();
+            System.exit(1);
+            return;
+        }
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             app.close();
             ds.close();

@@ -5,11 +5,17 @@ import io.promptline.topics.TopicLayout;
 import io.promptline.topics.Topics;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.ScramCredentialInfo;
+import org.apache.kafka.clients.admin.ScramMechanism;
+import org.apache.kafka.clients.admin.UserScramCredentialUpsertion;
+import org.apache.kafka.common.acl.AclBinding;
+import org.apache.kafka.common.security.auth.SecurityProtocol;
 import org.apache.kafka.common.test.KafkaClusterTestKit;
 import org.apache.kafka.common.test.TestKitNodes;
 
 import java.time.Duration;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
@@ -29,7 +35,11 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 public final class EmbeddedKafka extends ClassFixture<EmbeddedKafka> {
     private static final AtomicInteger TOPIC_SEQ = new AtomicInteger();
+    /** The super user of a {@link #withSasl() secured} cluster (the test kit's own). */
+    public static final String ADMIN_USER = "plain-admin";
+    private static final String ADMIN_PASSWORD = "plain-admin-secret";
     private final int brokers;
+    private final boolean sasl;
     private KafkaClusterTestKit cluster;
     private Admin admin;
 
@@ -39,25 +49,98 @@ public final class EmbeddedKafka extends ClassFixture<EmbeddedKafka> {
 
     /** A cluster of {@code brokers} brokers (1, or 3 and more for replicated topics). */
     public EmbeddedKafka(int brokers) {
+        this(brokers, false);
+    }
+
+    private EmbeddedKafka(int brokers, boolean sasl) {
         if (brokers < 1) throw new IllegalArgumentException("brokers must be at least 1");
         this.brokers = brokers;
+        this.sasl = sasl;
+    }
+
+    /**
+     * A single node whose listeners want SASL (SASL_PLAINTEXT; PLAIN for the super user {@link
+     * #ADMIN_USER}, SCRAM-SHA-256 and -512 for the users {@link #addScramUser} makes) and whose
+     * authorizer allows nothing without an ACL ({@code allow.everyone.if.no.acl.found=false}).
+     * {@link #admin()} and topic creation run as the super user.
+     */
+    public static EmbeddedKafka withSasl() {
+        return new EmbeddedKafka(1, true);
     }
 
     /** Starts the cluster; for use outside JUnit (benchmarks, tools). */
     @Override
     public EmbeddedKafka start() throws Exception {
         if (cluster != null) return this;
-        TestKitNodes nodes = brokers == 1
-                ? new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1).build()
-                : new TestKitNodes.Builder().setCombined(false).setNumBrokerNodes(brokers).setNumControllerNodes(1).build();
-        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodes);
+        TestKitNodes.Builder nodesBuilder = brokers == 1
+                ? new TestKitNodes.Builder().setCombined(true).setNumBrokerNodes(1).setNumControllerNodes(1)
+                : new TestKitNodes.Builder().setCombined(false).setNumBrokerNodes(brokers).setNumControllerNodes(1);
+        if (sasl) {
+            nodesBuilder.setBrokerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT).setControllerSecurityProtocol(SecurityProtocol.SASL_PLAINTEXT);
+        }
+        KafkaClusterTestKit.Builder builder = new KafkaClusterTestKit.Builder(nodesBuilder.build());
         brokerProperties(brokers).forEach(builder::setConfigProp);
+        if (sasl) {
+            // The kit's own JAAS section serves PLAIN (its super user, also between broker and controller); SCRAM is added.
+            builder.setConfigProp("sasl.enabled.mechanisms", "PLAIN,SCRAM-SHA-256,SCRAM-SHA-512");
+            // As a real broker's JAAS names it: loading ScramLoginModule registers the SCRAM SaslServer provider (without it
+            // the broker can serve SCRAM only after some SCRAM client in this JVM happened to load the module).
+            for (String m : List.of("scram-sha-256", "scram-sha-512")) {
+                builder.setConfigProp("listener.name.external." + m + ".sasl.jaas.config", "org.apache.kafka.common.security.scram.ScramLoginModule required;");
+            }
+            builder.setConfigProp("allow.everyone.if.no.acl.found", "false");
+        }
         cluster = builder.build();
         cluster.format();
         cluster.startup();
         cluster.waitForReadyBrokers();
-        admin = Admin.create(Map.of("bootstrap.servers", cluster.bootstrapServers()));
+        admin = Admin.create(adminProperties());
         return this;
+    }
+
+    /** Client settings of the super user (just the bootstrap servers on a cluster without SASL). */
+    public Map<String, Object> adminProperties() {
+        requireStarted();
+        Map<String, Object> p = new HashMap<>(Map.of("bootstrap.servers", cluster.bootstrapServers()));
+        if (sasl) p.putAll(saslProperties("PLAIN", ADMIN_USER, ADMIN_PASSWORD));
+        return p;
+    }
+
+    /** Makes (or replaces) a SCRAM-SHA-256 and -512 user; it may do nothing until ACLs allow it. */
+    public void addScramUser(String user, String password) {
+        requireSasl();
+        try {
+            // One mechanism per request: the broker refuses two alterations of one user in one request.
+            for (ScramMechanism m : List.of(ScramMechanism.SCRAM_SHA_256, ScramMechanism.SCRAM_SHA_512)) {
+                admin.alterUserScramCredentials(List.of(new UserScramCredentialUpsertion(user, new ScramCredentialInfo(m, 4096), password)))
+                        .all().get(30, TimeUnit.SECONDS);
+            }
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot make SCRAM user " + user + ": " + e, e);
+        }
+    }
+
+    /** Client settings (without bootstrap servers) of a SASL user: {@code security.protocol}, {@code sasl.mechanism}, {@code sasl.jaas.config}. */
+    public static Map<String, Object> saslProperties(String mechanism, String user, String password) {
+        String module = mechanism.equals("PLAIN") ? "org.apache.kafka.common.security.plain.PlainLoginModule"
+                : "org.apache.kafka.common.security.scram.ScramLoginModule";
+        return Map.of("security.protocol", "SASL_PLAINTEXT", "sasl.mechanism", mechanism,
+                "sasl.jaas.config", module + " required username=\"" + user + "\" password=\"" + password + "\";");
+    }
+
+    /** Adds ACLs (as the super user) and waits until the broker applies them. */
+    public void grant(Collection<AclBinding> acls) {
+        requireSasl();
+        try {
+            admin.createAcls(acls).all().get(30, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            throw new IllegalStateException("cannot create ACLs: " + e, e);
+        }
+    }
+
+    private void requireSasl() {
+        requireStarted();
+        if (!sasl) throw new IllegalStateException("this cluster does not use SASL; start it with EmbeddedKafka.withSasl()");
     }
 
     /**

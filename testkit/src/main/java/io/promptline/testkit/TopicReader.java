@@ -31,13 +31,19 @@ public final class TopicReader {
     public static <T extends SpecificRecord> List<T> readCommitted(String bootstrap, io.promptline.registry.SchemaRegistryClient registry,
                                                                    String topic, Class<T> type, int expected, Duration timeout,
                                                                    Duration settle) {
+        return readCommitted(Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap), registry, topic, type, expected, timeout, settle);
+    }
+
+    /** As above with the client settings {@code kafka} (bootstrap servers, and e.g. SASL), without a consumer group (assigned partitions). */
+    public static <T extends SpecificRecord> List<T> readCommitted(Map<String, Object> kafka, io.promptline.registry.SchemaRegistryClient registry,
+                                                                   String topic, Class<T> type, int expected, Duration timeout,
+                                                                   Duration settle) {
         List<T> out = new ArrayList<>();
-        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(Map.of(
-                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap,
-                ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID(),
-                ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest",
-                ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed"),
-                new StringDeserializer(), new AvroDeserializer<>(registry, type))) {
+        Map<String, Object> config = new java.util.HashMap<>(kafka);
+        config.put(ConsumerConfig.AUTO_OFFSET_RESET_CONFIG, "earliest");
+        config.put(ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        config.put(ConsumerConfig.GROUP_ID_CONFIG, "reader-" + UUID.randomUUID());
+        try (KafkaConsumer<String, T> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new AvroDeserializer<>(registry, type))) {
             consumer.subscribe(List.of(topic));
             long deadline = System.nanoTime() + timeout.toNanos();
             while (out.size() < expected && System.nanoTime() < deadline) {

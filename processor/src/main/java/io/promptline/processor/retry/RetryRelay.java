@@ -5,6 +5,7 @@ import io.promptline.avro.Priority;
 import io.promptline.processor.output.DeadLetters;
 import io.promptline.processor.output.FailureHeaders;
 import io.promptline.processor.output.Origin;
+import io.promptline.runtime.KafkaRefusal;
 import io.promptline.runtime.Threads;
 import io.promptline.topics.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -130,6 +131,9 @@ public final class RetryRelay implements Runnable, AutoCloseable {
             } catch (KafkaException | IllegalStateException e) {
                 // Whatever was in the open transaction is aborted with the producer: the records are read again.
                 if (!running) break;
+                // A missing ACL or refused credentials do not heal by retrying: the relay stops, and the process with it.
+                var refused = KafkaRefusal.describe(e, "prefixed " + consumerConfig.get(ConsumerConfig.GROUP_ID_CONFIG) + "-");
+                if (refused.isPresent()) throw new IllegalStateException(refused.get(), e);
                 log.error("Retry relay failed ({}); restarting in {} ms from the committed offsets", e.toString(), backoff, e);
                 Threads.sleep(backoff);
                 backoff = Math.min(backoff * 2, 30_000);

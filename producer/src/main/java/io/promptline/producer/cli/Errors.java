@@ -14,6 +14,8 @@ final class Errors {
     static String describe(Throwable e) {
         Throwable t = e;
         while ((t instanceof ExecutionException || t instanceof CompletionException) && t.getCause() != null) t = t.getCause();
+        var refused = io.promptline.runtime.KafkaRefusal.describe(t, "prefixed promptline-import-");
+        if (refused.isPresent()) return refused.get();
         for (Throwable c = t; c != null; c = c.getCause()) {
             if (c instanceof RegistryException) return c.getMessage();
             if (c instanceof TimeoutException) {

@@ -1,6 +1,7 @@
 package io.promptline.sink.rollup;
 
 import io.promptline.runtime.Health;
+import io.promptline.runtime.KafkaRefusal;
 import io.promptline.serde.PromptlineSerdes;
 import io.promptline.sink.config.SinkConfig;
 import org.apache.kafka.streams.CloseOptions;
@@ -12,6 +13,7 @@ import org.slf4j.LoggerFactory;
 
 import java.time.Duration;
 import java.util.Properties;
+import java.util.function.Consumer;
 
 /**
  * Runs the {@link CostRollupTopology} as its own Kafka Streams application, exactly once; a part of
@@ -21,7 +23,8 @@ public final class CostRollupApp implements Health.Part, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CostRollupApp.class);
     private final KafkaStreams streams;
 
-    public CostRollupApp(SinkConfig config) {
+    /** @param onDeath told when the roll-up cannot go on (Kafka refuses this principal) */
+    public CostRollupApp(SinkConfig config, Consumer<String> onDeath) {
         PromptlineSerdes serdes = PromptlineSerdes.create(config.registryClient(), true);
         Properties p = new Properties();
         p.putAll(config.kafkaOverrides());
@@ -33,6 +36,13 @@ public final class CostRollupApp implements Health.Part, AutoCloseable {
         p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
         this.streams = new KafkaStreams(CostRollupTopology.build(config.topics(), serdes), p);
         streams.setUncaughtExceptionHandler(e -> {
+            // A missing ACL or refused credentials: a new thread would fail the same way, forever; the roll-up stops (not alive).
+            var refused = KafkaRefusal.describe(e, "prefixed " + config.rollupApplicationId() + "-");
+            if (refused.isPresent()) {
+                log.error("Cost roll-up cannot go on: {}", refused.get());
+                onDeath.accept("cost roll-up: " + refused.get());
+                return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
+            }
             log.error("Cost roll-up stream thread failed; replacing it: {}", e.toString(), e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });

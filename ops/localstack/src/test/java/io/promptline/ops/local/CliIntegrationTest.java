@@ -67,6 +67,15 @@ class CliIntegrationTest {
         assertThat(help.exit()).isZero();
         assertThat(help.out()).contains("submit", "import", "results", "tail", "dlq", "quota", "costs", "PROMPTLINE_BOOTSTRAP_SERVERS");
 
+        Run acls = promptline("acls", "processor", "--principal", "User:proc", "--application-id", "pl");
+        assertThat(acls.exit()).as(acls.out()).isZero();
+        assertThat(acls.out()).contains("# 25 ACLs for the processor as User:proc",
+                "--add --allow-principal User:proc --operation Write --transactional-id pl- --resource-pattern-type prefixed",
+                "--operation Read --topic llm.requests.urgent");
+        Run badAcls = promptline("acls", "nobody", "--principal", "User:x");
+        assertThat(badAcls.exit()).isEqualTo(2);
+        assertThat(badAcls.out()).contains("'nobody' is not one of processor, sink, producer, cli");
+
         Run set = promptline("quota", "set", "acme", "--tier", "normal", "--requests-per-minute", "600", "--budget", "25.50");
         assertThat(set.exit()).as(set.out()).isZero();
         Run get = promptline("quota", "get", "acme");
