@@ -5,25 +5,27 @@ import io.micrometer.core.instrument.binder.kafka.KafkaStreamsMetrics;
 import io.micrometer.prometheusmetrics.PrometheusMeterRegistry;
 import io.promptline.avro.Priority;
 import io.promptline.metrics.MetricsEndpoint;
+import io.promptline.processor.config.Deployments;
 import io.promptline.processor.config.ProcessorConfig;
 import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.cost.Billing;
+import io.promptline.processor.dispatch.DispatchProcessor;
+import io.promptline.processor.intake.TenantAuth;
 import io.promptline.processor.metrics.ProcessorMetrics;
 import io.promptline.processor.metrics.TenantLabels;
 import io.promptline.processor.provider.AdaptiveLimit;
-import io.promptline.processor.dispatch.DispatchProcessor;
 import io.promptline.processor.provider.BatchApiClient;
 import io.promptline.processor.provider.CallGateway;
 import io.promptline.processor.provider.ChatClient;
-import io.promptline.processor.provider.DispatchPermits;
-import io.promptline.processor.config.Deployments;
 import io.promptline.processor.provider.DeploymentLimits;
+import io.promptline.processor.provider.DispatchPermits;
 import io.promptline.processor.provider.Endpoint;
 import io.promptline.processor.provider.EndpointShape;
 import io.promptline.processor.provider.VertxChatClient;
 import io.promptline.processor.retry.RetryPolicy;
 import io.promptline.processor.retry.RetryRelay;
 import io.promptline.registry.SchemaRegistryClient;
+import io.promptline.requests.TenantProof;
 import io.promptline.runtime.Health;
 import io.promptline.runtime.Supervisor;
 import io.promptline.runtime.Threads;
@@ -112,6 +114,8 @@ public final class ProcessorApp implements AutoCloseable {
         SchemaRegistryClient registry = config.registryClient();
         PromptlineSerdes serdes = PromptlineSerdes.create(registry, true);
         RetryPolicy retry = config.retryPolicy();
+        TenantAuth tenantAuth = config.tenantAuth();
+        if (tenantAuth != null) log.info("Tenant authorization on: every request must carry its tenant's proof ({})", TenantProof.HEADER);
         try (Admin admin = Admin.create(kafka)) {
             if (roster != null) KafkaCapacityRoster.ensureTopic(admin, config.topics().capacity());
             for (Priority tier : config.tiers()) {
@@ -120,7 +124,7 @@ public final class ProcessorApp implements AutoCloseable {
                         new TierSettings.RateLimits(config.defaultLimit(tier), config.rateBurstFraction(), config.rateMaxHold(),
                                 config.completionTokensEstimate(), config.tenantLines()),
                         new TierSettings.Intake(config.maxRequestBytes(), TierStreams.tenantPartitions(admin, config, tier)))
-                        .withBatchApi(batchApi);
+                        .withBatchApi(batchApi).withTenantAuth(tenantAuth == null ? null : tenantAuth.forTopic(config.topics().requests(tier)));
                 KafkaHandover.ensureTopic(admin, config.applicationId(tier), settings.intake().tenantPartitions(),
                         Math.max(1024 * 1024, config.maxRequestBytes() + PromptlineTopology.RECORD_OVERHEAD_BYTES));
                 if (DispatchProcessor.runsBatchJobs(settings)) {

@@ -9,6 +9,7 @@ import io.promptline.topics.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.nio.charset.StandardCharsets;
@@ -51,7 +52,9 @@ public final class PromptlineProducer implements AutoCloseable {
         cfg.putIfAbsent(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) b.maxBlock.toMillis());
         SchemaRegistryClient registry = b.registry != null ? b.registry
                 : new RestSchemaRegistryClient(b.schemaRegistryUrl, b.registryUserInfo, Duration.ofSeconds(10));
-        this.producer = new KafkaProducer<>(cfg, new StringSerializer(), new AvroSerializer<>(registry, b.autoRegister));
+        Serializer<PromptRequest> values = new AvroSerializer<>(registry, b.autoRegister);
+        if (!b.tenantSecrets.isEmpty()) values = new TenantSigning(values, b.tenantSecrets);
+        this.producer = new KafkaProducer<>(cfg, new StringSerializer(), values);
         this.topics = b.topics;
         this.clock = b.clock;
         this.bootstrapServers = b.bootstrapServers;
@@ -184,6 +187,7 @@ public final class PromptlineProducer implements AutoCloseable {
         private Clock clock = Clock.systemUTC();
         private Duration maxBlock = Duration.ofSeconds(30);
         private final Map<String, Object> kafka = new HashMap<>();
+        private final Map<String, byte[]> tenantSecrets = new HashMap<>();
 
         public Builder bootstrapServers(String s) {
             this.bootstrapServers = s;
@@ -226,6 +230,18 @@ public final class PromptlineProducer implements AutoCloseable {
         /** How long send() may wait for broker metadata before failing (default 30 s). */
         public Builder maxBlock(Duration d) {
             this.maxBlock = Objects.requireNonNull(d, "maxBlock");
+            return this;
+        }
+
+        /**
+         * Signs this tenant's requests with its secret (at least 16 bytes, shared with the processor's
+         * {@code promptline.tenant.auth.secrets.file}), so a processor in tenant-auth mode knows they
+         * come from the tenant; never logged.
+         */
+        public Builder tenantSecret(String tenant, byte[] secret) {
+            Objects.requireNonNull(tenant, "tenant");
+            if (secret == null || secret.length < 16) throw new IllegalArgumentException("a tenant secret must have at least 16 bytes");
+            tenantSecrets.put(tenant, secret.clone());
             return this;
         }
 

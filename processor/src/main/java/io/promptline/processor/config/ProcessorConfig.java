@@ -5,6 +5,7 @@ import io.promptline.config.ConfigSources;
 import io.promptline.config.PromptlineConfig;
 import io.promptline.pricing.PriceTable;
 import io.promptline.processor.cost.Billing;
+import io.promptline.processor.intake.TenantAuth;
 import io.promptline.processor.provider.Endpoint;
 import io.promptline.processor.ratelimit.Limits;
 import io.promptline.processor.ratelimit.TenantLines;
@@ -61,6 +62,10 @@ public final class ProcessorConfig extends PromptlineConfig {
     public static final String METRICS_TENANT_LIMIT_CONFIG = "promptline.metrics.tenant.limit";
     private static final String METRICS_TENANT_LIMIT_DOC = "Other tenants labelled by name in the spend metrics, the first met by this process; "
             + "later ones are counted under tenant=\"other\", so many tenants do not make many series. 0: only the named ones.";
+    public static final String TENANT_AUTH_SECRETS_FILE_CONFIG = "promptline.tenant.auth.secrets.file";
+    private static final String TENANT_AUTH_SECRETS_FILE_DOC = "Tenant authorization: a file of tenant=base64 secret lines (a mounted secret). "
+            + "When set, every request must carry a proof made with its tenant's secret (header promptline.tenant.proof, which the "
+            + "producer library adds when given the secret) or it is dead-lettered as UNAUTHORIZED, never called nor billed. Empty: off.";
     public static final String TENANT_SHARDS_CONFIG = "promptline.processor.tenant.shards";
     private static final String TENANT_SHARDS_DOC = "Hot tenants spread over several tasks (and so instances): tenant=N pairs, e.g. acme=6. "
             + "Each of a tenant's requests goes to one of its N lines by its request_id; the tenant's limits are split exactly "
@@ -185,6 +190,7 @@ public final class ProcessorConfig extends PromptlineConfig {
                 }
             }, Importance.MEDIUM, TENANT_SHARDS_DOC)
             .define(METRICS_TENANTS_CONFIG, Type.LIST, "", Importance.LOW, METRICS_TENANTS_DOC)
+            .define(TENANT_AUTH_SECRETS_FILE_CONFIG, Type.STRING, "", Importance.HIGH, TENANT_AUTH_SECRETS_FILE_DOC)
             .define(METRICS_TENANT_LIMIT_CONFIG, Type.INT, 100, Range.between(0, 100_000), Importance.LOW, METRICS_TENANT_LIMIT_DOC)
             .define(STANDBY_REPLICAS_CONFIG, Type.INT, 0, Range.between(0, 3), Importance.MEDIUM, STANDBY_REPLICAS_DOC)
             .define(ROCKSDB_CACHE_BYTES_CONFIG, Type.LONG, 64L << 20, Range.atLeast(4L << 20), Importance.MEDIUM, ROCKSDB_CACHE_BYTES_DOC)
@@ -356,6 +362,17 @@ public final class ProcessorConfig extends PromptlineConfig {
     }
 
     /** Tenants the spend metrics always label by name. */
+    /** Tenant authorization, or null when off (no secrets file). */
+    public TenantAuth tenantAuth() {
+        String file = getString(TENANT_AUTH_SECRETS_FILE_CONFIG).trim();
+        if (file.isEmpty()) return null;
+        try {
+            return TenantAuth.fromFile(java.nio.file.Path.of(file));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(TENANT_AUTH_SECRETS_FILE_CONFIG, file, e.getMessage());
+        }
+    }
+
     public List<String> metricsTenants() {
         return getList(METRICS_TENANTS_CONFIG).stream().map(String::trim).filter(t -> !t.isEmpty()).toList();
     }

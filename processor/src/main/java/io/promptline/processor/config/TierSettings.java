@@ -3,6 +3,7 @@ package io.promptline.processor.config;
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
 import io.promptline.processor.cost.Billing;
+import io.promptline.processor.intake.TenantAuth;
 import io.promptline.processor.ratelimit.Limits;
 import io.promptline.processor.ratelimit.TenantLines;
 import io.promptline.processor.retry.RetryPolicy;
@@ -24,22 +25,29 @@ import java.util.Set;
  * @param dedupeRetention how long a completed request_id is remembered
  * @param rateLimits      the tier's default tenant limits and how waiting for them works
  * @param intake          what intake takes in and where it sends each tenant
+ * @param tenantAuth      the tenants' secrets when every request must prove its tenant, else null
  */
 public record TierSettings(Priority tier, SchemaRegistryClient registry, Router router, ContextRouting context, Billing billing,
                            int maxPending, Duration drainInterval, Duration maxBlock, Duration dedupeRetention,
-                           RetryPolicy retry, RateLimits rateLimits, Intake intake, BatchApi batchApi) {
+                           RetryPolicy retry, RateLimits rateLimits, Intake intake, BatchApi batchApi, TenantAuth tenantAuth) {
 
     public TierSettings(Priority tier, SchemaRegistryClient registry, Router router, ContextRouting context, Billing billing,
                         int maxPending, Duration drainInterval, Duration maxBlock, Duration dedupeRetention,
                         RetryPolicy retry, RateLimits rateLimits, Intake intake) {
         this(tier, registry, router, context, billing, maxPending, drainInterval, maxBlock, dedupeRetention, retry, rateLimits, intake,
-                BatchApi.off());
+                BatchApi.off(), null);
     }
 
     /** With another Batch API policy. */
     public TierSettings withBatchApi(BatchApi b) {
         return new TierSettings(tier, registry, router, context, billing, maxPending, drainInterval, maxBlock, dedupeRetention, retry,
-                rateLimits, intake, b);
+                rateLimits, intake, b, tenantAuth);
+    }
+
+    /** With tenant authorization (null: off). */
+    public TierSettings withTenantAuth(TenantAuth auth) {
+        return new TierSettings(tier, registry, router, context, billing, maxPending, drainInterval, maxBlock, dedupeRetention, retry,
+                rateLimits, intake, batchApi, auth);
     }
 
     /**

@@ -172,6 +172,12 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         }
         RequestDecoder.Decoded decoded = (RequestDecoder.Decoded) intake;
         PromptRequest request = decoded.request();
+        // Before anything else: a request that cannot prove its tenant claims nothing (id, turn, budget).
+        String unproven = settings.tenantAuth() == null ? null : settings.tenantAuth().refusal(request.getTenant(), record.value(), record.headers());
+        if (unproven != null) {
+            ends.unauthorized(request, record.value(), unproven, here);
+            return;
+        }
         RetryHeaders.State back = decoded.back();
         boolean redrive = record.headers().lastHeader(RequestHeaders.REDRIVE) != null;
         Claims.Duplicate duplicate = claims.claim(request.getRequestId(), back, redrive, now);

@@ -17,6 +17,7 @@ import io.promptline.processor.provider.Completion;
 import io.promptline.processor.ratelimit.Reservation;
 import io.promptline.processor.retry.Ladder;
 import io.promptline.processor.retry.RetryHeaders;
+import io.promptline.requests.TenantProof;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -107,6 +108,8 @@ final class RequestEnds {
         var described = FailureHeaders.describe(callsMade, first, lastAttemptAt, failure == null ? null : failure.category(),
                 failure == null ? null : failure.httpStatus(), failure == null ? null : failure.message(), pc.origin());
         var headers = RetryHeaders.forRetry(described, settings.tier(), dueAt, keep == null ? null : keep.encode(), pc.unconfirmed());
+        // Back from the ladder it must prove its tenant again: the processor signs it (it checked the original proof at intake).
+        if (settings.tenantAuth() != null) headers.add(TenantProof.HEADER, settings.tenantAuth().sign(pc.request().getTenant(), pc.requestWire()));
         ladder.send(pc.request().getTenant(), pc.requestWire(), headers, rung, now,
                 failure == null ? "TENANT_RATE_LIMIT" : failure.category().name());
         pending.park(pc.request().getRequestId(), new AwaitingMarker(callsMade, dueAt));
@@ -130,6 +133,16 @@ final class RequestEnds {
         out.deadLetter(DeadLetters.of(request, category, null, message, callsMade,
                 firstAttemptAt > 0 ? Instant.ofEpochMilli(firstAttemptAt) : null, null, origin, now));
         claims.deadLettered(request.getRequestId(), now);
+    }
+
+    /**
+     * A request whose tenant proof does not hold: dead-lettered as UNAUTHORIZED, and nothing more —
+     * its request_id is not claimed (a forger cannot use up a real request's id), no rate-limit
+     * turn, no call, no cost.
+     */
+    void unauthorized(PromptRequest request, byte[] value, String reason, Origin origin) {
+        log.warn("Request {} at {} claims tenant '{}' without a valid proof: {}", request.getRequestId(), origin, request.getTenant(), reason);
+        out.deadLetter(DeadLetters.unauthorized(request, value, reason, origin, clock.instant()));
     }
 
     /** A request larger than the limit: dead-lettered without its bytes, which stay at their origin. */

@@ -46,6 +46,16 @@ public final class DeadLetters {
     }
 
     /** A decoded request that ended without a result. */
+    /**
+     * A request without a valid tenant proof: its bytes stay with the dead letter for whoever looks
+     * into it; the tenant it claims is named, but nothing was called or billed for it.
+     */
+    public static DeadLetter unauthorized(PromptRequest request, byte[] value, String reason, Origin origin, Instant now) {
+        return DeadLetter.newBuilder(of(request, ErrorCategory.UNAUTHORIZED, null, reason, 0, null, null, origin, now))
+                .setRawValue(value == null ? null : ByteBuffer.wrap(value))
+                .build();
+    }
+
     public static DeadLetter of(PromptRequest request, ErrorCategory category, Integer httpStatus, String message,
                                 int attempts, Instant firstAttempt, Instant lastAttempt, Origin origin, Instant now) {
         return DeadLetter.newBuilder()

@@ -5,6 +5,7 @@ import io.promptline.config.PromptlineConfig;
 import io.promptline.producer.PromptlineProducer;
 import io.promptline.registry.RestSchemaRegistryClient;
 import io.promptline.registry.SchemaRegistryClient;
+import io.promptline.requests.TenantProof;
 import io.promptline.topics.Topics;
 import org.apache.kafka.common.config.ConfigDef;
 import picocli.CommandLine.Option;
@@ -44,6 +45,9 @@ final class Connection {
         PromptlineProducer.Builder b = PromptlineProducer.builder().bootstrapServers(bootstrapServers).schemaRegistryUrl(schemaRegistryUrl)
                 .registry(registry()).topics(topics()).maxBlock(java.time.Duration.ofSeconds(15));
         kafkaFromEnv().forEach(b::kafka);
+        // Tenant-auth mode: the same secrets file the processor reads signs what the CLI publishes (submit, import, redrive)
+        String secrets = System.getenv("PROMPTLINE_TENANT_AUTH_SECRETS_FILE");
+        if (secrets != null && !secrets.isBlank()) TenantProof.readSecrets(java.nio.file.Path.of(secrets)).forEach(b::tenantSecret);
         return b.build();
     }
 
