@@ -212,6 +212,62 @@ class DeploymentFilesTest {
         assertThat(groups).isEqualTo(expected);
     }
 
+    /**
+     * The secured overlay: every patch and resource exists, every variable it sets is one the
+     * deployables read (a Kafka client setting through PROMPTLINE_KAFKA_*, a secret through _FILE),
+     * no credential sits in the environment, and KEDA logs in through the TriggerAuthentication.
+     */
+    @Test
+    void securedKubernetesOverlayIsConsistent() throws IOException {
+        Path dir = ROOT.resolve("ops/k8s/secured");
+        JsonNode kustomization = yaml("ops/k8s/secured/kustomization.yaml");
+        assertThat(kustomization.path("resources").toString()).contains("\"../\"");
+        Map<String, JsonNode> byName = new java.util.HashMap<>();
+        List<JsonNode> files = new ArrayList<>();
+        kustomization.path("resources").forEach(r -> files.add(r));
+        kustomization.path("patches").forEach(p -> files.add(p.path("path")));
+        for (JsonNode f : files) {
+            if (f.asText().equals("../")) continue;
+            Path file = dir.resolve(f.asText());
+            assertThat(file).exists();
+            for (JsonNode doc : yamlDocuments(file)) byName.put(doc.path("kind").asText() + "/" + doc.path("metadata").path("name").asText(), doc);
+        }
+        Set<String> known = new HashSet<>(processorEnv());
+        known.addAll(sinkEnv());
+        Set<String> kafkaKeys = new HashSet<>(org.apache.kafka.clients.producer.ProducerConfig.configNames());
+        kafkaKeys.addAll(org.apache.kafka.clients.consumer.ConsumerConfig.configNames());
+        for (String name : List.of("StatefulSet/promptline-processor", "Deployment/promptline-sink", "Job/promptline-topics")) {
+            JsonNode c = byName.get(name).path("spec").path("template").path("spec").path("containers").get(0);
+            Set<String> mounted = new HashSet<>();
+            c.path("volumeMounts").forEach(m -> mounted.add(m.path("mountPath").asText()));
+            for (JsonNode e : c.path("env")) {
+                String var = e.path("name").asText();
+                assertThat(var).as(name + " sets a secret in plain environment").doesNotContain("JAAS_CONFIG\"").isNotEqualTo("PROMPTLINE_KAFKA_SASL_JAAS_CONFIG");
+                String base = var.endsWith("_FILE") ? var.substring(0, var.length() - "_FILE".length()) : var;
+                if (base.startsWith("PROMPTLINE_KAFKA_")) {
+                    String key = base.substring("PROMPTLINE_KAFKA_".length()).toLowerCase(java.util.Locale.ROOT).replace('_', '.');
+                    assertThat(kafkaKeys).as(name + ": " + var + " is no Kafka client setting").contains(key);
+                } else {
+                    assertThat(known).as(name + ": " + var).containsAnyOf(var, base);
+                }
+                if (var.endsWith("_FILE") || var.endsWith("_LOCATION")) {
+                    String path = e.path("value").asText();
+                    assertThat(mounted).as(name + ": " + var + " points into a mounted volume").anyMatch(path::startsWith);
+                }
+            }
+            assertThat(c.path("env").toString()).contains("SASL_SSL").contains("SCRAM-SHA-512");
+        }
+        JsonNode auth = byName.get("TriggerAuthentication/promptline-kafka");
+        assertThat(auth.path("spec").path("secretTargetRef").toString()).contains("promptline-kafka-processor").contains("password");
+        JsonNode scaled = byName.get("ScaledObject/promptline-processor");
+        assertThat(scaled.path("spec").path("triggers")).hasSize(Priority.values().length);
+        for (JsonNode t : scaled.path("spec").path("triggers")) {
+            assertThat(t.path("authenticationRef").path("name").asText()).isEqualTo("promptline-kafka");
+            assertThat(t.path("metadata").path("sasl").asText()).isEqualTo("scram_sha512");
+            assertThat(t.path("metadata").path("tls").asText()).isEqualTo("enable");
+        }
+    }
+
     @Test
     void alertRulesAndDashboardAreWellFormed() throws IOException {
         JsonNode alerts = yaml("ops/prometheus/alerts.yml");
