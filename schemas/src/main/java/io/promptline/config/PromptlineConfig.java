@@ -1,6 +1,7 @@
 package io.promptline.config;
 
 import io.promptline.registry.RestSchemaRegistryClient;
+import io.promptline.registry.TrustStores;
 import io.promptline.topics.Topics;
 import org.apache.kafka.common.config.AbstractConfig;
 import org.apache.kafka.common.config.ConfigDef;
@@ -19,6 +20,8 @@ public abstract class PromptlineConfig extends AbstractConfig {
     public static final String BOOTSTRAP_SERVERS_CONFIG = "bootstrap.servers";
     public static final String SCHEMA_REGISTRY_URL_CONFIG = "schema.registry.url";
     public static final String SCHEMA_REGISTRY_AUTH_CONFIG = "schema.registry.basic.auth.user.info";
+    public static final String SCHEMA_REGISTRY_TRUSTSTORE_CONFIG = "schema.registry.ssl.truststore.location";
+    public static final String SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD_CONFIG = "schema.registry.ssl.truststore.password";
     public static final String TOPICS_BASE_CONFIG = "promptline.topics.base";
     public static final String METRICS_PORT_CONFIG = "promptline.metrics.port";
     public static final String METRICS_HOST_CONFIG = "promptline.metrics.host";
@@ -37,6 +40,11 @@ public abstract class PromptlineConfig extends AbstractConfig {
                 .define(SCHEMA_REGISTRY_AUTH_CONFIG, Type.PASSWORD, null, Importance.MEDIUM,
                         "user:password for the registry's HTTP basic auth (env PROMPTLINE_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO, "
                                 + "or a file named by ..._FILE); unset: no auth. Never logged.")
+                .define(SCHEMA_REGISTRY_TRUSTSTORE_CONFIG, Type.STRING, "", Importance.LOW,
+                        "CA certificates (PEM) or a PKCS12/JKS truststore for an https:// registry signed by a private CA; "
+                                + "empty: the JVM's CAs.")
+                .define(SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD_CONFIG, Type.PASSWORD, null, Importance.LOW,
+                        "Password of the registry truststore (not needed for PEM); also from a file named by ..._FILE. Never logged.")
                 .define(TOPICS_BASE_CONFIG, Type.STRING, Topics.DEFAULT_BASE, new ConfigDef.NonEmptyString(),
                         Importance.MEDIUM, "Common prefix of all topic names (llm → llm.requests.normal, llm.results, ...).");
     }
@@ -64,7 +72,11 @@ public abstract class PromptlineConfig extends AbstractConfig {
     /** A client of the schema registry, with its basic auth when one is configured. */
     public RestSchemaRegistryClient registryClient() {
         Password auth = getPassword(SCHEMA_REGISTRY_AUTH_CONFIG);
-        return new RestSchemaRegistryClient(schemaRegistryUrl(), auth == null ? null : auth.value(), Duration.ofSeconds(10));
+        String trust = getString(SCHEMA_REGISTRY_TRUSTSTORE_CONFIG).trim();
+        Password trustPassword = getPassword(SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD_CONFIG);
+        return new RestSchemaRegistryClient(schemaRegistryUrl(), auth == null ? null : auth.value(), Duration.ofSeconds(10),
+                trust.isEmpty() ? null : TrustStores.sslContext(java.nio.file.Path.of(trust),
+                        trustPassword == null ? null : trustPassword.value().toCharArray()));
     }
 
     public Topics topics() {

@@ -21,6 +21,8 @@ import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 
+import javax.net.ssl.SSLContext;
+
 /**
  * Schema Registry client over the Confluent REST protocol, using the JDK HTTP client. Works
  * against a Confluent Schema Registry and against Promptline's own registry server alike.
@@ -47,9 +49,16 @@ public final class RestSchemaRegistryClient implements SchemaRegistryClient {
      * @param basicAuthUserInfo {@code user:password} for HTTP basic auth, or null; never logged
      */
     public RestSchemaRegistryClient(String urls, String basicAuthUserInfo, Duration requestTimeout) {
+        this(urls, basicAuthUserInfo, requestTimeout, null);
+    }
+
+    /** @param tls the trust of {@code https://} URLs ({@link TrustStores}), or null for the JVM's CAs */
+    public RestSchemaRegistryClient(String urls, String basicAuthUserInfo, Duration requestTimeout, SSLContext tls) {
         this.urls = parseUrls(urls);
         this.requestTimeout = Objects.requireNonNull(requestTimeout, "requestTimeout");
-        this.http = HttpClient.newBuilder().connectTimeout(requestTimeout).build();
+        HttpClient.Builder b = HttpClient.newBuilder().connectTimeout(requestTimeout);
+        if (tls != null) b.sslContext(tls);
+        this.http = b.build();
         this.authorization = basicAuthUserInfo == null || basicAuthUserInfo.isBlank() ? null
                 : "Basic " + Base64.getEncoder().encodeToString(basicAuthUserInfo.getBytes(StandardCharsets.UTF_8));
     }

@@ -5,6 +5,7 @@ import io.promptline.config.PromptlineConfig;
 import io.promptline.producer.PromptlineProducer;
 import io.promptline.registry.RestSchemaRegistryClient;
 import io.promptline.registry.SchemaRegistryClient;
+import io.promptline.registry.TrustStores;
 import io.promptline.requests.TenantProof;
 import io.promptline.topics.Topics;
 import org.apache.kafka.common.config.ConfigDef;
@@ -37,7 +38,8 @@ final class Connection {
 
     /** One client per command run, so its schema cache serves every serde the command creates. */
     SchemaRegistryClient registry() {
-        if (registry == null) registry = new RestSchemaRegistryClient(schemaRegistryUrl, registryUserInfo(), java.time.Duration.ofSeconds(10));
+        if (registry == null) registry = new RestSchemaRegistryClient(schemaRegistryUrl, registryUserInfo(), java.time.Duration.ofSeconds(10),
+                registryTrust());
         return registry;
     }
 
@@ -65,8 +67,24 @@ final class Connection {
         return auth == null ? null : auth.toString();
     }
 
+    /**
+     * The trust of an https:// registry signed by a private CA, as the deployables read it:
+     * {@code PROMPTLINE_SCHEMA_REGISTRY_SSL_TRUSTSTORE_LOCATION} (PEM or PKCS12/JKS) and its
+     * {@code ..._PASSWORD} (or {@code ..._PASSWORD_FILE}); null: the JVM's CAs.
+     */
+    private static javax.net.ssl.SSLContext registryTrust() {
+        Map<String, Object> values = ConfigSources.load(AUTH_KEYS, null, System.getenv());
+        Object location = values.get(PromptlineConfig.SCHEMA_REGISTRY_TRUSTSTORE_CONFIG);
+        if (location == null || location.toString().isBlank()) return null;
+        Object password = values.get(PromptlineConfig.SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD_CONFIG);
+        return TrustStores.sslContext(java.nio.file.Path.of(location.toString()), password == null ? null : password.toString().toCharArray());
+    }
+
     private static final ConfigDef AUTH_KEYS = new ConfigDef().define(PromptlineConfig.SCHEMA_REGISTRY_AUTH_CONFIG, ConfigDef.Type.PASSWORD,
-            null, ConfigDef.Importance.LOW, "registry basic auth");
+            null, ConfigDef.Importance.LOW, "registry basic auth")
+            .define(PromptlineConfig.SCHEMA_REGISTRY_TRUSTSTORE_CONFIG, ConfigDef.Type.STRING, "", ConfigDef.Importance.LOW, "registry trust")
+            .define(PromptlineConfig.SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD_CONFIG, ConfigDef.Type.PASSWORD, null, ConfigDef.Importance.LOW,
+                    "registry truststore password");
 
     /**
      * Client settings for consumers and producers the commands create: Kafka settings from the

@@ -14,6 +14,8 @@ public final class RegistryConfig {
     private final Path dataDir;
     private final CompatibilityLevel defaultCompatibility;
     private final String basicAuthUserInfo;
+    private final Path tlsKeyStore;
+    private final String tlsKeyStorePassword;
 
     private RegistryConfig(Builder b) {
         if (b.host == null || b.host.isBlank()) {
@@ -31,6 +33,8 @@ public final class RegistryConfig {
             throw new IllegalArgumentException("basic auth needs user:password");
         }
         this.basicAuthUserInfo = b.basicAuthUserInfo;
+        this.tlsKeyStore = b.tlsKeyStore;
+        this.tlsKeyStorePassword = b.tlsKeyStorePassword;
     }
 
     public static Builder builder() {
@@ -44,7 +48,17 @@ public final class RegistryConfig {
 
     public Builder toBuilder() {
         return new Builder().host(host).port(port).dataDir(dataDir)
-                .defaultCompatibility(defaultCompatibility).basicAuth(basicAuthUserInfo);
+                .defaultCompatibility(defaultCompatibility).basicAuth(basicAuthUserInfo).tls(tlsKeyStore, tlsKeyStorePassword);
+    }
+
+    /** The PKCS12 keystore of the server's certificate and key when it serves HTTPS, else null (HTTP). */
+    public Path tlsKeyStore() {
+        return tlsKeyStore;
+    }
+
+    /** The password of {@link #tlsKeyStore()}; never logged. */
+    public String tlsKeyStorePassword() {
+        return tlsKeyStorePassword;
     }
 
     /** {@code user:password} every request must present with HTTP basic auth, or null for none; never logged. */
@@ -75,7 +89,7 @@ public final class RegistryConfig {
     @Override
     public String toString() {
         return "RegistryConfig{host=" + host + ", port=" + port + ", dataDir=" + dataDir
-                + ", defaultCompatibility=" + defaultCompatibility + ", basicAuth=" + (basicAuthUserInfo != null) + "}";
+                + ", defaultCompatibility=" + defaultCompatibility + ", basicAuth=" + (basicAuthUserInfo != null) + ", tls=" + (tlsKeyStore != null) + "}";
     }
 
     /** Builder of {@link RegistryConfig}. */
@@ -85,8 +99,17 @@ public final class RegistryConfig {
         private Path dataDir;
         private CompatibilityLevel defaultCompatibility = DEFAULT_COMPATIBILITY;
         private String basicAuthUserInfo;
+        private Path tlsKeyStore;
+        private String tlsKeyStorePassword;
 
         private Builder() {}
+
+        /** Serves HTTPS with the certificate and key in a PKCS12 keystore; null for plain HTTP. */
+        public Builder tls(Path pkcs12, String password) {
+            this.tlsKeyStore = pkcs12;
+            this.tlsKeyStorePassword = password;
+            return this;
+        }
 
         /** Requires HTTP basic auth with {@code user:password} on every request (401 otherwise); null for none. */
         public Builder basicAuth(String userInfo) {

@@ -5,6 +5,7 @@ import io.vertx.core.Future;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
 import io.vertx.core.http.HttpServerOptions;
+import io.vertx.core.net.PfxOptions;
 import java.util.Objects;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -78,8 +79,12 @@ public final class SchemaRegistryServer implements AutoCloseable {
             if (ownsVertx) {
                 vertx = Vertx.vertx();
             }
-            HttpServer created = vertx.createHttpServer(
-                    new HttpServerOptions().setHost(config.host()).setPort(config.port()));
+            HttpServerOptions options = new HttpServerOptions().setHost(config.host()).setPort(config.port());
+            if (config.tlsKeyStore() != null) {
+                options.setSsl(true).setKeyCertOptions(new PfxOptions().setPath(config.tlsKeyStore().toString())
+                        .setPassword(config.tlsKeyStorePassword()));
+            }
+            HttpServer created = vertx.createHttpServer(options);
             created.requestHandler(new RegistryRoutes(store, config.basicAuthUserInfo()).router(vertx));
             server = await(created.listen(), "listen on " + config.host() + ":" + config.port());
             LOG.info("Schema registry listening on {} (data dir {})", url(),
@@ -107,7 +112,7 @@ public final class SchemaRegistryServer implements AutoCloseable {
         } else if (host.contains(":") && !host.startsWith("[")) {
             host = "[" + host + "]";
         }
-        return "http://" + host + ":" + port();
+        return (config.tlsKeyStore() != null ? "https://" : "http://") + host + ":" + port();
     }
 
     public RegistryConfig config() {
