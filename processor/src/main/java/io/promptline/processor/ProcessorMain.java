@@ -42,7 +42,15 @@ public final class ProcessorMain {
             app.close();
             stopped.countDown();
         }, "promptline-shutdown"));
-        app.start();
+        try {
+            app.start();
+        } catch (RuntimeException e) {
+            System.err.println("promptline processor: cannot start: " + KafkaRefusal.describe(e, "prefixed " + config.applicationId(""))
+                    .orElse(e.toString()));
+            e.printStackTrace();
+            System.exit(1);
+            return;
+        }
         stopped.await();
     }
 }

@@ -24,8 +24,13 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -35,6 +40,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
+import java.util.stream.Stream;
 
 /**
  * One tier's Kafka Streams application: its settings (exactly-once, the failure handlers, client
@@ -62,8 +68,14 @@ final class TierStreams implements Health.Part {
         clients.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         this.handover = new KafkaHandover(applicationId, PromptlineTopology.repartitionTopic(applicationId), clients,
                 config.llmTimeout().plusSeconds(2), maxRecord);
+        // The global stores (quotas, spend) are small compacted tables, rebuilt from their topics at every start: under
+        // exactly-once Kafka Streams cannot open one a crash left open, and its global thread dies instead of restoring it.
+        deleteRecursively(Path.of(config.stateDir(), applicationId, "global"));
         this.streams = new KafkaStreams(PromptlineTopology.build(config.topics(), serdes, gateway, settings, handover), props,
                 handover.clientSupplier());
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.ERROR && !stopping) onDeath.accept(name() + ": Kafka Streams failed (ERROR, from " + before + ")");
+        });
         streams.setUncaughtExceptionHandler(e -> {
             // A missing ACL or refused credentials: a new thread would fail the same way, forever.
             Optional<String> refused = KafkaRefusal.describe(e, "prefixed " + config.applicationId(""));
@@ -75,6 +87,15 @@ final class TierStreams implements Health.Part {
             log.error("Stream thread of tier {} failed; replacing it (pending calls are re-dispatched): {}", tier, e.toString(), e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
+    }
+
+    private static void deleteRecursively(Path dir) {
+        if (!Files.exists(dir)) return;
+        try (Stream<Path> paths = Files.walk(dir)) {
+            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot delete the global state of " + dir + ": " + e.getMessage(), e);
+        }
     }
 
     static Properties properties(ProcessorConfig config, Priority tier) {
