@@ -35,6 +35,9 @@ public final class CostRollupApp implements Health.Part, AutoCloseable {
         // Budgets read llm.spend: a short commit interval keeps it close behind the cost events.
         p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
         this.streams = new KafkaStreams(CostRollupTopology.build(config.topics(), serdes), p);
+        streams.setStateListener((now, before) -> {
+            if (now == KafkaStreams.State.ERROR) onDeath.accept("cost roll-up: Kafka Streams failed (ERROR, from " + before + ")");
+        });
         streams.setUncaughtExceptionHandler(e -> {
             // A missing ACL or refused credentials: a new thread would fail the same way, forever; the roll-up stops (not alive).
             var refused = KafkaRefusal.describe(e, "prefixed " + config.rollupApplicationId() + "-");
