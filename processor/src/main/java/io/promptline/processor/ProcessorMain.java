@@ -26,29 +26,16 @@ public final class ProcessorMain {
             return;
         }
         // A part that cannot go on stops the process with status 1 (its orchestrator restarts it); the hook closes what runs.
-        ProcessorApp app;
-        try {
-            app = new ProcessorApp(config, Clock.systemUTC(), why -> new Thread(() -> System.exit(1), "promptline-exit").start());
-        } catch (RuntimeException e) {
-            // Threads already started (Vert.x, Kafka clients) would keep a JVM whose main failed alive, doing nothing.
-            System.err.println("promptline processor: cannot start: " + KafkaRefusal.describe(e, "prefixed "
-                    + config.applicationId("")).orElse(e.toString()));
-            e.printStackTrace();
-            System.exit(1);
-            return;
-        }
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.close();
-            stopped.countDown();
-        }, "promptline-shutdown"));
         try {
+            ProcessorApp app = new ProcessorApp(config, Clock.systemUTC(), why -> new Thread(() -> System.exit(1), "promptline-exit").start());
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                app.close();
+                stopped.countDown();
+            }, "promptline-shutdown"));
             app.start();
         } catch (RuntimeException e) {
-            System.err.println("promptline processor: cannot start: " + KafkaRefusal.describe(e, "prefixed " + config.applicationId(""))
-                    .orElse(e.toString()));
-            e.printStackTrace();
-            System.exit(1);
+            KafkaRefusal.exitOnStartFailure("processor", e, "prefixed " + config.applicationId(""));
             return;
         }
         stopped.await();

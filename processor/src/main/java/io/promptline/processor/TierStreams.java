@@ -5,6 +5,7 @@ import io.promptline.processor.config.ProcessorConfig;
 import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.output.FailureHandlers;
 import io.promptline.processor.provider.CallGateway;
+import io.promptline.runtime.Dirs;
 import io.promptline.runtime.Health;
 import io.promptline.runtime.KafkaRefusal;
 import io.promptline.serde.PromptlineSerdes;
@@ -24,13 +25,9 @@ import org.apache.kafka.streams.errors.StreamsUncaughtExceptionHandler;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -40,7 +37,6 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Consumer;
-import java.util.stream.Stream;
 
 /**
  * One tier's Kafka Streams application: its settings (exactly-once, the failure handlers, client
@@ -55,8 +51,10 @@ final class TierStreams implements Health.Part {
     private final KafkaStreams streams;
     private final KafkaHandover handover;
     private volatile boolean stopping;
+    /** Why Kafka refused this tier, once it did (reported when the application reaches ERROR). */
+    private volatile String refusal;
 
-    /** @param onDeath told when the tier cannot go on (Kafka refuses this principal) */
+    /** @param onDeath told when the tier cannot go on (Kafka refuses this principal, or the application failed) */
     TierStreams(ProcessorConfig config, Priority tier, TierSettings settings, PromptlineSerdes serdes, CallGateway gateway, Clock clock,
                 Consumer<String> onDeath) {
         this.tier = tier;
@@ -70,32 +68,26 @@ final class TierStreams implements Health.Part {
                 config.llmTimeout().plusSeconds(2), maxRecord);
         // The global stores (quotas, spend) are small compacted tables, rebuilt from their topics at every start: under
         // exactly-once Kafka Streams cannot open one a crash left open, and its global thread dies instead of restoring it.
-        deleteRecursively(Path.of(config.stateDir(), applicationId, "global"));
+        Dirs.deleteRecursively(Path.of(config.stateDir(), applicationId, "global"));
         this.streams = new KafkaStreams(PromptlineTopology.build(config.topics(), serdes, gateway, settings, handover), props,
                 handover.clientSupplier());
+        // Whatever ends the application (a refusal below, a global thread that died) is reported once, when it is in ERROR.
         streams.setStateListener((now, before) -> {
-            if (now == KafkaStreams.State.ERROR && !stopping) onDeath.accept(name() + ": Kafka Streams failed (ERROR, from " + before + ")");
+            if (now == KafkaStreams.State.ERROR && !stopping) {
+                onDeath.accept(name() + ": " + (refusal != null ? refusal : "Kafka Streams failed (ERROR, from " + before + ")"));
+            }
         });
         streams.setUncaughtExceptionHandler(e -> {
             // A missing ACL or refused credentials: a new thread would fail the same way, forever.
             Optional<String> refused = KafkaRefusal.describe(e, "prefixed " + config.applicationId(""));
             if (refused.isPresent()) {
                 log.error("Tier {} cannot go on: {}", tier, refused.get());
-                onDeath.accept(name() + ": " + refused.get());
+                refusal = refused.get();
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             }
             log.error("Stream thread of tier {} failed; replacing it (pending calls are re-dispatched): {}", tier, e.toString(), e);
             return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.REPLACE_THREAD;
         });
-    }
-
-    private static void deleteRecursively(Path dir) {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot delete the global state of " + dir + ": " + e.getMessage(), e);
-        }
     }
 
     static Properties properties(ProcessorConfig config, Priority tier) {

@@ -49,4 +49,15 @@ public final class KafkaRefusal {
         }
         return Optional.empty();
     }
+
+    /**
+     * A deployable's main could not build or start its parts: says why on stderr (a refusal named as
+     * above) and exits with status 1 — threads already started (Vert.x, Kafka clients, pools) would
+     * otherwise keep a JVM whose main failed alive, doing nothing.
+     */
+    public static void exitOnStartFailure(String deployable, RuntimeException e, String transactionalIds) {
+        System.err.println("promptline " + deployable + ": cannot start: " + describe(e, transactionalIds).orElse(e.toString()));
+        e.printStackTrace();
+        System.exit(1);
+    }
 }

@@ -66,20 +66,17 @@ public final class SinkMain {
         // A part that cannot go on stops the process with status 1 (its orchestrator restarts it); the hook closes what runs.
         SinkApp app;
         try {
-            app = new SinkApp(config, ds, why -> new Thread(() -> System.exit(1), "promptline-exit").start());
+            SinkApp created = new SinkApp(config, ds, why -> new Thread(() -> System.exit(1), "promptline-exit").start());
+            Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+                created.close();
+                ds.close();
+            }, "promptline-sink-shutdown"));
+            created.start();
+            app = created;
         } catch (RuntimeException e) {
-            // Threads already started (the pool, Kafka clients) would keep a JVM whose main failed alive, doing nothing.
-            System.err.println("promptline sink: cannot start: " + KafkaRefusal.describe(e, "prefixed " + config.rollupApplicationId() + "-")
-                    .orElse(e.toString()));
-            e.printStackTrace();
-            System.exit(1);
+            KafkaRefusal.exitOnStartFailure("sink", e, "prefixed " + config.rollupApplicationId() + "-");
             return;
         }
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            app.close();
-            ds.close();
-        }, "promptline-sink-shutdown"));
-        app.start();
         app.awaitStop();
     }
 }

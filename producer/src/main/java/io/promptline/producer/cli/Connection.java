@@ -38,8 +38,11 @@ final class Connection {
 
     /** One client per command run, so its schema cache serves every serde the command creates. */
     SchemaRegistryClient registry() {
-        if (registry == null) registry = new RestSchemaRegistryClient(schemaRegistryUrl, registryUserInfo(), java.time.Duration.ofSeconds(10),
-                registryTrust());
+        if (registry == null) {
+            Map<String, Object> settings = ConfigSources.load(AUTH_KEYS, null, System.getenv());
+            registry = new RestSchemaRegistryClient(schemaRegistryUrl, registryUserInfo(settings), java.time.Duration.ofSeconds(10),
+                    registryTrust(settings));
+        }
         return registry;
     }
 
@@ -62,8 +65,8 @@ final class Connection {
      * {@code ps}): {@code PROMPTLINE_SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO}, or a file named by
      * {@code ..._FILE}, as the deployables read it.
      */
-    private static String registryUserInfo() {
-        Object auth = ConfigSources.load(AUTH_KEYS, null, System.getenv()).get(PromptlineConfig.SCHEMA_REGISTRY_AUTH_CONFIG);
+    private static String registryUserInfo(Map<String, Object> settings) {
+        Object auth = settings.get(PromptlineConfig.SCHEMA_REGISTRY_AUTH_CONFIG);
         return auth == null ? null : auth.toString();
     }
 
@@ -72,11 +75,10 @@ final class Connection {
      * {@code PROMPTLINE_SCHEMA_REGISTRY_SSL_TRUSTSTORE_LOCATION} (PEM or PKCS12/JKS) and its
      * {@code ..._PASSWORD} (or {@code ..._PASSWORD_FILE}); null: the JVM's CAs.
      */
-    private static javax.net.ssl.SSLContext registryTrust() {
-        Map<String, Object> values = ConfigSources.load(AUTH_KEYS, null, System.getenv());
-        Object location = values.get(PromptlineConfig.SCHEMA_REGISTRY_TRUSTSTORE_CONFIG);
+    private static javax.net.ssl.SSLContext registryTrust(Map<String, Object> settings) {
+        Object location = settings.get(PromptlineConfig.SCHEMA_REGISTRY_TRUSTSTORE_CONFIG);
         if (location == null || location.toString().isBlank()) return null;
-        Object password = values.get(PromptlineConfig.SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD_CONFIG);
+        Object password = settings.get(PromptlineConfig.SCHEMA_REGISTRY_TRUSTSTORE_PASSWORD_CONFIG);
         return TrustStores.sslContext(java.nio.file.Path.of(location.toString()), password == null ? null : password.toString().toCharArray());
     }
 

@@ -22,6 +22,8 @@ import java.util.function.Consumer;
 public final class CostRollupApp implements Health.Part, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(CostRollupApp.class);
     private final KafkaStreams streams;
+    /** Why Kafka refused the roll-up, once it did (reported when the application reaches ERROR). */
+    private volatile String refusal;
 
     /** @param onDeath told when the roll-up cannot go on (Kafka refuses this principal) */
     public CostRollupApp(SinkConfig config, Consumer<String> onDeath) {
@@ -35,15 +37,18 @@ public final class CostRollupApp implements Health.Part, AutoCloseable {
         // Budgets read llm.spend: a short commit interval keeps it close behind the cost events.
         p.putIfAbsent(StreamsConfig.COMMIT_INTERVAL_MS_CONFIG, 200);
         this.streams = new KafkaStreams(CostRollupTopology.build(config.topics(), serdes), p);
+        // Whatever ends the application (a refusal below, any other failure) is reported once, when it is in ERROR.
         streams.setStateListener((now, before) -> {
-            if (now == KafkaStreams.State.ERROR) onDeath.accept("cost roll-up: Kafka Streams failed (ERROR, from " + before + ")");
+            if (now == KafkaStreams.State.ERROR) {
+                onDeath.accept("cost roll-up: " + (refusal != null ? refusal : "Kafka Streams failed (ERROR, from " + before + ")"));
+            }
         });
         streams.setUncaughtExceptionHandler(e -> {
             // A missing ACL or refused credentials: a new thread would fail the same way, forever; the roll-up stops (not alive).
             var refused = KafkaRefusal.describe(e, "prefixed " + config.rollupApplicationId() + "-");
             if (refused.isPresent()) {
                 log.error("Cost roll-up cannot go on: {}", refused.get());
-                onDeath.accept("cost roll-up: " + refused.get());
+                refusal = refused.get();
                 return StreamsUncaughtExceptionHandler.StreamThreadExceptionResponse.SHUTDOWN_CLIENT;
             }
             log.error("Cost roll-up stream thread failed; replacing it: {}", e.toString(), e);

@@ -9,6 +9,7 @@ import io.promptline.processor.ProcessorApp;
 import io.promptline.processor.config.ProcessorConfig;
 import io.promptline.producer.Prompt;
 import io.promptline.producer.PromptlineProducer;
+import io.promptline.runtime.Dirs;
 import io.promptline.sink.SinkApp;
 import io.promptline.sink.SinkMain;
 import io.promptline.sink.config.SinkConfig;
@@ -86,7 +87,7 @@ public final class LocalStack implements AutoCloseable {
     }
 
     void startAll() throws Exception {
-        if (s.fresh()) KafkaBrokerProcess.deleteRecursively(s.dir());
+        if (s.fresh()) Dirs.deleteRecursively(s.dir());
         out.step(s.brokers() == 1 ? "Kafka broker (KRaft, separate process)" : "Kafka cluster (" + s.brokers() + " KRaft nodes, separate processes)", () -> {
             List<Integer> ports = new java.util.ArrayList<>();
             for (int i = 0; i < s.brokers(); i++) ports.add(s.kafkaPort() + 2 * i);

@@ -1,6 +1,7 @@
 package io.promptline.ops.local;
 
 import io.promptline.ops.local.chaos.ChaosMain;
+import io.promptline.runtime.Dirs;
 import org.junit.jupiter.api.Test;
 
 import java.io.ByteArrayOutputStream;
@@ -8,11 +9,8 @@ import java.io.IOException;
 import java.io.OutputStream;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Comparator;
 import java.util.List;
-import java.util.stream.Stream;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -28,21 +26,14 @@ class ChaosHarnessIntegrationTest {
 
     @Test
     void shouldHoldTheInvariantsThroughARandomFaultSchedule() throws Exception {
-        deleteRecursively(DIR);
+        Dirs.deleteRecursively(DIR);
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream both = new PrintStream(new TeeStream(System.out, captured), true, StandardCharsets.UTF_8);
         List<String> failures = ChaosMain.run(11, 2.5, 8, 2, DIR, both);
         String log = captured.toString(StandardCharsets.UTF_8);
         assertThat(failures).as("%s%nlogs and metrics kept in %s", log, DIR.toAbsolutePath()).isEmpty();
-        deleteRecursively(DIR);
+        Dirs.deleteRecursively(DIR);
         assertThat(log).contains("BROKER_KILL").contains("PROCESSOR_KILL").contains("POSTGRES_OUTAGE").contains("lost").contains("doubled");
-    }
-
-    private static void deleteRecursively(Path dir) throws IOException {
-        if (!Files.exists(dir)) return;
-        try (Stream<Path> paths = Files.walk(dir)) {
-            for (Path p : paths.sorted(Comparator.reverseOrder()).toList()) Files.delete(p);
-        }
     }
 
     /** Writes to two streams: the test's output and a copy for the assertion message. */
