@@ -25,8 +25,12 @@ import java.util.stream.Collectors;
  * <p>READ and WRITE imply DESCRIBE in Kafka's authorizer, so DESCRIBE is never listed separately.
  */
 public final class AccessPlan {
-    /** The four kinds of principal Promptline runs as. */
-    public enum Component { PROCESSOR, SINK, PRODUCER, CLI }
+    /** The four kinds of principal Promptline runs as, and the Confluent Schema Registry it needs beside it. */
+    public enum Component { PROCESSOR, SINK, PRODUCER, CLI, SCHEMA_REGISTRY }
+
+    /** The Confluent Schema Registry's defaults: {@code kafkastore.topic} and {@code schema.registry.group.id}. */
+    public static final String REGISTRY_TOPIC = "_schemas";
+    public static final String REGISTRY_GROUP = "schema-registry";
 
     /** One ACL: allow {@code operation} on a resource, named literally or by prefix. */
     public record Grant(ResourceType type, String name, PatternType pattern, AclOperation operation) {
@@ -132,6 +136,21 @@ public final class AccessPlan {
         return List.copyOf(out);
     }
 
+    /**
+     * The Confluent Schema Registry's Kafka store, as Confluent documents it: it creates its
+     * compacted {@code storeTopic} if absent and checks its configs, writes schemas to it and reads
+     * them back, and elects its leader through {@code groupId}. Promptline's own registry
+     * ({@code ops/registry}) keeps no data in Kafka and needs none of this.
+     */
+    public static List<Grant> schemaRegistry(String storeTopic, String groupId) {
+        List<Grant> out = new ArrayList<>();
+        for (AclOperation op : List.of(AclOperation.CREATE, AclOperation.READ, AclOperation.WRITE, AclOperation.DESCRIBE_CONFIGS)) {
+            out.add(topic(storeTopic, op));
+        }
+        out.add(new Grant(ResourceType.GROUP, groupId, PatternType.LITERAL, AclOperation.READ));
+        return List.copyOf(out);
+    }
+
     /** The grants of a component with the default names (topics {@code llm.*}, the default ids and ladder). */
     public static List<Grant> defaults(Component c) {
         Topics t = Topics.defaults();
@@ -140,6 +159,7 @@ public final class AccessPlan {
             case SINK -> sink(t, "promptline-sink-postgres", "promptline-alerts", "promptline-cost-rollup");
             case PRODUCER -> producer(t);
             case CLI -> cli(t);
+            case SCHEMA_REGISTRY -> schemaRegistry(REGISTRY_TOPIC, REGISTRY_GROUP);
         };
     }
 

@@ -31,6 +31,10 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     /** {@code controller.quorum.voters}: id@host:port of every node of the cluster. */
     private final String voters;
     private final int clusterSize;
+    /** Set for a node configured from outside ({@link #configured}): its server.properties, JVM options and admin client settings. */
+    private final Map<String, String> serverProperties;
+    private final List<String> jvmOptions;
+    private final Map<String, Object> client;
     private Process process;
 
     /** A one-node cluster. */
@@ -46,6 +50,31 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         this.controllerPort = controllerPort;
         this.voters = voters;
         this.clusterSize = clusterSize;
+        this.serverProperties = null;
+        this.jvmOptions = List.of();
+        this.client = Map.of("bootstrap.servers", "127.0.0.1:" + port);
+    }
+
+    private KafkaBrokerProcess(Path dir, Map<String, String> serverProperties, List<String> jvmOptions, Map<String, Object> client) {
+        this.dir = dir;
+        this.nodeId = Integer.parseInt(serverProperties.getOrDefault("node.id", "1"));
+        this.port = -1;
+        this.controllerPort = -1;
+        this.voters = serverProperties.get("controller.quorum.voters");
+        this.clusterSize = 1;
+        this.serverProperties = Map.copyOf(serverProperties);
+        this.jvmOptions = List.copyOf(jvmOptions);
+        this.client = Map.copyOf(client);
+    }
+
+    /**
+     * A one-node cluster configured entirely by {@code serverProperties} (listeners, security,
+     * {@code log.dirs}: e.g. rendered from a compose file), its JVM started with {@code jvmOptions}
+     * (a JAAS file, say); {@code client} holds the settings an admin connects with, bootstrap included.
+     */
+    public static KafkaBrokerProcess configured(Path dir, Map<String, String> serverProperties, List<String> jvmOptions,
+                                                Map<String, Object> client) {
+        return new KafkaBrokerProcess(dir, serverProperties, jvmOptions, client);
     }
 
     public int nodeId() {
@@ -57,7 +86,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
 
     public String bootstrapServers() {
-        return "127.0.0.1:" + port;
+        return (String) client.get("bootstrap.servers");
     }
 
     public Path logFile() {
@@ -65,7 +94,12 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     }
 
     public void start(Duration readyTimeout) throws IOException, InterruptedException {
-        launch(Uuid.randomUuid().toString());
+        start(Uuid.randomUuid().toString(), readyTimeout);
+    }
+
+    /** Starts the node, formatting its storage for {@code clusterId} the first time. */
+    public void start(String clusterId, Duration readyTimeout) throws IOException, InterruptedException {
+        launch(clusterId);
         awaitReady(readyTimeout);
     }
 
@@ -73,16 +107,28 @@ public final class KafkaBrokerProcess implements AutoCloseable {
     void launch(String clusterId) throws IOException, InterruptedException {
         Files.createDirectories(dir);
         Path props = writeProperties();
-        if (!Files.exists(dir.resolve("data").resolve("meta.properties"))) {
+        Path data = serverProperties == null ? dir.resolve("data") : Path.of(serverProperties.get("log.dirs").split(",")[0]);
+        if (!Files.exists(data.resolve("meta.properties"))) {
             run(List.of("kafka.tools.StorageTool", "format", "-t", clusterId, "-c", props.toString()),
                     dir.resolve("format.log"), Duration.ofSeconds(60));
         }
-        ProcessBuilder pb = new ProcessBuilder(javaCommand("kafka.Kafka", props.toString()))
+        List<String> cmd = javaCommand("kafka.Kafka", props.toString());
+        cmd.addAll(1, jvmOptions);
+        ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
         process = pb.start();
     }
 
     private Path writeProperties() throws IOException {
+        if (serverProperties != null) {
+            Path p = dir.resolve("server.properties");
+            java.util.Properties props = new java.util.Properties();
+            props.putAll(serverProperties);
+            try (var out = Files.newBufferedWriter(p)) {
+                props.store(out, "configured");
+            }
+            return p;
+        }
         String replicas = Integer.toString(KafkaCluster.replicationFactor(clusterSize));
         String minIsr = clusterSize >= 3 ? "2" : "1";
         String text = String.join("\n",
@@ -118,8 +164,10 @@ public final class KafkaBrokerProcess implements AutoCloseable {
             if (!process.isAlive()) {
                 throw new IllegalStateException("Kafka broker exited with code " + process.exitValue() + "; see " + logFile());
             }
-            try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers(),
-                    "request.timeout.ms", 2000, "default.api.timeout.ms", 3000))) {
+            Map<String, Object> settings = new java.util.HashMap<>(client);
+            settings.put("request.timeout.ms", 2000);
+            settings.put("default.api.timeout.ms", 3000);
+            try (Admin admin = Admin.create(settings)) {
                 admin.describeCluster().nodes().get(3, TimeUnit.SECONDS);
                 return;
             } catch (Exception e) {
@@ -156,7 +204,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
      * OutOfOrderSequence failures. Returns the names of those it created.
      */
     public List<String> createTopics(Collection<NewTopic> topics) {
-        try (Admin admin = Admin.create(Map.of("bootstrap.servers", bootstrapServers()))) {
+        try (Admin admin = Admin.create(client)) {
             return TopicCreation.createAndAwait(admin, topics, Duration.ofSeconds(60));
         }
     }

@@ -78,7 +78,12 @@ class DeploymentFilesTest {
         JsonNode services = compose.path("services");
         assertThat(iterable(services.fieldNames())).contains("kafka", "schema-registry", "postgres", "topics", "simulator", "processor",
                 "sink", "prometheus", "grafana");
-        assertThat(services.path("kafka").path("image").asText()).startsWith("apache/kafka:");
+        // The broker the tests' clients and Streams were built against, writing where its volume is
+        String kafkaVersion = Files.readString(ROOT.resolve("pom.xml")).replaceAll("(?s).*<kafka.version>([^<]+)</kafka.version>.*", "$1");
+        assertThat(services.path("kafka").path("image").asText()).isEqualTo("apache/kafka:" + kafkaVersion);
+        String kafkaVolume = services.path("kafka").path("volumes").get(0).asText();
+        assertThat(env(services.path("kafka")).get("KAFKA_LOG_DIRS")).as("the image writes to /tmp unless KAFKA_LOG_DIRS says otherwise")
+                .isEqualTo(kafkaVolume.split(":")[1]);
         assertThat(services.path("schema-registry").path("image").asText()).startsWith("confluentinc/cp-schema-registry:");
         assertThat(services.path("processor").path("deploy").path("replicas").asInt()).isEqualTo(2);
 

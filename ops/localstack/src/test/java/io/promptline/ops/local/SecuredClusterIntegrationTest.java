@@ -49,7 +49,8 @@ import static org.assertj.core.api.Assertions.assertThat;
  * message that names it.
  */
 class SecuredClusterIntegrationTest {
-    private static final Path CLI = Path.of("../../producer/bin/promptline").toAbsolutePath().normalize();
+    private static final Path ROOT = DeploymentFilesTest.ROOT;
+    private static final Path CLI = ROOT.resolve("producer/bin/promptline");
     private static final int REQUESTS = 20;
 
     @RegisterExtension
@@ -138,6 +139,126 @@ class SecuredClusterIntegrationTest {
         }
     }
 
+    /**
+     * The secured compose variant, run without Docker: the broker with the server.properties the
+     * {@code apache/kafka} image renders from the merged compose files and the JAAS file
+     * {@code make-secrets.sh} writes; {@code kafka-init}'s script gives every principal its SCRAM
+     * credential and ACLs; topics, processor, sink and CLI run with their services' environment and
+     * mounted secrets, only the compose network's addresses mapped to this machine's.
+     */
+    @Test
+    void shouldRunTheSecuredComposeVariant() throws Exception {
+        Path secrets = dir.resolve("secrets");
+        Run made = run(Map.of(), "bash", ROOT.resolve("ops/docker/secured/make-secrets.sh").toString(), secrets.toString());
+        assertThat(made.exit()).as(made.out()).isZero();
+        ComposeFile compose = ComposeFile.load(ROOT.resolve("docker-compose.yml"), ROOT.resolve("ops/docker/secured/compose.yml"));
+        int internal = Ports.free();
+        int external = Ports.free();
+        int controller = Ports.free();
+        String jdbc = PG.newDatabase();
+        Map<String, String> addresses = new java.util.LinkedHashMap<>();
+        addresses.put("kafka:29092", "127.0.0.1:" + internal);
+        addresses.put("://:29092", "://127.0.0.1:" + internal);
+        addresses.put("localhost:9092", "127.0.0.1:" + external);
+        addresses.put("://:9092", "://127.0.0.1:" + external);
+        addresses.put("kafka:9093", "127.0.0.1:" + controller);
+        addresses.put("://:9093", "://127.0.0.1:" + controller);
+        addresses.put("http://schema-registry:8081", REGISTRY.url());
+        addresses.put("http://simulator:8000/v1", SIM.baseUrl());
+        addresses.put("jdbc:postgresql://postgres:5432/promptline", jdbc);
+
+        // Given the broker as the image configures it: data where the volume is, SASL only, ACLs required
+        Map<String, String> server = ComposeFile.kafkaImageProperties(local(compose, "kafka", addresses, secrets));
+        assertThat(server.get("log.dirs")).as("KAFKA_LOG_DIRS is where the kafka-data volume is mounted")
+                .isEqualTo("/var/lib/kafka/data");
+        assertThat(server).containsEntry("allow.everyone.if.no.acl.found", "false").containsEntry("super.users", "User:admin");
+        server.put("log.dirs", dir.resolve("kafka-data").toString());
+        Map<String, String> kafkaEnv = local(compose, "kafka", addresses, secrets);
+        java.util.Properties admin = new java.util.Properties();
+        try (var in = Files.newBufferedReader(secrets.resolve("admin.properties"))) {
+            admin.load(in);
+        }
+        Map<String, Object> adminClient = new HashMap<>();
+        admin.forEach((k, v) -> adminClient.put(k.toString(), v));
+        adminClient.put("bootstrap.servers", "127.0.0.1:" + external);
+        try (KafkaBrokerProcess broker = KafkaBrokerProcess.configured(dir.resolve("broker"), server,
+                List.of(kafkaEnv.get("KAFKA_OPTS").split(" ")), adminClient)) {
+            broker.start(kafkaEnv.get("CLUSTER_ID"), Duration.ofSeconds(120));
+
+            // When kafka-init provisions the principals and the admin creates the topics
+            Map<String, String> initEnv = local(compose, "kafka-init", addresses, secrets);
+            initEnv.put("PROMPTLINE", "bash " + CLI);
+            String script = compose.mounts("kafka-init").get("/promptline/init.sh").toString();
+            Run init = run(initEnv, "sh", script);
+            assertThat(init.exit()).as(init.out() + broker.logFile()).isZero();
+            assertThat(init.out()).contains("applied 25 ACLs for the processor as User:promptline-processor, its SCRAM-SHA-512 credential set",
+                    "applied 5 ACLs for the schema-registry as User:schema-registry");
+            Run created = run(local(compose, "topics", addresses, secrets), cliCommand(compose.command("topics")));
+            assertThat(created.exit()).as(created.out()).isZero();
+
+            // Then processor, sink and CLI, each as its own principal, answer a signed request and write it to PostgreSQL
+            Map<String, String> processorEnv = local(compose, "processor", addresses, secrets);
+            processorEnv.put("PROMPTLINE_PROCESSOR_STATE_DIR", dir.resolve("compose-state").toString());
+            processorEnv.put("PROMPTLINE_METRICS_PORT", "-1");
+            Map<String, String> sinkEnv = local(compose, "sink", addresses, secrets);
+            sinkEnv.putAll(Map.of("PROMPTLINE_SINK_JDBC_USER", "postgres", "PROMPTLINE_SINK_JDBC_PASSWORD", "postgres",
+                    "PROMPTLINE_SINK_ROLLUP_STATE_DIR", dir.resolve("compose-rollup").toString(), "PROMPTLINE_METRICS_PORT", "-1"));
+            try (ChildJvm processor = ChildJvm.start("processor", ProcessorMain.class, processorEnv, dir.resolve("compose-processor.log"),
+                    List.of("-Xmx384m"));
+                 ChildJvm sink = ChildJvm.start("sink", SinkMain.class, sinkEnv, dir.resolve("compose-sink.log"), List.of("-Xmx256m"))) {
+                Map<String, String> cliEnv = local(compose, "cli", addresses, secrets);
+                Run submitted = run(cliEnv, cliCommand(List.of("submit", "--tenant", "acme", "--model", "gpt-4.1", "--request-id",
+                        "compose-signed", "Say hello")));
+                assertThat(submitted.exit()).as(submitted.out() + logs(processor, sink)).isZero();
+                assertThat(submitted.out()).contains("answered by gpt-4.1");
+                Await.until(Duration.ofSeconds(90), "the answer in PostgreSQL",
+                        () -> count(jdbc, "SELECT count(*) FROM prompt_results WHERE request_id = 'compose-signed'") == 1,
+                        () -> logs(processor, sink));
+
+                // And a request published without acme's proof is dead-lettered as UNAUTHORIZED, never called
+                Map<String, String> unsigned = new HashMap<>(cliEnv);
+                unsigned.remove("PROMPTLINE_TENANT_AUTH_SECRETS_FILE");
+                Run forged = run(unsigned, cliCommand(List.of("submit", "--tenant", "acme", "--model", "gpt-4.1", "--request-id",
+                        "compose-forged", "--no-wait", "Spend acme's budget")));
+                assertThat(forged.exit()).as(forged.out()).isZero();
+                Run dlq = null;
+                for (int i = 0; i < 30 && (dlq == null || !dlq.out().contains("compose-forged")); i++) {
+                    if (dlq != null) Thread.sleep(2_000);
+                    dlq = run(cliEnv, cliCommand(List.of("dlq", "list")));
+                }
+                assertThat(dlq.out()).as(dlq.out() + logs(processor, sink)).contains("compose-forged").contains("UNAUTHORIZED");
+                processor.requireAlive();
+                sink.requireAlive();
+            }
+        }
+    }
+
+    /**
+     * A compose service's environment on this machine: the compose network's addresses replaced,
+     * every container path of a mounted file replaced by the file (the secrets from {@code secrets}).
+     */
+    private static Map<String, String> local(ComposeFile compose, String service, Map<String, String> addresses, Path secrets) {
+        Path repoSecrets = ROOT.resolve("ops/docker/secured/secrets");
+        Map<String, Path> mounts = compose.mounts(service);
+        Map<String, String> env = new HashMap<>();
+        compose.environment(service).forEach((k, v) -> {
+            String value = v;
+            for (Map.Entry<String, String> a : addresses.entrySet()) value = value.replace(a.getKey(), a.getValue());
+            for (Map.Entry<String, Path> m : mounts.entrySet()) {
+                Path file = m.getValue().startsWith(repoSecrets) ? secrets.resolve(repoSecrets.relativize(m.getValue())) : m.getValue();
+                value = value.replace(m.getKey(), file.toString());
+            }
+            env.put(k, value);
+        });
+        return env;
+    }
+
+    private static String[] cliCommand(List<String> args) {
+        List<String> cmd = new ArrayList<>(List.of("bash", CLI.toString()));
+        cmd.addAll(args);
+        return cmd.toArray(String[]::new);
+    }
+
     private static void grant(String user, List<AccessPlan.Grant> grants) {
         KAFKA.addScramUser(user, secret(user));
         List<AclBinding> bindings = grants.stream().map(g -> g.binding("User:" + user)).toList();
@@ -184,16 +305,19 @@ class SecuredClusterIntegrationTest {
 
     /** Runs {@code promptline ARGS} as the topics' CLI principal, configured through the environment. */
     private Run cli(Topics topics, String... args) throws Exception {
-        List<String> cmd = new ArrayList<>(List.of("bash", CLI.toString()));
-        cmd.addAll(List.of(args));
+        Map<String, String> env = new HashMap<>(saslEnv("cli-" + topics.base()));
+        env.put("PROMPTLINE_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers());
+        env.put("PROMPTLINE_SCHEMA_REGISTRY_URL", REGISTRY.url());
+        env.put("PROMPTLINE_TOPICS_BASE", topics.base());
+        return run(env, cliCommand(List.of(args)));
+    }
+
+    private static Run run(Map<String, String> env, String... cmd) throws Exception {
         ProcessBuilder pb = new ProcessBuilder(cmd).redirectErrorStream(true);
-        pb.environment().put("PROMPTLINE_BOOTSTRAP_SERVERS", KAFKA.bootstrapServers());
-        pb.environment().put("PROMPTLINE_SCHEMA_REGISTRY_URL", REGISTRY.url());
-        pb.environment().put("PROMPTLINE_TOPICS_BASE", topics.base());
-        pb.environment().putAll(saslEnv("cli-" + topics.base()));
+        pb.environment().putAll(env);
         Process p = pb.start();
         String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as("promptline " + String.join(" ", args) + " finished").isTrue();
+        assertThat(p.waitFor(180, TimeUnit.SECONDS)).as(String.join(" ", cmd) + " finished").isTrue();
         return new Run(p.exitValue(), out);
     }
 
