@@ -13,11 +13,11 @@ import java.util.Map;
  * still add headers). Requests of other tenants go unsigned (a processor in tenant-auth mode
  * dead-letters them as UNAUTHORIZED).
  */
-final class TenantSigning implements Serializer<PromptRequest> {
+public final class TenantSigning implements Serializer<PromptRequest> {
     private final Serializer<PromptRequest> avro;
     private final Map<String, byte[]> secrets;
 
-    TenantSigning(Serializer<PromptRequest> avro, Map<String, byte[]> secrets) {
+    public TenantSigning(Serializer<PromptRequest> avro, Map<String, byte[]> secrets) {
         this.avro = avro;
         this.secrets = Map.copyOf(secrets);
     }

@@ -50,10 +50,14 @@ final class Connection {
         PromptlineProducer.Builder b = PromptlineProducer.builder().bootstrapServers(bootstrapServers).schemaRegistryUrl(schemaRegistryUrl)
                 .registry(registry()).topics(topics()).maxBlock(java.time.Duration.ofSeconds(15));
         kafkaFromEnv().forEach(b::kafka);
-        // Tenant-auth mode: the same secrets file the processor reads signs what the CLI publishes (submit, import, redrive)
-        String secrets = System.getenv("PROMPTLINE_TENANT_AUTH_SECRETS_FILE");
-        if (secrets != null && !secrets.isBlank()) TenantProof.readSecrets(java.nio.file.Path.of(secrets)).forEach(b::tenantSecret);
+        tenantSecrets().forEach(b::tenantSecret);
         return b.build();
+    }
+
+    /** Tenant-auth mode: the same secrets file the processor reads signs what the CLI publishes (submit, import, redrive). */
+    Map<String, byte[]> tenantSecrets() {
+        String secrets = System.getenv("PROMPTLINE_TENANT_AUTH_SECRETS_FILE");
+        return secrets == null || secrets.isBlank() ? Map.of() : TenantProof.readSecrets(java.nio.file.Path.of(secrets));
     }
 
     private static Map<String, Object> kafkaFromEnv() {

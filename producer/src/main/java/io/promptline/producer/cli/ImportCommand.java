@@ -103,7 +103,8 @@ final class ImportCommand implements Callable<Integer> {
         Runtime.getRuntime().addShutdownHook(hook);
         Importer.Report report;
         try (ImportSource src = open(); ProgressBar bar = progressBar(src.total())) {
-            Importer importer = new Importer(connection.kafka(), connection.registry(), connection.topics(), Clock.systemUTC());
+            Importer importer = new Importer(connection.kafka(), connection.registry(), connection.topics(), Clock.systemUTC())
+                    .tenantSecrets(connection.tenantSecrets());
             report = importer.run(src, mapping, rate, stop::get, (line, published, bad) -> {
                 if (bar != null) {
                     bar.stepTo(line);

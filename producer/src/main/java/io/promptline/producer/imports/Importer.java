@@ -2,12 +2,15 @@ package io.promptline.producer.imports;
 
 import io.promptline.avro.PromptRequest;
 import io.promptline.producer.Prompt;
+import io.promptline.producer.TenantSigning;
 import io.promptline.registry.SchemaRegistryClient;
 import io.promptline.serde.AvroSerializer;
 import io.promptline.topics.Topics;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.header.internals.RecordHeaders;
+import org.apache.kafka.common.serialization.Serializer;
 import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.nio.charset.StandardCharsets;
@@ -45,12 +48,19 @@ public final class Importer {
     private final Topics topics;
     private final Clock clock;
     private int batchSize = 2_000;
+    private Map<String, byte[]> tenantSecrets = Map.of();
 
     public Importer(Map<String, Object> kafka, SchemaRegistryClient registry, Topics topics, Clock clock) {
         this.kafka = kafka;
         this.registry = registry;
         this.topics = topics;
         this.clock = clock;
+    }
+
+    /** Tenant-auth mode: each tenant's requests carry the proof made with its secret (as the producer library signs). */
+    public Importer tenantSecrets(Map<String, byte[]> secrets) {
+        this.tenantSecrets = Map.copyOf(secrets);
+        return this;
     }
 
     public Importer batchSize(int n) {
@@ -77,7 +87,8 @@ public final class Importer {
         long last;
         long started = System.nanoTime();
         boolean interrupted = false;
-        AvroSerializer<PromptRequest> serializer = new AvroSerializer<>(registry, true);
+        Serializer<PromptRequest> serializer = new AvroSerializer<>(registry, true);
+        if (!tenantSecrets.isEmpty()) serializer = new TenantSigning(serializer, tenantSecrets);
         try (KafkaProducer<String, byte[]> producer = new KafkaProducer<>(cfg, new StringSerializer(),
                 (topic, bytes) -> bytes)) {
             producer.initTransactions(); // fences and aborts whatever a killed earlier run left open
@@ -107,7 +118,9 @@ public final class Importer {
                 if (mapped instanceof Prompt p) {
                     PromptRequest r = p.toRequest(clock);
                     String topic = topics.requests(r.getPriority());
-                    producer.send(new ProducerRecord<>(topic, r.getTenant(), serializer.serialize(topic, r)));
+                    RecordHeaders headers = new RecordHeaders();
+                    byte[] value = serializer.serialize(topic, headers, r);
+                    producer.send(new ProducerRecord<>(topic, null, r.getTenant(), value, headers));
                     published++;
                 } else {
                     bad.add(ImportRow.bad(row.line(), (String) mapped));

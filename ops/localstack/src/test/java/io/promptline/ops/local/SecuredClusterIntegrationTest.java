@@ -227,6 +227,20 @@ class SecuredClusterIntegrationTest {
                     dlq = run(cliEnv, cliCommand(List.of("dlq", "list")));
                 }
                 assertThat(dlq.out()).as(dlq.out() + logs(processor, sink)).contains("compose-forged").contains("UNAUTHORIZED");
+
+                // And the CLI's other writes work under its ACLs, signed: a redrive of that request, an import, the batch jobs
+                Run redrive = run(cliEnv, cliCommand(List.of("dlq", "redrive", "--request-id", "compose-forged")));
+                assertThat(redrive.exit()).as(redrive.out()).isZero();
+                Path jsonl = dir.resolve("import.jsonl");
+                Files.writeString(jsonl, "{\"id\":\"compose-import-1\",\"prompt\":\"one\"}\n{\"id\":\"compose-import-2\",\"prompt\":\"two\"}\n");
+                Run imported = run(cliEnv, cliCommand(List.of("import", "--tenant", "acme", "--model", "gpt-4.1-mini", "--no-progress",
+                        jsonl.toString())));
+                assertThat(imported.exit()).as(imported.out()).isZero();
+                Await.until(Duration.ofSeconds(90), "the redriven and imported requests answered in PostgreSQL",
+                        () -> count(jdbc, "SELECT count(*) FROM prompt_results WHERE request_id IN ('compose-forged', 'compose-import-1', "
+                                + "'compose-import-2')") == 3, () -> logs(processor, sink));
+                Run batches = run(cliEnv, cliCommand(List.of("batches", "list")));
+                assertThat(batches.exit()).as(batches.out()).isZero();
                 processor.requireAlive();
                 sink.requireAlive();
             }
