@@ -5,6 +5,7 @@ import io.promptline.avro.CostEvent;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.PromptResult;
+import io.promptline.ops.simulator.Arrival;
 import io.promptline.ops.simulator.FaultRates;
 import io.promptline.ops.simulator.SimulatorConfig;
 import io.promptline.processor.retry.RetryPolicy;
@@ -17,6 +18,8 @@ import org.junit.jupiter.api.extension.RegisterExtension;
 
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -78,10 +81,16 @@ class EndpointFaultTopologyTest {
         SIM.simulator().faults(FaultRates.NONE);
         tier.clock.advance(Duration.ofSeconds(30));
         tier.pumpUntil(() -> tier.results.getQueueSize() == 20);
-        assertThat(tier.results.readValuesToList()).extracting(PromptResult::getRequestId).doesNotHaveDuplicates().hasSize(20);
+        List<PromptResult> results = tier.results.readValuesToList();
+        assertThat(results).extracting(PromptResult::getRequestId).doesNotHaveDuplicates().hasSize(20);
         assertThat(tier.dlq.isEmpty()).isTrue();
         assertThat(misconfigured()).isZero();
         assertThat(SIM.simulator().stats().requestsReceived()).isEqualTo(22);
+        // And each result counts every call made for it, the refused ones included
+        Map<String, Long> calls = SIM.simulator().arrivals().stream().collect(Collectors.groupingBy(Arrival::idempotencyKey, Collectors.counting()));
+        assertThat(results).allSatisfy(r -> assertThat((long) r.getAttempts()).as("calls made for " + r.getRequestId())
+                .isEqualTo(calls.get(r.getRequestId())));
+        assertThat(results.stream().mapToInt(PromptResult::getAttempts).sum()).isEqualTo(22);
     }
 
     @Test
@@ -102,10 +111,40 @@ class EndpointFaultTopologyTest {
         // Then it alone is dead-lettered, saying why; the others are answered and the endpoint is not paused
         DeadLetter dl = tier.dlq.readValue();
         assertThat(dl.getRequestId()).isEqualTo("refused");
+        long refusedCalls = SIM.simulator().arrivals().stream().filter(a -> "refused".equals(a.idempotencyKey())).count();
+        assertThat(refusedCalls).isEqualTo(2);
+        assertThat(dl.getAttempts()).as("both refused calls made for it").isEqualTo(2);
         assertThat(dl.getCategory()).isEqualTo(ErrorCategory.AUTHENTICATION);
         assertThat(dl.getMessage()).contains("refused again after the endpoint answered other calls");
         assertThat(tier.results.readValuesToList()).extracting(PromptResult::getRequestId).containsExactlyInAnyOrder("fine-0", "fine-1", "fine-2");
         assertThat(misconfigured()).isZero();
+    }
+
+    @Test
+    void shouldCountRefusedCallsAsMadeButKeepTheRetryBudgetForTheRequestsOwnFailures() {
+        start();
+        // Given a request the endpoint refuses as misconfigured (a bad key)
+        SIM.simulator().faults(new FaultRates(0, 0, 0, 0, 0, 0, 1.0));
+        tier.send(tier.request("budget", "hello").build());
+        tier.pumpUntil(() -> misconfigured() == 1.0);
+
+        // When the key is fixed but the provider now fails every call (503), the request still gets its whole retry budget
+        SIM.simulator().faults(new FaultRates(0, 0, 1.0, 0, 0, 0, 0));
+        var ladder = tier.rung(Duration.ofSeconds(1));
+        for (int round = 0; round < 20 && tier.dlq.isEmpty(); round++) {
+            tier.clock.advance(Duration.ofSeconds(30));
+            idle();
+            while (!ladder.isEmpty()) tier.relay(ladder.readRecord());
+        }
+        tier.pumpUntil(() -> !tier.dlq.isEmpty());
+
+        // Then it is dead-lettered after 1 refused + 3 failed calls, and says so: every call counted, the refusal not budgeted
+        DeadLetter dl = tier.dlq.readValue();
+        long calls = SIM.simulator().arrivals().stream().filter(a -> "budget".equals(a.idempotencyKey())).count();
+        assertThat(calls).isEqualTo(1 + RETRY.maxAttempts());
+        assertThat(dl.getCategory()).isEqualTo(ErrorCategory.PROVIDER_ERROR);
+        assertThat(dl.getAttempts()).isEqualTo(calls);
+        assertThat(dl.getMessage()).contains("after " + calls + " attempts");
     }
 
     /** Runs the punctuator a while (the wall clock of the driver), without moving the processor's clock. */

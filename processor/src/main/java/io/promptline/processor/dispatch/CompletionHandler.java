@@ -93,7 +93,8 @@ final class CompletionHandler {
             if (answersAtLastRefusal == null || c.endpointAnswers() == answersAtLastRefusal) {
                 // The endpoint's fault, not the request's: it waits for the fix (its deadline still applies), at the back of its
                 // tenant's line, so the next probe may be another request.
-                PendingCall waits = pc.withReservation(limiter.reserve(tenant, pc.reservation().tokens()));
+                // Its next call has the next number (a call was made), but the refusal costs it nothing of its retry budget.
+                PendingCall waits = pc.refusedByEndpoint().withReservation(limiter.reserve(tenant, pc.reservation().tokens()));
                 pending.admit(waits, true);
                 scheduler.enqueue(waits);
                 return;
@@ -116,8 +117,8 @@ final class CompletionHandler {
             scheduler.enqueue(next);
             return;
         }
-        if (f.retryable() && settings.retry().mayRetry(pc.attempts())) {
-            Duration wait = settings.retry().backoff(pc.attempts(), f.retryAfter(), jitter::nextDouble);
+        if (f.retryable() && settings.retry().mayRetry(pc.budgetedAttempts())) {
+            Duration wait = settings.retry().backoff(pc.budgetedAttempts(), f.retryAfter(), jitter::nextDouble);
             long dueAt = gateway.clock().millis() + wait.toMillis();
             ends.park(pc, pc.attempts(), c.startedAt(), f, settings.retry().rungFor(wait), dueAt, null);
             return;

@@ -107,7 +107,8 @@ final class RequestEnds {
         Long first = pc.firstAttemptAt() > 0 ? pc.firstAttemptAt() : null;
         var described = FailureHeaders.describe(callsMade, first, lastAttemptAt, failure == null ? null : failure.category(),
                 failure == null ? null : failure.httpStatus(), failure == null ? null : failure.message(), pc.origin());
-        var headers = RetryHeaders.forRetry(described, settings.tier(), dueAt, keep == null ? null : keep.encode(), pc.unconfirmed());
+        var headers = RetryHeaders.forRetry(described, settings.tier(), dueAt, keep == null ? null : keep.encode(), pc.unconfirmed(),
+                pc.refused());
         // Back from the ladder it must prove its tenant again: the processor signs it (it checked the original proof at intake).
         if (settings.tenantAuth() != null) headers.add(TenantProof.HEADER, settings.tenantAuth().sign(pc.request().getTenant(), pc.requestWire()));
         ladder.send(pc.request().getTenant(), pc.requestWire(), headers, rung, now,

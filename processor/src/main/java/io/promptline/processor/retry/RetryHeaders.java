@@ -15,6 +15,7 @@ import org.apache.kafka.common.header.Headers;
  *   <tr><td>{@value #DUE_AT}</td><td>epoch ms before which the relay holds it</td></tr>
  *   <tr><td>{@value #RESERVATION}</td><td>a rate-limited request's places on its tenant's lines; it is not a failure</td></tr>
  *   <tr><td>{@value #UNCONFIRMED}</td><td>calls of the request whose answers were lost (billed by estimate)</td></tr>
+ *   <tr><td>{@value #REFUSED}</td><td>calls the endpoint refused as misconfigured (made, but outside the retry budget)</td></tr>
  * </table>
  */
 public final class RetryHeaders {
@@ -23,6 +24,8 @@ public final class RetryHeaders {
     public static final String RESERVATION = "promptline.reservation";
     /** Calls of the request whose answers were lost (each billed by estimate); absent when none. */
     public static final String UNCONFIRMED = "promptline.calls.unconfirmed";
+    /** Calls of the request the endpoint refused as misconfigured (bad key, base URL, model); absent when none. */
+    public static final String REFUSED = "promptline.calls.refused";
 
     private RetryHeaders() {
     }
@@ -31,9 +34,9 @@ public final class RetryHeaders {
      * What a request brought back from the delay ladder: its attempts so far, first call, origin,
      * and (when it was only waiting for its rate-limit turn) its encoded reservation. Null fields when absent.
      */
-    public record State(int attempts, Long firstAttemptAt, Origin origin, String reservation, int unconfirmed) {
+    public record State(int attempts, Long firstAttemptAt, Origin origin, String reservation, int unconfirmed, int refused) {
         public State(int attempts, Long firstAttemptAt, Origin origin, String reservation) {
-            this(attempts, firstAttemptAt, origin, reservation, 0);
+            this(attempts, firstAttemptAt, origin, reservation, 0, 0);
         }
     }
 
@@ -45,9 +48,13 @@ public final class RetryHeaders {
         Origin origin = topic == null ? null : new Origin(topic, Integer.parseInt(FailureHeaders.text(headers, FailureHeaders.ORIGIN_PARTITION)),
                 Long.parseLong(FailureHeaders.text(headers, FailureHeaders.ORIGIN_OFFSET)));
         String first = FailureHeaders.text(headers, FailureHeaders.FIRST_ATTEMPT_AT);
-        String unconfirmed = FailureHeaders.text(headers, UNCONFIRMED);
         return new State(Integer.parseInt(attempts), first == null ? null : Long.valueOf(first), origin,
-                FailureHeaders.text(headers, RESERVATION), unconfirmed == null ? 0 : Integer.parseInt(unconfirmed));
+                FailureHeaders.text(headers, RESERVATION), count(headers, UNCONFIRMED), count(headers, REFUSED));
+    }
+
+    private static int count(Headers headers, String key) {
+        String v = FailureHeaders.text(headers, key);
+        return v == null ? 0 : Integer.parseInt(v);
     }
 
     /**
@@ -55,15 +62,19 @@ public final class RetryHeaders {
      * plus its tier, when it is due, and its reservation if it only waits for its turn (else null).
      */
     public static Headers forRetry(Headers described, Priority tier, long dueAt, String reservation) {
-        return forRetry(described, tier, dueAt, reservation, 0);
+        return forRetry(described, tier, dueAt, reservation, 0, 0);
     }
 
-    /** As {@link #forRetry(Headers, Priority, long, String)}, carrying the calls whose answers were lost. */
-    public static Headers forRetry(Headers described, Priority tier, long dueAt, String reservation, int unconfirmed) {
+    /**
+     * As {@link #forRetry(Headers, Priority, long, String)}, carrying the calls whose answers were
+     * lost and those the endpoint refused as misconfigured.
+     */
+    public static Headers forRetry(Headers described, Priority tier, long dueAt, String reservation, int unconfirmed, int refused) {
         FailureHeaders.put(described, TIER, tier.name());
         FailureHeaders.put(described, DUE_AT, Long.toString(dueAt));
         if (reservation != null) FailureHeaders.put(described, RESERVATION, reservation);
         if (unconfirmed > 0) FailureHeaders.put(described, UNCONFIRMED, Integer.toString(unconfirmed));
+        if (refused > 0) FailureHeaders.put(described, REFUSED, Integer.toString(refused));
         return described;
     }
 

@@ -29,7 +29,7 @@ class HandoverTest {
     private static PendingCall entry(String id, long lifetime, int attempt) {
         PromptRequest r = PromptRequest.newBuilder().setRequestId(id).setTenant("acme").setPriority(Priority.NORMAL).setModel("gpt-4.1")
                 .setMessages(List.of(new ChatMessage("user", "hi"))).setCreatedAt(Instant.EPOCH).build();
-        return new PendingCall(r, new byte[0], "gpt-4.1", new Origin("t", 0, 0), attempt, 0, 0, 0, new Reservation(0, 0, 10), null,
+        return new PendingCall(r, new byte[0], "gpt-4.1", new Origin("t", 0, 0), attempt, 0, 0, 0, 0, new Reservation(0, 0, 10), null,
                 lifetime);
     }
 
