@@ -21,6 +21,7 @@ import io.promptline.processor.provider.DeploymentLimits;
 import io.promptline.processor.provider.DispatchPermits;
 import io.promptline.processor.provider.Endpoint;
 import io.promptline.processor.provider.EndpointShape;
+import io.promptline.processor.provider.ProviderApi;
 import io.promptline.processor.provider.VertxChatClient;
 import io.promptline.processor.retry.RetryPolicy;
 import io.promptline.processor.retry.RetryRelay;
@@ -96,11 +97,11 @@ public final class ProcessorApp implements AutoCloseable {
             for (Deployments.Deployment d : deployments.get().all()) endpoints.add(deployment(d, config, clock));
             log.info("Provider deployments: {}", deployments.get().all());
         } else {
-            endpoints.add(endpoint(config.llmProvider(), config.llmBaseUrl(), config.llmApiKey(), config, clock));
+            endpoints.add(endpoint(config.llmApi(), config.llmProvider(), config.llmBaseUrl(), config.llmApiKey(), config, clock));
         }
         int primaries = endpoints.size();
         for (ProcessorConfig.FallbackEndpoint f : config.fallbackEndpoints()) {
-            endpoints.add(endpoint(f.provider(), f.baseUrl(), f.apiKey(), config, clock));
+            endpoints.add(endpoint(f.api(), f.provider(), f.baseUrl(), f.apiKey(), config, clock));
         }
         this.gateway = new CallGateway(endpoints, primaries, new DispatchPermits(config.maxInFlight(), config.normalShare(),
                 config.batchShare()), billing, clock, new ProcessorMetrics(meters,
@@ -146,7 +147,7 @@ public final class ProcessorApp implements AutoCloseable {
     /** One deployment: its own client, breaker, adaptive concurrency, and share of its limits across the instances. */
     private Endpoint deployment(Deployments.Deployment d, ProcessorConfig config, Clock clock) {
         int concurrency = d.maxConcurrency() > 0 ? d.maxConcurrency() : config.maxInFlight();
-        ChatClient client = new VertxChatClient(vertx, d.provider(), d.baseUrl(), d.apiKey(), config.llmTimeout().toMillis(),
+        ChatClient client = new VertxChatClient(vertx, d.api(), d.provider(), d.baseUrl(), d.apiKey(), config.llmTimeout().toMillis(),
                 config.llmConnectTimeoutMs(), concurrency, clock);
         DeploymentLimits limits = new DeploymentLimits(d.rpm(), d.tpm(), d.urgentReserve(), () -> roster.share(d.name()));
         return new Endpoint(d.provider(), d.baseUrl(), client, config.breakerSettings(),
@@ -154,8 +155,8 @@ public final class ProcessorApp implements AutoCloseable {
                 clock, new EndpointShape(d.name(), d.models(), limits, roster, d.urgentReserve()));
     }
 
-    private Endpoint endpoint(String provider, String baseUrl, Password key, ProcessorConfig config, Clock clock) {
-        ChatClient client = new VertxChatClient(vertx, provider, baseUrl, key == null ? null : key.value(),
+    private Endpoint endpoint(ProviderApi api, String provider, String baseUrl, Password key, ProcessorConfig config, Clock clock) {
+        ChatClient client = new VertxChatClient(vertx, api, provider, baseUrl, key == null ? null : key.value(),
                 config.llmTimeout().toMillis(), config.llmConnectTimeoutMs(), config.maxInFlight(), clock);
         return new Endpoint(provider, baseUrl, client, config.breakerSettings(),
                 new AdaptiveLimit(config.maxInFlight(), config.minConcurrency(), 1_000), config.maxPause(), config.faultPause(), clock);

@@ -2,6 +2,7 @@ package io.promptline.processor.config;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import io.promptline.processor.provider.ProviderApi;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -35,7 +36,7 @@ import java.util.Set;
  */
 public record Deployments(List<Deployment> all) {
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Set<String> KNOWN = Set.of("name", "provider", "base_url", "api_key_env", "api_key_file", "models", "rpm", "tpm",
+    private static final Set<String> KNOWN = Set.of("name", "provider", "api", "base_url", "api_key_env", "api_key_file", "models", "rpm", "tpm",
             "max_concurrency", "urgent_reserve");
 
     /**
@@ -43,8 +44,8 @@ public record Deployments(List<Deployment> all) {
      *
      * @param models the models it serves; empty: any
      */
-    public record Deployment(String name, String provider, String baseUrl, String apiKey, Set<String> models, long rpm, long tpm,
-                             int maxConcurrency, double urgentReserve) {
+    public record Deployment(String name, String provider, ProviderApi api, String baseUrl, String apiKey, Set<String> models, long rpm,
+                             long tpm, int maxConcurrency, double urgentReserve) {
         public boolean serves(String model) {
             return models.isEmpty() || models.contains(model);
         }
@@ -52,7 +53,7 @@ public record Deployments(List<Deployment> all) {
         /** Never prints the key. */
         @Override
         public String toString() {
-            return name + "[" + provider + " " + baseUrl + ", models " + (models.isEmpty() ? "any" : models) + ", rpm " + rpm + ", tpm " + tpm
+            return name + "[" + provider + " (" + api.name() + ") " + baseUrl + ", models " + (models.isEmpty() ? "any" : models) + ", rpm " + rpm + ", tpm " + tpm
                     + ", max concurrency " + maxConcurrency + ", urgent reserve " + urgentReserve + ", key " + (apiKey == null ? "none" : "****") + "]";
         }
     }
@@ -87,6 +88,13 @@ public record Deployments(List<Deployment> all) {
             if (!baseUrl.startsWith("http://") && !baseUrl.startsWith("https://")) {
                 throw new IllegalArgumentException(where + ": base_url must be an http(s) URL, was '" + baseUrl + "'");
             }
+            ProviderApi api;
+            try {
+                api = ProviderApi.of(d.has("api") ? d.get("api").asText() : "openai");
+                api.check(java.net.URI.create(baseUrl));
+            } catch (IllegalArgumentException e) {
+                throw new IllegalArgumentException(where + ": " + e.getMessage());
+            }
             String key = key(d, where, env);
             Set<String> models = new LinkedHashSet<>();
             JsonNode m = d.get("models");
@@ -100,7 +108,7 @@ public record Deployments(List<Deployment> all) {
             if (conc > 100_000) throw new IllegalArgumentException(where + ": max_concurrency must be at most 100000, was " + conc);
             double reserve = d.has("urgent_reserve") ? d.get("urgent_reserve").asDouble(-1) : 0.2;
             if (reserve < 0 || reserve >= 1) throw new IllegalArgumentException(where + ": urgent_reserve must be in [0, 1), was " + d.get("urgent_reserve"));
-            out.add(new Deployment(name, provider, baseUrl, key, Set.copyOf(models), rpm, tpm, (int) conc, reserve));
+            out.add(new Deployment(name, provider, api, baseUrl, key, Set.copyOf(models), rpm, tpm, (int) conc, reserve));
         }
         return new Deployments(List.copyOf(out));
     }

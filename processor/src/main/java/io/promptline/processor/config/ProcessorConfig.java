@@ -7,6 +7,7 @@ import io.promptline.pricing.PriceTable;
 import io.promptline.processor.cost.Billing;
 import io.promptline.processor.intake.TenantAuth;
 import io.promptline.processor.provider.Endpoint;
+import io.promptline.processor.provider.ProviderApi;
 import io.promptline.processor.ratelimit.Limits;
 import io.promptline.processor.ratelimit.TenantLines;
 import io.promptline.processor.retry.RetryPolicy;
@@ -92,6 +93,10 @@ public final class ProcessorConfig extends PromptlineConfig {
             + "promptline.llm.base.url, without limits of its own.";
     public static final String LLM_PROVIDER_CONFIG = "promptline.llm.provider";
     private static final String LLM_PROVIDER_DOC = "Provider name recorded on results and used to look up prices (e.g. openai, holysheep, simulator).";
+    public static final String LLM_API_CONFIG = "promptline.llm.api";
+    private static final String LLM_API_DOC = "The API the endpoint speaks: openai (OpenAI chat completions, which most servers speak; "
+            + "a bearer key), azure (Azure OpenAI: the base URL is a deployment's, with ?api-version=; an api-key header) or anthropic "
+            + "(the Messages API, base URL https://api.anthropic.com/v1; an x-api-key header).";
     public static final String LLM_TIMEOUT_MS_CONFIG = "promptline.llm.timeout.ms";
     private static final String LLM_TIMEOUT_MS_DOC = "Timeout of one call, from sending the request to the complete response.";
     public static final String LLM_CONNECT_TIMEOUT_MS_CONFIG = "promptline.llm.connect.timeout.ms";
@@ -136,6 +141,8 @@ public final class ProcessorConfig extends PromptlineConfig {
     private static final String FALLBACK_BASE_URLS_DOC = "Fallback endpoints, in order, called while the primary's circuit breaker is open (provider down).";
     public static final String FALLBACK_PROVIDERS_CONFIG = "promptline.llm.fallback.providers";
     private static final String FALLBACK_PROVIDERS_DOC = "Provider names of the fallback endpoints (same order; used for prices and recorded on results).";
+    public static final String FALLBACK_APIS_CONFIG = "promptline.llm.fallback.apis";
+    private static final String FALLBACK_APIS_DOC = "The API each fallback endpoint speaks (same order; openai, azure or anthropic; default openai).";
     public static final String FALLBACK_API_KEYS_CONFIG = "promptline.llm.fallback.api.keys";
     private static final String FALLBACK_API_KEYS_DOC = "API keys of the fallback endpoints, comma-separated in the same order (an empty entry: no key). Secret: PROMPTLINE_LLM_FALLBACK_API_KEYS or ..._FILE; never logged.";
     public static final String BREAKER_FAILURES_CONFIG = "promptline.provider.breaker.failures";
@@ -201,6 +208,8 @@ public final class ProcessorConfig extends PromptlineConfig {
             .define(LLM_API_KEY_CONFIG, Type.PASSWORD, null, Importance.HIGH, LLM_API_KEY_DOC)
             .define(DEPLOYMENTS_FILE_CONFIG, Type.STRING, "", Importance.HIGH, DEPLOYMENTS_FILE_DOC)
             .define(LLM_PROVIDER_CONFIG, Type.STRING, "openai", new ConfigDef.NonEmptyString(), Importance.MEDIUM, LLM_PROVIDER_DOC)
+            .define(LLM_API_CONFIG, Type.STRING, "openai", ConfigDef.ValidString.in(ProviderApi.NAMES.toArray(String[]::new)),
+                    Importance.MEDIUM, LLM_API_DOC)
             .define(LLM_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, Range.between(100, 3_600_000), Importance.MEDIUM, LLM_TIMEOUT_MS_DOC)
             .define(LLM_CONNECT_TIMEOUT_MS_CONFIG, Type.INT, 5_000, Range.between(100, 120_000), Importance.LOW, LLM_CONNECT_TIMEOUT_MS_DOC)
             .define(DEFAULT_MODEL_CONFIG, Type.STRING, "gpt-4.1-mini", new ConfigDef.NonEmptyString(), Importance.MEDIUM, DEFAULT_MODEL_DOC)
@@ -239,6 +248,7 @@ public final class ProcessorConfig extends PromptlineConfig {
             .define(FAULT_PAUSE_MS_CONFIG, Type.LONG, 30_000L, Range.between(100, 3_600_000), Importance.MEDIUM, FAULT_PAUSE_MS_DOC)
             .define(FALLBACK_BASE_URLS_CONFIG, Type.LIST, "", listOf(urlValidator()), Importance.MEDIUM, FALLBACK_BASE_URLS_DOC)
             .define(FALLBACK_PROVIDERS_CONFIG, Type.LIST, "", Importance.MEDIUM, FALLBACK_PROVIDERS_DOC)
+            .define(FALLBACK_APIS_CONFIG, Type.LIST, "", Importance.MEDIUM, FALLBACK_APIS_DOC)
             .define(FALLBACK_API_KEYS_CONFIG, Type.PASSWORD, null, Importance.MEDIUM, FALLBACK_API_KEYS_DOC)
             .define(BREAKER_FAILURES_CONFIG, Type.INT, 5, Range.between(1, 1000), Importance.MEDIUM, BREAKER_FAILURES_DOC)
             .define(BREAKER_OPEN_MS_CONFIG, Type.LONG, 60_000L, Range.between(100, 3_600_000), Importance.MEDIUM, BREAKER_OPEN_MS_DOC)
@@ -280,6 +290,22 @@ public final class ProcessorConfig extends PromptlineConfig {
             throw new ConfigException(FALLBACK_PROVIDERS_CONFIG, providers, "must name one provider per entry of "
                     + FALLBACK_BASE_URLS_CONFIG + " (" + fallbacks.size() + ")");
         }
+        List<String> apis = getList(FALLBACK_APIS_CONFIG);
+        if (!apis.isEmpty() && apis.size() != fallbacks.size()) {
+            throw new ConfigException(FALLBACK_APIS_CONFIG, apis, "must name one API per entry of " + FALLBACK_BASE_URLS_CONFIG
+                    + " (" + fallbacks.size() + ")");
+        }
+        for (String api : apis) {
+            if (!ProviderApi.NAMES.contains(api.trim())) {
+                throw new ConfigException(FALLBACK_APIS_CONFIG, apis, "'" + api.trim() + "' is not one of " + ProviderApi.NAMES);
+            }
+        }
+        checkApi(LLM_BASE_URL_CONFIG, llmApi(), llmBaseUrl());
+        if (!"off".equalsIgnoreCase(getString(BATCH_API_MODE_CONFIG)) && !"openai".equals(llmApi().name())) {
+            throw new ConfigException(BATCH_API_MODE_CONFIG, getString(BATCH_API_MODE_CONFIG), "the Batch API is OpenAI's; "
+                    + LLM_API_CONFIG + " is " + llmApi().name());
+        }
+        for (FallbackEndpoint f : fallbackEndpoints()) checkApi(FALLBACK_BASE_URLS_CONFIG, f.api(), f.baseUrl());
         if (fallbackApiKeys().size() > fallbacks.size()) {
             throw new ConfigException(FALLBACK_API_KEYS_CONFIG, "[hidden]", "has more keys than " + FALLBACK_BASE_URLS_CONFIG
                     + " has endpoints (" + fallbacks.size() + ")");
@@ -294,6 +320,14 @@ public final class ProcessorConfig extends PromptlineConfig {
                 throw new ConfigException(CONTEXT_FALLBACKS_CONFIG, getList(CONTEXT_FALLBACKS_CONFIG), "fallback model '" + model
                         + "' has no context window in " + CONTEXT_WINDOWS_CONFIG);
             }
+        }
+    }
+
+    private static void checkApi(String key, ProviderApi api, String baseUrl) {
+        try {
+            api.check(java.net.URI.create(baseUrl));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(key, baseUrl, e.getMessage());
         }
     }
 
@@ -408,6 +442,11 @@ public final class ProcessorConfig extends PromptlineConfig {
         return getPassword(LLM_API_KEY_CONFIG);
     }
 
+    /** The API the primary endpoint speaks ({@value #LLM_API_CONFIG}). */
+    public ProviderApi llmApi() {
+        return ProviderApi.of(getString(LLM_API_CONFIG));
+    }
+
     public String llmProvider() {
         return getString(LLM_PROVIDER_CONFIG);
     }
@@ -480,7 +519,7 @@ public final class ProcessorConfig extends PromptlineConfig {
     }
 
     /** A fallback endpoint: base URL, provider name and (possibly null) API key. */
-    public record FallbackEndpoint(String baseUrl, String provider, Password apiKey) {
+    public record FallbackEndpoint(String baseUrl, String provider, Password apiKey, ProviderApi api) {
         @Override
         public String toString() {
             return provider + "@" + baseUrl; // never the key
@@ -491,13 +530,15 @@ public final class ProcessorConfig extends PromptlineConfig {
         List<String> urls = getList(FALLBACK_BASE_URLS_CONFIG);
         List<String> providers = getList(FALLBACK_PROVIDERS_CONFIG);
         List<String> keys = fallbackApiKeys();
+        List<String> apis = getList(FALLBACK_APIS_CONFIG);
         List<FallbackEndpoint> out = new ArrayList<>();
         for (int i = 0; i < urls.size(); i++) {
             String url = urls.get(i).trim();
             url = url.endsWith("/") ? url.substring(0, url.length() - 1) : url;
             String provider = providers.isEmpty() ? java.net.URI.create(url).getHost() : providers.get(i).trim();
             String key = i < keys.size() && !keys.get(i).isBlank() ? keys.get(i).trim() : null;
-            out.add(new FallbackEndpoint(url, provider, key == null ? null : new Password(key)));
+            ProviderApi api = ProviderApi.of(i < apis.size() ? apis.get(i).trim() : "openai");
+            out.add(new FallbackEndpoint(url, provider, key == null ? null : new Password(key), api));
         }
         return out;
     }

@@ -22,8 +22,8 @@ final class ErrorClassifier {
     }
 
     /**
-     * Classifies an HTTP error answer from its status and OpenAI-style error body ({@code error.code},
-     * {@code error.type}): 429 is RATE_LIMIT (but {@code insufficient_quota}, an empty account, is
+     * Classifies an HTTP error answer from its status and error body ({@code error.code},
+     * {@code error.type}, {@code error.message}: OpenAI's, Azure's and Anthropic's): 429 is RATE_LIMIT (but {@code insufficient_quota}, an empty account, is
      * AUTHENTICATION), 401/403 AUTHENTICATION, 408/504 TIMEOUT, other 5xx PROVIDER_ERROR; among other
      * 4xx, context-length and content-policy codes have their categories and the rest (400, 404
      * unknown model, 413, 422) are INVALID_REQUEST.
@@ -35,10 +35,14 @@ final class ErrorClassifier {
         // OpenAI answers 429 insufficient_quota when the account has no credit: no retry helps.
         if (status == 429) return contains(code, "insufficient_quota") || contains(type, "insufficient_quota")
                 ? ErrorCategory.AUTHENTICATION : ErrorCategory.RATE_LIMIT;
-        if (status == 401 || status == 403) return ErrorCategory.AUTHENTICATION;
+        if (status == 401 || status == 403 || creditExhausted(message)) return ErrorCategory.AUTHENTICATION;
         if (status == 408 || status == 504) return ErrorCategory.TIMEOUT;
         if (status >= 500) return ErrorCategory.PROVIDER_ERROR;
-        if (contains(code, "context_length") || contains(message, "maximum context length")) return ErrorCategory.CONTEXT_LENGTH;
+        if (contains(code, "context_length") || contains(message, "maximum context length")
+                // Anthropic: "prompt is too long: 210000 tokens > 200000 maximum", "input length and `max_tokens` exceed context limit"
+                || contains(message, "prompt is too long") || contains(message, "exceed context limit")) {
+            return ErrorCategory.CONTEXT_LENGTH;
+        }
         if (contains(code, "content_policy") || contains(code, "content_filter") || contains(type, "content_policy")) {
             return ErrorCategory.CONTENT_POLICY;
         }
@@ -50,7 +54,7 @@ final class ErrorClassifier {
      * (credentials or account), 404 (base URL, or a model the endpoint does not serve).
      */
     public static CallOutcome.EndpointFault fault(int status, JsonObject body) {
-        if (status == 401 || status == 403) return CallOutcome.EndpointFault.CREDENTIALS;
+        if (status == 401 || status == 403 || creditExhausted(errorField(body, "message"))) return CallOutcome.EndpointFault.CREDENTIALS;
         if (status == 429 && (contains(errorField(body, "code"), "insufficient_quota") || contains(errorField(body, "type"), "insufficient_quota"))) {
             return CallOutcome.EndpointFault.CREDENTIALS;
         }
@@ -61,6 +65,11 @@ final class ErrorClassifier {
             return model ? CallOutcome.EndpointFault.MODEL_NOT_FOUND : CallOutcome.EndpointFault.NOT_FOUND;
         }
         return CallOutcome.EndpointFault.NONE;
+    }
+
+    /** Anthropic answers 400 "Your credit balance is too low …" when the account has no credit: no retry helps. */
+    private static boolean creditExhausted(String message) {
+        return contains(message, "credit balance is too low");
     }
 
     /** Classifies a failure that produced no HTTP answer. */

@@ -15,7 +15,8 @@ import java.util.regex.Pattern;
  * What a provider's answer says about waiting: {@code retry-after-ms}, then {@code retry-after}
  * (seconds or an HTTP date); and the {@code x-ratelimit-remaining-requests|tokens} /
  * {@code x-ratelimit-reset-requests|tokens} pairs OpenAI-style APIs send with every answer
- * (resets look like {@code 1s}, {@code 6m0s}, {@code 20ms}).
+ * (resets look like {@code 1s}, {@code 6m0s}, {@code 20ms}); Anthropic's
+ * {@code anthropic-ratelimit-*} windows with RFC 3339 resets.
  */
 final class ProviderSignals {
     private static final Pattern DURATION_PART = Pattern.compile("(\\d+(?:\\.\\d+)?)(ms|s|m|h)");
@@ -69,6 +70,29 @@ final class ProviderSignals {
             return null;
         }
         return parseReset(headers.get("x-ratelimit-reset-" + what));
+    }
+
+    /**
+     * Anthropic's windows: the latest reset (RFC 3339) among those of {@code requests},
+     * {@code tokens}, {@code input-tokens} and {@code output-tokens} whose
+     * {@code anthropic-ratelimit-*-remaining} is 0, or null when none is exhausted.
+     */
+    public static Duration anthropicExhaustedFor(MultiMap headers, Clock clock) {
+        Duration longest = null;
+        for (String what : new String[] {"requests", "tokens", "input-tokens", "output-tokens"}) {
+            String remaining = headers.get("anthropic-ratelimit-" + what + "-remaining");
+            if (remaining == null) continue;
+            try {
+                if (Double.parseDouble(remaining.trim()) > 0) continue;
+                java.time.Instant reset = java.time.OffsetDateTime.parse(headers.get("anthropic-ratelimit-" + what + "-reset").trim()).toInstant();
+                Duration d = Duration.between(clock.instant(), reset);
+                if (d.isNegative()) d = Duration.ZERO;
+                if (longest == null || d.compareTo(longest) > 0) longest = d;
+            } catch (RuntimeException unreadable) {
+                // a window it cannot read says nothing
+            }
+        }
+        return longest;
     }
 
     /** Parses {@code 1s}, {@code 6m0s}, {@code 1h2m3.5s}, {@code 20ms} or plain seconds; null if unreadable. */

@@ -41,6 +41,25 @@ class DeploymentsTest {
         assertThat(d.all().get(1).urgentReserve()).isEqualTo(0.2);
         assertThat(d.serving("gpt-4.1")).extracting(Deployments.Deployment::name).containsExactly("a", "b");
         assertThat(d.serving("claude-sonnet-4.5")).extracting(Deployments.Deployment::name).containsExactly("b");
+        assertThat(a.api().name()).as("the API when none is named").isEqualTo("openai");
+    }
+
+    @Test
+    void shouldReadTheApiOfEachDeploymentAndCheckItsBaseUrl() throws Exception {
+        Deployments d = Deployments.load(file("""
+                {"deployments": [
+                  {"name": "claude", "provider": "anthropic", "api": "anthropic", "base_url": "https://api.anthropic.com/v1", "api_key_env": "K"},
+                  {"name": "eu", "provider": "azure", "api": "azure", "api_key_env": "K",
+                   "base_url": "https://eu.openai.azure.com/openai/deployments/gpt-4o?api-version=2024-10-21"}
+                ]}"""), Map.of("K", "secret"));
+        assertThat(d.all()).extracting(x -> x.api().name()).containsExactly("anthropic", "azure");
+        assertThat(d.all().get(1).toString()).contains("(azure)").doesNotContain("secret");
+        assertThatThrownBy(() -> Deployments.load(file("""
+                {"deployments": [{"name": "eu", "provider": "azure", "api": "azure", "base_url": "https://eu.openai.azure.com/openai/deployments/x"}]}"""),
+                Map.of())).hasMessageContaining("deployment 'eu'").hasMessageContaining("api-version");
+        assertThatThrownBy(() -> Deployments.load(file("""
+                {"deployments": [{"name": "b", "provider": "aws", "api": "bedrock", "base_url": "https://b"}]}"""), Map.of()))
+                .hasMessageContaining("deployment 'b'").hasMessageContaining("unknown provider API 'bedrock'");
     }
 
     @Test

@@ -59,6 +59,28 @@ class ProcessorConfigTest {
                 .hasMessageContaining("bootstrap.servers");
     }
 
+    @Test
+    void shouldCheckTheApiOfEveryEndpointAgainstItsBaseUrl() {
+        Map<String, String> base = Map.of("bootstrap.servers", "b:9092", "schema.registry.url", "http://r:8081");
+        Map<String, String> anthropic = with(with(base, "promptline.llm.api", "anthropic"), "promptline.llm.base.url", "https://api.anthropic.com/v1");
+        assertThat(new ProcessorConfig(anthropic).llmApi().name()).isEqualTo("anthropic");
+        assertThat(new ProcessorConfig(base).llmApi().name()).as("the default").isEqualTo("openai");
+        assertThatThrownBy(() -> new ProcessorConfig(with(base, "promptline.llm.api", "bedrock")))
+                .isInstanceOf(ConfigException.class).hasMessageContaining("promptline.llm.api");
+        assertThatThrownBy(() -> new ProcessorConfig(with(with(base, "promptline.llm.api", "azure"), "promptline.llm.base.url",
+                "https://x.openai.azure.com/openai/deployments/gpt-4o"))).hasMessageContaining("promptline.llm.base.url")
+                .hasMessageContaining("api-version");
+        assertThatThrownBy(() -> new ProcessorConfig(with(anthropic, "promptline.processor.batch.api.mode", "opt-in")))
+                .hasMessageContaining("promptline.processor.batch.api.mode").hasMessageContaining("the Batch API is OpenAI's");
+        Map<String, String> fallbacks = with(base, "promptline.llm.fallback.base.urls", "https://api.anthropic.com/v1,https://b/v1");
+        assertThat(new ProcessorConfig(with(fallbacks, "promptline.llm.fallback.apis", "anthropic,openai")).fallbackEndpoints())
+                .extracting(f -> f.api().name()).containsExactly("anthropic", "openai");
+        assertThatThrownBy(() -> new ProcessorConfig(with(fallbacks, "promptline.llm.fallback.apis", "anthropic")))
+                .hasMessageContaining("promptline.llm.fallback.apis").hasMessageContaining("one API per entry");
+        assertThatThrownBy(() -> new ProcessorConfig(with(fallbacks, "promptline.llm.fallback.apis", "anthropic,grok")))
+                .hasMessageContaining("'grok' is not one of");
+    }
+
     private static Map<String, String> with(Map<String, String> base, String k, String v) {
         var m = new java.util.HashMap<>(base);
         m.put(k, v);

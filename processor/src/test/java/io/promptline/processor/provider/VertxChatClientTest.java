@@ -12,9 +12,9 @@ class VertxChatClientTest {
 
     @Test
     void shouldRefuseToBillUsageNoRealAnswerHas() {
-        assertThat(VertxChatClient.implausible(usage(100, 50, 20))).isNull();
-        assertThat(VertxChatClient.implausible(usage(-1, 0, 20))).contains("negative");
-        assertThat(VertxChatClient.implausible(usage(100, 150, 20))).contains("more cached than prompt");
-        assertThat(VertxChatClient.implausible(usage(100, 0, Long.MAX_VALUE / 4))).contains("absurd");
+        assertThat(OpenAiApi.implausible(usage(100, 50, 20))).isNull();
+        assertThat(OpenAiApi.implausible(usage(-1, 0, 20))).contains("negative");
+        assertThat(OpenAiApi.implausible(usage(100, 150, 20))).contains("more cached than prompt");
+        assertThat(OpenAiApi.implausible(usage(100, 0, Long.MAX_VALUE / 4))).contains("absurd");
     }
 }
