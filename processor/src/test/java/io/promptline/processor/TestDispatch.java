@@ -6,6 +6,7 @@ import io.promptline.processor.cost.Billing;
 import io.promptline.processor.provider.DispatchPermits;
 import io.promptline.processor.provider.CallGateway;
 import io.promptline.processor.config.TierSettings;
+import io.promptline.processor.provider.ProviderApi;
 import io.promptline.processor.provider.VertxChatClient;
 import io.promptline.processor.metrics.ProcessorMetrics;
 import io.promptline.processor.provider.AdaptiveLimit;
@@ -34,8 +35,13 @@ final class TestDispatch {
 
     static Endpoint endpoint(Vertx vertx, String provider, String baseUrl, int maxInFlight, long timeoutMs,
                              Endpoint.BreakerSettings breaker, Clock clock) {
-        return new Endpoint(provider, baseUrl, new VertxChatClient(vertx, provider, baseUrl, "test-key", timeoutMs, 1_000, maxInFlight, clock),
-                breaker, new AdaptiveLimit(maxInFlight, 1, 1_000), Duration.ofSeconds(30), clock);
+        return endpoint(vertx, ProviderApi.of("openai"), provider, baseUrl, maxInFlight, timeoutMs, breaker, clock);
+    }
+
+    static Endpoint endpoint(Vertx vertx, ProviderApi api, String provider, String baseUrl, int maxInFlight, long timeoutMs,
+                             Endpoint.BreakerSettings breaker, Clock clock) {
+        return new Endpoint(provider, baseUrl, new VertxChatClient(vertx, api, provider, baseUrl, "test-key", timeoutMs, 1_000, maxInFlight,
+                clock), breaker, new AdaptiveLimit(maxInFlight, 1, 1_000), Duration.ofSeconds(30), clock);
     }
 
     static CallGateway dispatcher(List<Endpoint> endpoints, int permits, Clock clock) {

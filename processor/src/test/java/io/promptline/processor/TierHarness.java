@@ -11,6 +11,7 @@ import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.output.FailureHandlers;
 import io.promptline.processor.provider.CallGateway;
 import io.promptline.processor.provider.Endpoint;
+import io.promptline.processor.provider.ProviderApi;
 import io.promptline.processor.retry.RetryPolicy;
 import io.promptline.processor.routing.ContextRouting;
 import io.promptline.ops.simulator.FaultRates;
@@ -89,6 +90,18 @@ final class TierHarness implements AutoCloseable {
         PromptlineSerdes serdes = registry.serdes();
         return new TierHarness(serdes, clock, List.of(TestDispatch.endpoint(vertx.vertx(), "openai", sim.baseUrl(), 64, 1_000,
                 TestDispatch.LENIENT_BREAKER, clock)), tier.apply(serdes.registry()), new Properties());
+    }
+
+    /** A harness whose one endpoint speaks {@code api} to the simulator (which speaks them all), no rate limits. */
+    static TierHarness start(RegistryFixture registry, SimulatorFixture sim, VertxFixture vertx, RetryPolicy retry, ProviderApi api,
+                             String baseUrl) {
+        sim.simulator().reset();
+        sim.simulator().faults(FaultRates.NONE);
+        MutableClock clock = new MutableClock(Instant.parse("2026-12-01T10:00:00Z"));
+        PromptlineSerdes serdes = registry.serdes();
+        return new TierHarness(serdes, clock, List.of(TestDispatch.endpoint(vertx.vertx(), api, api.name(), baseUrl, 64, 1_000,
+                TestDispatch.LENIENT_BREAKER, clock)), TestDispatch.tier(serdes.registry(), retry, TierSettings.RateLimits.unlimited(),
+                ContextRouting.none()), new Properties());
     }
 
     /** As {@link #start(RegistryFixture, SimulatorFixture, VertxFixture, Function)} with no rate limits and no context routing. */

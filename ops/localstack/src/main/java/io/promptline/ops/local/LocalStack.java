@@ -149,6 +149,7 @@ public final class LocalStack implements AutoCloseable {
         p.put(ProcessorConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl);
         p.put(ProcessorConfig.LLM_BASE_URL_CONFIG, llmBaseUrl);
         p.put(ProcessorConfig.LLM_PROVIDER_CONFIG, s.provider());
+        p.put(ProcessorConfig.LLM_API_CONFIG, s.api());
         p.put(ProcessorConfig.MAX_IN_FLIGHT_CONFIG, s.maxInFlight());
         p.put(ProcessorConfig.METRICS_PORT_CONFIG, s.metricsPort());
         p.put(ProcessorConfig.METRICS_HOST_CONFIG, "127.0.0.1");

@@ -13,7 +13,8 @@ import java.util.Map;
  */
 record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int requests, Duration timeout, Path dir,
                           int kafkaPort, int registryPort, int simulatorPort, int postgresPort, int metricsPort, int maxInFlight,
-                          String simulatorLatency, String llmBaseUrl, String apiKey, String provider, String realModel, int brokers) {
+                          String simulatorLatency, String llmBaseUrl, String apiKey, String provider, String realModel, int brokers,
+                          String api) {
 
     static final String USAGE = """
             Usage: ops/run-local.sh [--requests N] [--timeout-seconds S] [--brokers 1|3] [--fresh] [--keep-running] [--help]
@@ -30,8 +31,11 @@ record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int 
               --keep-running        keep the stack up after the summary, until Ctrl-C
 
             Environment:
-              PROMPTLINE_LLM_BASE_URL      OpenAI-compatible base URL, e.g. https://api.openai.com/v1
+              PROMPTLINE_LLM_BASE_URL      the provider's base URL, e.g. https://api.openai.com/v1
               PROMPTLINE_LLM_API_KEY       its API key (or PROMPTLINE_LLM_API_KEY_FILE: a file holding it)
+              PROMPTLINE_LLM_API           the API it speaks: openai (default; any OpenAI-compatible server),
+                                           anthropic (https://api.anthropic.com/v1) or azure (a deployment's
+                                           URL with ?api-version=)
               PROMPTLINE_LLM_PROVIDER      provider name for prices (default: from the URL's host)
               PROMPTLINE_LLM_MODEL         model for the sample load on a real provider (default gpt-4.1-mini)
               PROMPTLINE_SIMULATOR_LATENCY simulator latency, e.g. lognormal:400,1500 (the default) or fixed:200
@@ -78,7 +82,8 @@ record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int 
                 port(env, "PROMPTLINE_LOCAL_SIMULATOR_PORT", 18000), port(env, "PROMPTLINE_LOCAL_POSTGRES_PORT", 15432),
                 port(env, "PROMPTLINE_LOCAL_METRICS_PORT", 19400),
                 256, env.getOrDefault("PROMPTLINE_SIMULATOR_LATENCY", "lognormal:400,1500"),
-                real ? baseUrl : null, real ? key : null, provider, env.getOrDefault("PROMPTLINE_LLM_MODEL", "gpt-4.1-mini"), brokers);
+                real ? baseUrl : null, real ? key : null, provider, env.getOrDefault("PROMPTLINE_LLM_MODEL", "gpt-4.1-mini"), brokers,
+                real ? env.getOrDefault("PROMPTLINE_LLM_API", "openai") : "openai");
     }
 
     boolean realProvider() {

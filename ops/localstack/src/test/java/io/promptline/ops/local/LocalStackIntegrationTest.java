@@ -55,5 +55,10 @@ class LocalStackIntegrationTest {
         assertThat(real.toString()).doesNotContain("sk-secret-123");
         assertThatThrownBy(() -> LocalStackSettings.parse(new String[]{"--requests", "many"}, Map.of()))
                 .hasMessageContaining("--requests");
+        assertThat(real.api()).as("the API when none is named").isEqualTo("openai");
+        LocalStackSettings claude = LocalStackSettings.parse(new String[0], Map.of("PROMPTLINE_LLM_BASE_URL", "https://api.anthropic.com/v1",
+                "PROMPTLINE_LLM_API_KEY", "sk-ant", "PROMPTLINE_LLM_API", "anthropic"));
+        assertThat(claude.api()).isEqualTo("anthropic");
+        assertThat(claude.provider()).isEqualTo("anthropic");
     }
 }

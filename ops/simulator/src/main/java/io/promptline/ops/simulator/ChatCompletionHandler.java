@@ -15,7 +15,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
- * POST /v1/chat/completions. Per request, at arrival: one latency draw and one fault draw from the
+ * A chat call, in the OpenAI, Azure OpenAI or Anthropic API ({@link ApiDialect}). Per request, at arrival: one latency draw and one fault draw from the
  * seeded {@link Random}, then the decision (in this order): API key (401), validation (400), fault
  * marker (markers win over rates; an exhausted transient marker means plain success), prompt +
  * max_tokens over the context window (400), random fault by rate, success. The answer (or the
@@ -75,12 +75,17 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
 
     @Override
     public void handle(RoutingContext ctx) {
+        handle(ctx, ApiDialect.OPENAI);
+    }
+
+    /** A chat call in one of the APIs the simulator speaks. */
+    void handle(RoutingContext ctx, ApiDialect dialect) {
         stats.received();
         Exchange exchange = new Exchange(vertx, ctx, stats, open);
         long latency = cfg.latency().sampleMillis(random);
         double faultDraw = random.nextDouble();
         String[] model = new String[1];
-        Reply reply = decide(ctx.request(), ctx.body().buffer(), faultDraw, model);
+        Reply reply = decide(ctx.request(), dialect, dialect.toOpenAi(ctx.request(), ctx.body().buffer()), faultDraw, model);
         stats.arrived(() -> new Arrival(logicalKey(ctx.request()), model[0], System.currentTimeMillis(), reply.outcome().key()));
         if (reply.outcome() == Outcome.HANG) {
             exchange.counted();
@@ -88,14 +93,14 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
             exchange.after(cfg.hangMillis(), exchange::abort);
             return;
         }
-        exchange.after(latency, () -> deliver(exchange, reply));
+        exchange.after(latency, () -> deliver(exchange, reply, dialect));
     }
 
     /** The answer to give; {@code model} receives the requested model once the body parsed. */
-    private Reply decide(HttpServerRequest request, io.vertx.core.buffer.Buffer body, double faultDraw, String[] model) {
-        if (cfg.apiKey() != null && !("Bearer " + cfg.apiKey()).equals(request.getHeader("Authorization"))) {
-            return Reply.unauthorized();
-        }
+    private Reply decide(HttpServerRequest request, ApiDialect dialect, io.vertx.core.buffer.Buffer body, double faultDraw, String[] model) {
+        String refusal = dialect.refusal(request, cfg.apiKey());
+        if ("key".equals(refusal)) return Reply.unauthorized();
+        if (refusal != null) return Reply.badRequest("the " + refusal + " header or parameter is required", refusal);
         ChatRequest chat;
         try {
             chat = ChatRequest.parse(body);
@@ -220,7 +225,7 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
         return omitUsage ? body : body.put("usage", usage);
     }
 
-    private void deliver(Exchange exchange, Reply reply) {
+    private void deliver(Exchange exchange, Reply reply, ApiDialect dialect) {
         exchange.counted();
         if (reply.outcome() == Outcome.RESET) {
             stats.outcome(Outcome.RESET);
@@ -231,6 +236,7 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
         RecordedCall call = reply.call();
         long tokens = call == null ? 0 : (long) call.promptTokens() + call.completionTokens();
         window.apply(response, tokens, reply.outcome() == Outcome.RATE_LIMITED);
+        dialect.windows(response);
         if (reply.retryAfterSeconds() != null) {
             response.putHeader("retry-after", Integer.toString(reply.retryAfterSeconds()))
                     .putHeader("retry-after-ms", Long.toString(reply.retryAfterSeconds() * 1000L));
@@ -241,8 +247,8 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
             stats.outcome(reply.outcome());
         }
         exchange.finish();
-        response.setStatusCode(reply.status())
+        response.setStatusCode(dialect.status(reply))
                 .putHeader("content-type", "application/json")
-                .end(reply.body().toBuffer());
+                .end(dialect.body(reply).toBuffer());
     }
 }

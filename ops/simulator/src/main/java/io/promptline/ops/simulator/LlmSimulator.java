@@ -28,7 +28,9 @@ import org.slf4j.LoggerFactory;
  * OpenAI-compatible LLM simulator: a real Vert.x HTTP server.
  *
  * <ul>
- *   <li>{@code POST /v1/chat/completions} (see {@link ChatCompletionHandler} and {@link FaultMarker})</li>
+ *   <li>{@code POST /v1/chat/completions} (see {@link ChatCompletionHandler} and {@link FaultMarker}), and the same calls
+ *       in Azure OpenAI's ({@code POST /openai/deployments/{deployment}/chat/completions?api-version=…}) and Anthropic's
+ *       ({@code POST /v1/messages}) APIs ({@link ApiDialect})</li>
  *   <li>{@code GET /v1/models} lists {@link SimulatorConfig#models()}</li>
  *   <li>the Files and Batches endpoints of OpenAI's Batch API ({@link BatchApi})</li>
  *   <li>{@code GET /sim/stats} ({@link SimulatorStats#toJson()}), {@code POST /sim/reset},
@@ -216,6 +218,12 @@ public final class LlmSimulator implements AutoCloseable {
         router.post("/v1/chat/completions")
                 .handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES))
                 .handler(chat);
+        router.post("/openai/deployments/:deployment/chat/completions")
+                .handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES))
+                .handler(ctx -> chat.handle(ctx, ApiDialect.AZURE));
+        router.post("/v1/messages")
+                .handler(BodyHandler.create(false).setBodyLimit(BODY_LIMIT_BYTES))
+                .handler(ctx -> chat.handle(ctx, ApiDialect.ANTHROPIC));
         router.get("/v1/models").handler(this::models);
         batches.routes(router, BODY_LIMIT_BYTES);
         router.get("/sim/stats").handler(ctx -> json(ctx, stats().toJson().toBuffer()));

@@ -1,0 +1,90 @@
+package io.promptline.processor.provider;
+
+import io.promptline.avro.ChatMessage;
+import io.promptline.avro.ErrorCategory;
+import io.promptline.ops.simulator.RecordedCall;
+import io.promptline.ops.simulator.SimulatorConfig;
+import io.promptline.testkit.SimulatorFixture;
+import io.vertx.core.Vertx;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.extension.RegisterExtension;
+import org.junit.jupiter.params.ParameterizedTest;
+import org.junit.jupiter.params.provider.ValueSource;
+
+import java.time.Clock;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+/**
+ * The contract of {@link ProviderApiContractTest} against the simulator, which speaks each API
+ * (OpenAI's, Azure's, Anthropic's) over one decision logic and keys its calls: the same request
+ * gets the same outcome through every API, with the usage the simulator recorded for it.
+ */
+class ProviderApiSimulatorTest {
+    private static final String KEY = "sim-key-7";
+    @RegisterExtension
+    static final SimulatorFixture SIM = new SimulatorFixture(SimulatorConfig.builder().latency("fixed:1").apiKey(KEY).build());
+    private static Vertx vertx;
+
+    @BeforeAll
+    static void start() {
+        vertx = Vertx.vertx();
+    }
+
+    @AfterAll
+    static void stop() {
+        vertx.close();
+    }
+
+    private static String baseUrl(String api) {
+        String root = SIM.baseUrl().replace("/v1", "");
+        return switch (api) {
+            case "azure" -> root + "/openai/deployments/gpt-4.1?api-version=2024-10-21";
+            default -> root + "/v1";
+        };
+    }
+
+    private static CallOutcome call(String api, String key, String id, String prompt) throws Exception {
+        ChatCall call = new ChatCall(id, "gpt-4.1", List.of(new ChatMessage("system", "Be brief."), new ChatMessage("user", prompt)), null, 50,
+                null);
+        try (VertxChatClient client = new VertxChatClient(vertx, ProviderApi.of(api), "simulator", baseUrl(api), key, 10_000, 2_000, 4,
+                Clock.systemUTC())) {
+            return client.call(call).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"openai", "azure", "anthropic"})
+    void shouldGetTheSameOutcomesThroughEveryApi(String api) throws Exception {
+        CallOutcome.Success answer = (CallOutcome.Success) call(api, KEY, api + "-ok", "Hello there");
+        assertThat(answer.content()).isEqualTo("Simulated answer to: Hello there");
+        assertThat(answer.finishReason()).isIn("stop", "length");
+        RecordedCall recorded = SIM.simulator().recordedCalls().stream().filter(c -> c.idempotencyKey().equals(api + "-ok")).findFirst()
+                .orElseThrow();
+        assertThat(answer.usage().getPromptTokens()).isEqualTo(recorded.promptTokens());
+        assertThat(answer.usage().getCompletionTokens()).isEqualTo(recorded.completionTokens());
+        assertThat(answer.usage().getCachedTokens()).isEqualTo(recorded.cachedTokens());
+
+        CallOutcome.Failure badKey = (CallOutcome.Failure) call(api, "wrong", api + "-key", "Hello");
+        assertThat(badKey.category()).isEqualTo(ErrorCategory.AUTHENTICATION);
+        assertThat(badKey.fault()).isEqualTo(CallOutcome.EndpointFault.CREDENTIALS);
+
+        CallOutcome.Failure limited = (CallOutcome.Failure) call(api, KEY, api + "-429", "Hello [[sim:429:retry-after=3]]");
+        assertThat(limited.category()).isEqualTo(ErrorCategory.RATE_LIMIT);
+        assertThat(limited.retryAfter()).hasSeconds(3);
+
+        CallOutcome.Failure tooLong = (CallOutcome.Failure) call(api, KEY, api + "-long", "Hello [[sim:context_length]]");
+        assertThat(tooLong.category()).isEqualTo(ErrorCategory.CONTEXT_LENGTH);
+
+        CallOutcome.Failure busy = (CallOutcome.Failure) call(api, KEY, api + "-503", "Hello [[sim:503]]");
+        assertThat(busy.category()).isEqualTo(ErrorCategory.PROVIDER_ERROR);
+        assertThat(busy.retryable()).isTrue();
+        assertThat(busy.httpStatus()).isEqualTo(api.equals("anthropic") ? 529 : 503);
+
+        CallOutcome.Success bare = (CallOutcome.Success) call(api, KEY, api + "-bare", "Hello [[sim:no_usage]]");
+        assertThat(bare.usage()).as("an answer without usage is an answer, estimated by the caller").isNull();
+    }
+}
