@@ -1,8 +1,8 @@
 package io.promptline.processor;
 
+import io.promptline.requests.Messages;
 import io.promptline.avro.BatchJobStatus;
 import io.promptline.avro.BillingMode;
-import io.promptline.avro.ChatMessage;
 import io.promptline.avro.CostEvent;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.ErrorCategory;
@@ -77,7 +77,7 @@ class BatchApiIntegrationTest {
 
     private static PromptRequest request(String id, String tenant, String content, Boolean batchApi) {
         return PromptRequest.newBuilder().setRequestId(id).setTenant(tenant).setPriority(Priority.BATCH).setModel("gpt-4.1")
-                .setMessages(List.of(new ChatMessage("user", content))).setCreatedAt(Instant.now()).setBatchApi(batchApi).build();
+                .setMessages(List.of(Messages.text("user", content))).setCreatedAt(Instant.now()).setBatchApi(batchApi).build();
     }
 
     private void publish(Topics topics, List<PromptRequest> requests) throws Exception {

@@ -1,6 +1,6 @@
 package io.promptline.processor;
 
-import io.promptline.avro.ChatMessage;
+import io.promptline.requests.Messages;
 import io.promptline.avro.CostEvent;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.ErrorCategory;
@@ -117,8 +117,8 @@ class DispatchTopologyTest {
 
     private PromptRequest.Builder request(String id) {
         return PromptRequest.newBuilder().setRequestId(id).setTenant("acme").setPriority(Priority.NORMAL)
-                .setMessages(List.of(new ChatMessage("system", "You are terse and exact in every answer."),
-                        new ChatMessage("user", "Say hello to request " + id)))
+                .setMessages(List.of(Messages.text("system", "You are terse and exact in every answer."),
+                        Messages.text("user", "Say hello to request " + id)))
                 .setCreatedAt(Instant.now());
     }
 
@@ -204,7 +204,7 @@ class DispatchTopologyTest {
         send(request("no-messages").setMessages(List.of()).build());
         send(request("bad-max-tokens").setMaxTokens(-5).build());
         send(request("absurd-max-tokens").setMaxTokens(50_000_000).build());
-        send(request("empty-content").setMessages(List.of(new ChatMessage("user", " "))).build());
+        send(request("empty-content").setMessages(List.of(Messages.text("user", " "))).build());
         send(request("unknown-model").setModel("gpt-99").build());
         send(request("unknown-task").setTaskType("poetry").build());
         send(request("expired").setDeadline(Instant.now().minusSeconds(1)).build());
@@ -231,7 +231,7 @@ class DispatchTopologyTest {
     @Test
     void shouldHoldThePendingEntryWhileTheCallIsInFlight() {
         // Given a call the provider never answers (the client times out after 1 s)
-        send(request("slow").setMessages(List.of(new ChatMessage("user", "wait [[sim:hang]]"))).build());
+        send(request("slow").setMessages(List.of(Messages.text("user", "wait [[sim:hang]]"))).build());
 
         // Then the request is in the changelogged pending store while the call is open
         assertThat(pendingStore().get("slow")).isNotNull();
@@ -249,10 +249,10 @@ class DispatchTopologyTest {
     @Test
     void shouldClassifyProviderErrors() {
         // (a 401 is not the request's fault: the endpoint pauses and the request waits; see ResilienceTopologyTest)
-        send(request("ctx").setMessages(List.of(new ChatMessage("user", "x [[sim:context_length]]"))).build());
-        send(request("policy").setMessages(List.of(new ChatMessage("user", "x [[sim:content_policy]]"))).build());
-        send(request("reset").setMessages(List.of(new ChatMessage("user", "x [[sim:reset]]"))).build());
-        send(request("down").setMessages(List.of(new ChatMessage("user", "x [[sim:503]]"))).build());
+        send(request("ctx").setMessages(List.of(Messages.text("user", "x [[sim:context_length]]"))).build());
+        send(request("policy").setMessages(List.of(Messages.text("user", "x [[sim:content_policy]]"))).build());
+        send(request("reset").setMessages(List.of(Messages.text("user", "x [[sim:reset]]"))).build());
+        send(request("down").setMessages(List.of(Messages.text("user", "x [[sim:503]]"))).build());
         pumpUntil(() -> driver.producedTopicNames().contains(topics.dlq()) && pendingStore().approximateNumEntries() == 0);
 
         Map<String, DeadLetter> byId = new java.util.HashMap<>();
@@ -306,7 +306,7 @@ class DispatchTopologyTest {
     @Test
     void shouldCallAgainWhenADeadLetteredRequestIsRedriven() {
         // Given a request whose first call fails (the provider is down once)
-        PromptRequest r = request("redrive").setMessages(List.of(new ChatMessage("user", "x [[sim:503x1]]"))).build();
+        PromptRequest r = request("redrive").setMessages(List.of(Messages.text("user", "x [[sim:503x1]]"))).build();
         send(r);
         pumpUntil(() -> !dlq.isEmpty());
         assertThat(dlq.readValue().getCategory()).isEqualTo(ErrorCategory.PROVIDER_ERROR);
@@ -332,7 +332,7 @@ class DispatchTopologyTest {
         tearDown();
         start(1);
         // Given the only permit held by a call the provider never answers (client timeout 1 s)
-        send(request("holder").setMessages(List.of(new ChatMessage("user", "wait [[sim:hang]]"))).build());
+        send(request("holder").setMessages(List.of(Messages.text("user", "wait [[sim:hang]]"))).build());
         send(request("late").setDeadline(Instant.now().plusMillis(200)).build());
 
         pumpUntil(() -> dlq.getQueueSize() >= 2);

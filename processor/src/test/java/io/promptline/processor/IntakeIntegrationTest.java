@@ -1,6 +1,6 @@
 package io.promptline.processor;
 
-import io.promptline.avro.ChatMessage;
+import io.promptline.requests.Messages;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.Priority;
@@ -76,7 +76,7 @@ class IntakeIntegrationTest {
 
     private static PromptRequest request(String id, String tenant, String content) {
         return PromptRequest.newBuilder().setRequestId(id).setTenant(tenant).setPriority(Priority.NORMAL).setModel("gpt-4.1")
-                .setMessages(List.of(new ChatMessage("user", content))).setCreatedAt(Instant.now()).build();
+                .setMessages(List.of(Messages.text("user", content))).setCreatedAt(Instant.now()).build();
     }
 
     /** Where librdkafka's default partitioner (consistent_random) puts a keyed record: CRC32 of the key. */

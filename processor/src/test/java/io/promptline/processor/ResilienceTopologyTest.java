@@ -1,7 +1,7 @@
 package io.promptline.processor;
 
+import io.promptline.requests.Messages;
 import io.promptline.avro.BudgetPeriod;
-import io.promptline.avro.ChatMessage;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.Priority;
@@ -123,7 +123,7 @@ class ResilienceTopologyTest {
 
     private PromptRequest.Builder request(String id, String content) {
         return PromptRequest.newBuilder().setRequestId(id).setTenant("acme").setPriority(Priority.NORMAL).setModel("gpt-4.1")
-                .setMessages(List.of(new ChatMessage("user", content))).setCreatedAt(clock.instant());
+                .setMessages(List.of(Messages.text("user", content))).setCreatedAt(clock.instant());
     }
 
     private void send(PromptRequest r) {

@@ -128,7 +128,7 @@ class TenantAuthIntegrationTest {
 
     private static PromptRequest request(String id, String text) {
         return PromptRequest.newBuilder().setRequestId(id).setTenant("acme").setPriority(Priority.NORMAL).setModel("gpt-4.1-mini")
-                .setMaxTokens(50).setMessages(List.of(new io.promptline.avro.ChatMessage("user", text))).setCreatedAt(Instant.now()).build();
+                .setMaxTokens(50).setMessages(List.of(io.promptline.requests.Messages.text("user", text))).setCreatedAt(Instant.now()).build();
     }
 
     private static void send(KafkaProducer<String, byte[]> raw, String topic, byte[] value, byte[] proof) throws Exception {

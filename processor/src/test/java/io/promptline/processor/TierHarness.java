@@ -1,6 +1,6 @@
 package io.promptline.processor;
 
-import io.promptline.avro.ChatMessage;
+import io.promptline.requests.Messages;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
@@ -116,7 +116,7 @@ final class TierHarness implements AutoCloseable {
 
     PromptRequest.Builder request(String id, String content) {
         return PromptRequest.newBuilder().setRequestId(id).setTenant("acme").setPriority(Priority.NORMAL).setModel("gpt-4.1")
-                .setMessages(List.of(new ChatMessage("user", content))).setCreatedAt(clock.instant());
+                .setMessages(List.of(Messages.text("user", content))).setCreatedAt(clock.instant());
     }
 
     byte[] wire(PromptRequest r) {

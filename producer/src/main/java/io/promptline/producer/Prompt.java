@@ -1,5 +1,6 @@
 package io.promptline.producer;
 
+import io.promptline.requests.Messages;
 import io.promptline.avro.ChatMessage;
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
@@ -105,7 +106,7 @@ public final class Prompt {
         }
 
         public Builder message(String role, String content) {
-            messages.add(new ChatMessage(role, content));
+            messages.add(Messages.text(role, content));
             return this;
         }
 

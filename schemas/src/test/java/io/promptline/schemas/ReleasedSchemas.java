@@ -17,7 +17,8 @@ import java.util.stream.Stream;
 /** Loads the schemas of each released version (src/released/&lt;version&gt;) and compares them with current ones. */
 final class ReleasedSchemas {
     /** Parse order: named types before the records that use them. */
-    static final List<String> FILES = List.of("Priority.avsc", "ErrorCategory.avsc", "ChatMessage.avsc", "BillingMode.avsc",
+    static final List<String> FILES = List.of("Priority.avsc", "ErrorCategory.avsc", "ContentPart.avsc", "ToolCall.avsc",
+            "ToolDefinition.avsc", "ChatMessage.avsc", "BillingMode.avsc",
             "TokenUsage.avsc", "PromptRequest.avsc", "PromptResult.avsc", "CostEvent.avsc", "DeadLetter.avsc", "Quota.avsc",
             "CostRollup.avsc", "SpendTotal.avsc", "BatchJobStatus.avsc", "BatchCommand.avsc");
 

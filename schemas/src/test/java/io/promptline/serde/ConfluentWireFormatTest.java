@@ -1,6 +1,6 @@
 package io.promptline.serde;
 
-import io.promptline.avro.ChatMessage;
+import io.promptline.requests.Messages;
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
 import io.promptline.avro.PromptResult;
@@ -49,7 +49,7 @@ class ConfluentWireFormatTest {
 
     static PromptRequest request(String id) {
         return PromptRequest.newBuilder().setRequestId(id).setTenant("acme").setPriority(Priority.NORMAL)
-                .setMessages(List.of(new ChatMessage("user", "hello"))).setCreatedAt(Instant.ofEpochMilli(1_700_000_000_000L))
+                .setMessages(List.of(Messages.text("user", "hello"))).setCreatedAt(Instant.ofEpochMilli(1_700_000_000_000L))
                 .setMetadata(Map.of("k", "v")).build();
     }
 
@@ -149,7 +149,8 @@ class ConfluentWireFormatTest {
         Schema oldUsage = Schema.createRecord(currentUsage.getName(), currentUsage.getDoc(), currentUsage.getNamespace(), false,
                 currentUsage.getFields().stream().filter(f -> !f.name().equals("estimated") && !f.name().equals("cache_write_tokens")).map(f -> new Schema.Field(f, f.schema())).toList());
         List<Schema.Field> fields = current.getFields().stream()
-                .filter(f -> !List.of("fallback_reason", "metadata", "calls_unconfirmed", "billing_mode", "batch_id").contains(f.name()))
+                .filter(f -> !List.of("fallback_reason", "metadata", "calls_unconfirmed", "billing_mode", "batch_id", "tool_calls", "refusal")
+                        .contains(f.name()))
                 .map(f -> f.name().equals("usage") ? new Schema.Field(f, oldUsage) : new Schema.Field(f, f.schema())).toList();
         Schema old = Schema.createRecord(current.getName(), current.getDoc(), current.getNamespace(), false, fields);
         assertThat(old.getField("metadata")).isNull();
@@ -191,5 +192,7 @@ class ConfluentWireFormatTest {
         assertThat(read.getBillingMode()).isEqualTo(io.promptline.avro.BillingMode.SYNC);
         assertThat(read.getCallsUnconfirmed()).isZero();
         assertThat(read.getBatchId()).isNull();
+        assertThat(read.getToolCalls()).isEmpty();
+        assertThat(read.getRefusal()).isNull();
     }
 }

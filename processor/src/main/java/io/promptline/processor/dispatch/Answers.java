@@ -50,6 +50,8 @@ final class Answers {
                 .setCallsUnconfirmed(pc.unconfirmed())
                 .setBillingMode(mode)
                 .setBatchId(batchId)
+                .setToolCalls(s.toolCalls())
+                .setRefusal(s.refusal())
                 .build();
     }
 

@@ -53,8 +53,7 @@ final class BatchSpill implements JobEnds {
     @Override
     public void answered(byte[] member, CallOutcome.Success s, BatchJob job) {
         PendingCall pc = decode(member).withFirstAttemptAt(job.submittedAt());
-        CallOutcome.Success answered = s.usage() != null ? s : new CallOutcome.Success(s.model(), s.content(), s.finishReason(),
-                TokenEstimate.estimatedUsage(pc.request(), s.content()), s.latencyMs(), s.holdOff());
+        CallOutcome.Success answered = s.usage() != null ? s : s.withUsage(TokenEstimate.estimatedUsage(pc.request(), s.completionText()));
         ends.answeredInBatch(pc, answered, job.provider(), job.batchId(), job.submittedAt());
     }
 

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.promptline.avro.TokenUsage;
+import io.promptline.avro.ToolCall;
 import io.promptline.processor.provider.CallOutcome;
 
 import java.io.IOException;
@@ -124,7 +125,10 @@ public final class Handover {
                 .put("attempt", a.attempt()).put("started_at", a.startedAt()).put("provider", a.provider())
                 .put("fallback_reason", a.fallbackReason());
         CallOutcome.Success s = a.outcome();
-        o.put("model", s.model()).put("content", s.content()).put("finish_reason", s.finishReason()).put("latency_ms", s.latencyMs());
+        o.put("model", s.model()).put("content", s.content()).put("finish_reason", s.finishReason()).put("latency_ms", s.latencyMs())
+                .put("refusal", s.refusal());
+        var calls = o.putArray("tool_calls");
+        for (ToolCall t : s.toolCalls()) calls.addObject().put("id", t.getId()).put("name", t.getName()).put("arguments", t.getArguments());
         TokenUsage u = s.usage();
         if (u != null) {
             o.putObject("usage").put("prompt_tokens", u.getPromptTokens()).put("completion_tokens", u.getCompletionTokens())
@@ -195,8 +199,10 @@ public final class Handover {
                 .setCompletionTokens(u.path("completion_tokens").asLong()).setCachedTokens(u.path("cached_tokens").asLong())
                 .setCacheWriteTokens(u.path("cache_write_tokens").asLong()).setReasoningTokens(u.path("reasoning_tokens").asLong())
                 .setEstimated(u.path("estimated").asBoolean()).build();
+        List<ToolCall> calls = new ArrayList<>();
+        for (JsonNode t : n.path("tool_calls")) calls.add(new ToolCall(t.path("id").asText(), t.path("name").asText(), t.path("arguments").asText()));
         CallOutcome.Success s = new CallOutcome.Success(text(n, "model"), text(n, "content"), text(n, "finish_reason"), usage,
-                n.path("latency_ms").asLong(), null);
+                n.path("latency_ms").asLong(), null, calls, text(n, "refusal"));
         return new Answer(lifetime, n.path("request_id").asText(), n.path("attempt").asInt(), n.path("started_at").asLong(),
                 text(n, "provider"), text(n, "fallback_reason"), s);
     }

@@ -85,7 +85,8 @@ record PendingCall(PromptRequest request, byte[] requestWire, String model, Orig
     /** The call this entry makes. */
     ChatCall chatCall() {
         return new ChatCall(request.getRequestId(), model, request.getMessages(), request.getTemperature(), request.getMaxTokens(),
-                request.getResponseFormat());
+                request.getResponseFormat(), request.getTools(), request.getToolChoice(), request.getStop(), request.getSeed(),
+                request.getTopP(), request.getUser());
     }
 
     /** Held by lifetime {@code current} from now on, as the same call (it has not started in another lifetime). */

@@ -1,9 +1,13 @@
 package io.promptline.processor.provider;
 
 import io.promptline.avro.ChatMessage;
+import io.promptline.avro.ContentPart;
 import io.promptline.avro.TokenUsage;
+import io.promptline.avro.ToolCall;
+import io.promptline.avro.ToolDefinition;
 import io.vertx.core.MultiMap;
 import io.vertx.core.buffer.Buffer;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
@@ -11,6 +15,8 @@ import io.vertx.ext.web.client.HttpRequest;
 import java.net.URI;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -21,7 +27,11 @@ import java.util.Map;
  * usage counts cache reads and writes apart from {@code input_tokens}, so the prompt is their sum
  * (cached = cache reads, cache writes kept for pricing). Errors come as
  * {@code {"type":"error","error":{"type":…,"message":…}}} (529 {@code overloaded_error} rests the
- * endpoint like a 503) and the windows as {@code anthropic-ratelimit-*-remaining|reset}.
+ * endpoint like a 503) and the windows as {@code anthropic-ratelimit-*-remaining|reset}. Tools map
+ * to {@code input_schema}, tool choice to auto/none/any/tool, an assistant's tool calls to
+ * {@code tool_use} blocks and tool messages to {@code tool_result} blocks of a user message; images
+ * to URL or base64 sources; stop to {@code stop_sequences}, user to {@code metadata.user_id};
+ * {@code seed} has no counterpart and is not sent.
  */
 final class AnthropicApi implements ProviderApi {
     static final AnthropicApi INSTANCE = new AnthropicApi();
@@ -58,8 +68,18 @@ final class AnthropicApi implements ProviderApi {
             if ("system".equals(m.getRole()) || "developer".equals(m.getRole())) {
                 if (!system.isEmpty()) system.append("\n\n");
                 system.append(m.getContent());
+            } else if ("tool".equals(m.getRole())) {
+                // Tool results travel in a user message; consecutive ones share it
+                JsonObject result = new JsonObject().put("type", "tool_result").put("tool_use_id", m.getToolCallId()).put("content", m.getContent());
+                JsonObject last = messages.isEmpty() ? null : messages.getJsonObject(messages.size() - 1);
+                if (last != null && "user".equals(last.getString("role")) && last.getValue("content") instanceof JsonArray blocks
+                        && !blocks.isEmpty() && "tool_result".equals(blocks.getJsonObject(0).getString("type"))) {
+                    blocks.add(result);
+                } else {
+                    messages.add(new JsonObject().put("role", "user").put("content", new JsonArray().add(result)));
+                }
             } else {
-                messages.add(new JsonObject().put("role", m.getRole()).put("content", m.getContent()));
+                messages.add(new JsonObject().put("role", m.getRole()).put("content", content(m)));
             }
         }
         JsonObject body = new JsonObject().put("model", call.model())
@@ -67,7 +87,69 @@ final class AnthropicApi implements ProviderApi {
                 .put("messages", messages);
         if (!system.isEmpty()) body.put("system", system.toString());
         if (call.temperature() != null) body.put("temperature", call.temperature());
+        if (call.topP() != null) body.put("top_p", call.topP());
+        if (!call.stop().isEmpty()) body.put("stop_sequences", new JsonArray(call.stop()));
+        if (call.user() != null) body.put("metadata", new JsonObject().put("user_id", call.user()));
+        if (!call.tools().isEmpty()) {
+            JsonArray tools = new JsonArray();
+            for (ToolDefinition t : call.tools()) {
+                JsonObject tool = new JsonObject().put("name", t.getName())
+                        .put("input_schema", OpenAiApi.json(t.getParameters(), "tools." + t.getName() + ".parameters"));
+                if (t.getDescription() != null) tool.put("description", t.getDescription());
+                tools.add(tool);
+            }
+            body.put("tools", tools);
+        }
+        String choice = OpenAiApi.toolChoice(call);
+        if (choice != null) {
+            body.put("tool_choice", switch (choice) {
+                case "auto" -> new JsonObject().put("type", "auto");
+                case "none" -> new JsonObject().put("type", "none");
+                case "required" -> new JsonObject().put("type", "any");
+                default -> new JsonObject().put("type", "tool").put("name", choice);
+            });
+        }
+        // seed: the Messages API has none, so it is not sent (documented; determinism is best-effort everywhere)
         return body;
+    }
+
+    /** A message's content: its text, or blocks for parts and for an assistant's tool calls. */
+    private static Object content(ChatMessage m) {
+        boolean parts = m.getParts() != null && !m.getParts().isEmpty();
+        if (!parts && m.getToolCalls().isEmpty()) return m.getContent();
+        JsonArray blocks = new JsonArray();
+        if (parts) {
+            for (ContentPart p : m.getParts()) blocks.add(block(p));
+        } else if (!m.getContent().isEmpty()) {
+            blocks.add(new JsonObject().put("type", "text").put("text", m.getContent()));
+        }
+        for (ToolCall t : m.getToolCalls()) {
+            blocks.add(new JsonObject().put("type", "tool_use").put("id", t.getId()).put("name", t.getName())
+                    .put("input", OpenAiApi.json(t.getArguments(), "messages.tool_calls." + t.getName() + ".arguments")));
+        }
+        return blocks;
+    }
+
+    private static JsonObject block(ContentPart p) {
+        switch (p.getType()) {
+            case "text":
+                return new JsonObject().put("type", "text").put("text", p.getText() == null ? "" : p.getText());
+            case "image_url":
+                String url = p.getImageUrl();
+                if (url == null) throw new IllegalArgumentException("messages: an image_url part has no image_url");
+                JsonObject source;
+                if (url.startsWith("data:")) {
+                    int semi = url.indexOf(";base64,");
+                    if (semi < 0) throw new IllegalArgumentException("messages: an image data URI must be data:<media type>;base64,<bytes>");
+                    source = new JsonObject().put("type", "base64").put("media_type", url.substring(5, semi))
+                            .put("data", url.substring(semi + ";base64,".length()));
+                } else {
+                    source = new JsonObject().put("type", "url").put("url", url);
+                }
+                return new JsonObject().put("type", "image").put("source", source);
+            default:
+                throw new IllegalArgumentException("messages: unknown content part type '" + p.getType() + "'; known: text, image_url");
+        }
     }
 
     @Override
@@ -80,17 +162,25 @@ final class AnthropicApi implements ProviderApi {
         }
         StringBuilder text = new StringBuilder();
         boolean anyText = false;
+        List<ToolCall> calls = new ArrayList<>();
         for (Object b : blocks) {
-            if (b instanceof JsonObject block && "text".equals(block.getString("type"))) {
+            if (!(b instanceof JsonObject block)) continue;
+            if ("text".equals(block.getString("type"))) {
                 text.append(block.getString("text", ""));
                 anyText = true;
+            } else if ("tool_use".equals(block.getString("type"))) {
+                Object input = block.getValue("input");
+                calls.add(new ToolCall(block.getString("id", ""), block.getString("name", ""), input == null ? "{}" : Json.encode(input)));
             }
         }
         String stop = json.getString("stop_reason");
         String finish = stop == null ? null : FINISH.getOrDefault(stop, stop);
         String answeredBy = json.getString("model", model);
+        String content = anyText ? text.toString() : null;
+        // A refusal stops with stop_reason "refusal"; its text, if any, is the refusal
+        String refusal = "refusal".equals(stop) ? (content == null ? "refused" : content) : null;
         JsonObject usage = json.getJsonObject("usage");
-        if (usage == null) return new CallOutcome.Success(answeredBy, anyText ? text.toString() : null, finish, null, latency, exhausted);
+        if (usage == null) return new CallOutcome.Success(answeredBy, content, finish, null, latency, exhausted, calls, refusal);
         long cacheRead = OpenAiApi.longOrZero(usage, "cache_read_input_tokens");
         long cacheWrite = OpenAiApi.longOrZero(usage, "cache_creation_input_tokens");
         TokenUsage tokens = TokenUsage.newBuilder()
@@ -100,6 +190,7 @@ final class AnthropicApi implements ProviderApi {
                 .setCacheWriteTokens(cacheWrite)
                 .setReasoningTokens(0L)
                 .build();
-        return OpenAiApi.answered(status, provider, answeredBy, anyText ? text.toString() : null, finish, tokens, latency, exhausted);
+        return OpenAiApi.answered(status, provider, new CallOutcome.Success(answeredBy, content, finish, tokens, latency, exhausted, calls,
+                refusal));
     }
 }

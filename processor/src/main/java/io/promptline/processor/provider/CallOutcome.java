@@ -2,8 +2,10 @@ package io.promptline.processor.provider;
 
 import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.TokenUsage;
+import io.promptline.avro.ToolCall;
 
 import java.time.Duration;
+import java.util.List;
 
 /** What one call produced: a completion or a classified failure. Calls never complete exceptionally. */
 public sealed interface CallOutcome {
@@ -12,9 +14,34 @@ public sealed interface CallOutcome {
     /** How long the endpoint should get no new call (exhausted rate-limit window, Retry-After on 429/503), or null. */
     Duration holdOff();
 
-    /** @param usage the provider's token counts, or null when the answer carried none (many local servers omit them) */
-    record Success(String model, String content, String finishReason, TokenUsage usage, long latencyMs, Duration holdOff)
-            implements CallOutcome {
+    /**
+     * @param usage     the provider's token counts, or null when the answer carried none (many local servers omit them)
+     * @param toolCalls the functions the model asked to call (empty when none)
+     * @param refusal   the model's refusal, when it gave one instead of content
+     */
+    record Success(String model, String content, String finishReason, TokenUsage usage, long latencyMs, Duration holdOff,
+                   List<ToolCall> toolCalls, String refusal) implements CallOutcome {
+        public Success {
+            toolCalls = toolCalls == null ? List.of() : List.copyOf(toolCalls);
+        }
+
+        /** A text answer. */
+        public Success(String model, String content, String finishReason, TokenUsage usage, long latencyMs, Duration holdOff) {
+            this(model, content, finishReason, usage, latencyMs, holdOff, List.of(), null);
+        }
+
+        /** Everything the model wrote (text, refusal, tool calls), for estimating its tokens when the provider reported none. */
+        public String completionText() {
+            StringBuilder sb = new StringBuilder(content == null ? "" : content);
+            if (refusal != null) sb.append(refusal);
+            for (ToolCall t : toolCalls) sb.append(t.getName()).append(t.getArguments());
+            return sb.toString();
+        }
+
+        /** The same answer with {@code tokens} as its usage (an estimate, when the provider reported none). */
+        public Success withUsage(TokenUsage tokens) {
+            return new Success(model, content, finishReason, tokens, latencyMs, holdOff, toolCalls, refusal);
+        }
     }
 
     /**

@@ -1,7 +1,7 @@
 package io.promptline.processor.dispatch;
 
+import io.promptline.requests.Messages;
 import io.promptline.avro.BillingMode;
-import io.promptline.avro.ChatMessage;
 import io.promptline.avro.CostEvent;
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
@@ -30,7 +30,7 @@ class AnswersTest {
 
     private static PendingCall pending(Priority tier, String model) {
         PromptRequest r = PromptRequest.newBuilder().setRequestId("r1").setTenant("acme").setPriority(tier).setModel(model)
-                .setMessages(List.of(new ChatMessage("user", "hi"))).setCreatedAt(NOW).build();
+                .setMessages(List.of(Messages.text("user", "hi"))).setCreatedAt(NOW).build();
         return new PendingCall(r, new byte[0], model, new Origin("t", 0, 0), 1, 0, 0, 0, NOW.toEpochMilli(), new Reservation(0, 0, 10), null, 1);
     }
 

@@ -1,9 +1,10 @@
 package io.promptline.processor.dispatch;
 
-import io.promptline.avro.ChatMessage;
+import io.promptline.requests.Messages;
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
 import io.promptline.avro.TokenUsage;
+import io.promptline.avro.ToolCall;
 import io.promptline.processor.output.Origin;
 import io.promptline.processor.provider.CallOutcome;
 import io.promptline.processor.ratelimit.Reservation;
@@ -28,7 +29,7 @@ class HandoverTest {
 
     private static PendingCall entry(String id, long lifetime, int attempt) {
         PromptRequest r = PromptRequest.newBuilder().setRequestId(id).setTenant("acme").setPriority(Priority.NORMAL).setModel("gpt-4.1")
-                .setMessages(List.of(new ChatMessage("user", "hi"))).setCreatedAt(Instant.EPOCH).build();
+                .setMessages(List.of(Messages.text("user", "hi"))).setCreatedAt(Instant.EPOCH).build();
         return new PendingCall(r, new byte[0], "gpt-4.1", new Origin("t", 0, 0), attempt, 0, 0, 0, 0, new Reservation(0, 0, 10), null,
                 lifetime);
     }
@@ -72,6 +73,21 @@ class HandoverTest {
         assertThat(t.fate(entry("c", STOPPED, 2))).as("failed calls are not on the bill").isEqualTo(Handover.Fate.FAILED);
         assertThat(t.fate(entry("d", STOPPED, 1))).isEqualTo(Handover.Fate.NOT_STARTED);
         assertThat(t.fate(entry("a", STOPPED, 2))).as("an answer of an earlier attempt is not this entry's").isEqualTo(Handover.Fate.NOT_STARTED);
+    }
+
+    @Test
+    void shouldHandOverAnAnswersToolCallsAndRefusal() {
+        TokenUsage u = TokenUsage.newBuilder().setPromptTokens(82).setCompletionTokens(17).build();
+        Handover.Answer a = new Handover.Answer(STOPPED, "t", 1, 1_000, "anthropic", null, new CallOutcome.Success("claude-sonnet-4.5", null,
+                "tool_calls", u, 20, null, List.of(new ToolCall("toolu_1", "get_current_weather", "{\"location\":\"Boston, MA\"}")), "no"));
+        Handover.Takeover t = Handover.takeover(Handover.encode(STOPPED, List.of(a), Map.of(), Map.of(), 1), Set.of(STOPPED),
+                List.of(new Handover.Started(STOPPED, "t", 1)));
+
+        CallOutcome.Success s = t.answer("t").outcome();
+        assertThat(s.toolCalls()).containsExactly(new ToolCall("toolu_1", "get_current_weather", "{\"location\":\"Boston, MA\"}"));
+        assertThat(s.refusal()).isEqualTo("no");
+        assertThat(s.content()).isNull();
+        assertThat(s.finishReason()).isEqualTo("tool_calls");
     }
 
     @Test

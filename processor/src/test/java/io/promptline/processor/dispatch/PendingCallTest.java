@@ -1,6 +1,6 @@
 package io.promptline.processor.dispatch;
 
-import io.promptline.avro.ChatMessage;
+import io.promptline.requests.Messages;
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
 import io.promptline.processor.output.Origin;
@@ -16,7 +16,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 /** The stored pending entry: the calls it counts survive a restart, and entries of the previous format still read. */
 class PendingCallTest {
     private static final PromptRequest REQUEST = PromptRequest.newBuilder().setRequestId("r1").setTenant("acme").setPriority(Priority.NORMAL)
-            .setModel("gpt-4.1").setMessages(List.of(new ChatMessage("user", "hi"))).setCreatedAt(Instant.EPOCH).build();
+            .setModel("gpt-4.1").setMessages(List.of(Messages.text("user", "hi"))).setCreatedAt(Instant.EPOCH).build();
     private static final byte[] WIRE = {0, 0, 0, 0, 7, 42};
 
     private static PendingCall entry() {

@@ -1,7 +1,10 @@
 package io.promptline.processor.provider;
 
+import io.promptline.requests.Messages;
 import io.promptline.avro.ChatMessage;
 import io.promptline.avro.ErrorCategory;
+import io.promptline.avro.ToolCall;
+import io.promptline.avro.ToolDefinition;
 import io.vertx.core.MultiMap;
 import io.vertx.core.Vertx;
 import io.vertx.core.http.HttpServer;
@@ -83,7 +86,7 @@ class ProviderApiContractTest {
     }
 
     private static ChatCall chat(String model, Integer maxTokens) {
-        return new ChatCall("req-1", model, List.of(new ChatMessage("system", "Be brief."), new ChatMessage("user", "Hello")), 0.2, maxTokens,
+        return new ChatCall("req-1", model, List.of(Messages.text("system", "Be brief."), Messages.text("user", "Hello")), 0.2, maxTokens,
                 null);
     }
 
@@ -197,6 +200,108 @@ class ProviderApiContractTest {
         assertThat(busy.holdOff()).isEqualTo(Duration.ofSeconds(2));
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"openai", "azure", "anthropic"})
+    void shouldKeepTheToolCallsAndRefusalsOfAnAnswer(String api) throws Exception {
+        CallOutcome.Success call = (CallOutcome.Success) call(api, "tool_call", chat("gpt-4.1", null));
+        assertThat(call.finishReason()).isEqualTo("tool_calls");
+        assertThat(call.toolCalls()).singleElement().satisfies(t -> {
+            assertThat(t.getName()).isEqualTo("get_current_weather");
+            assertThat(new JsonObject(t.getArguments())).isEqualTo(new JsonObject().put("location", "Boston, MA"));
+            assertThat(t.getId()).isNotBlank();
+        });
+        assertThat(call.usage().getPromptTokens()).isEqualTo(82);
+        assertThat(call.usage().getCompletionTokens()).isEqualTo(17);
+
+        CallOutcome.Success refused = (CallOutcome.Success) call(api, "refusal", chat("gpt-4.1", null));
+        assertThat(refused.refusal()).isEqualTo("I'm sorry, I cannot assist with that request.");
+        assertThat(refused.toolCalls()).isEmpty();
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldReadAnAnswerWhoseContentIsAnArrayOfParts() throws Exception {
+        CallOutcome.Success s = (CallOutcome.Success) call("openai", "array_content", chat("local-model", null));
+        assertThat(s.content()).isEqualTo("Hello world");
+    }
+
+    /** A request with everything: tools, a forced tool, an image, a replayed tool call and its result, stop, seed, top_p, user. */
+    private static ChatCall everything() {
+        ToolDefinition weather = ToolDefinition.newBuilder().setName("get_current_weather").setDescription("Weather of a city")
+                .setParameters("{\"type\":\"object\",\"properties\":{\"location\":{\"type\":\"string\"}},\"required\":[\"location\"]}").build();
+        List<ChatMessage> history = List.of(
+                Messages.text("system", "Be brief."),
+                Messages.parts(List.of(Messages.textPart("What is in this image, and the weather there?"),
+                        Messages.imagePart("data:image/png;base64,iVBORw0KGgo="))),
+                Messages.toolCalls("", List.of(new ToolCall("call_1", "get_current_weather", "{\"location\":\"Boston, MA\"}"))),
+                Messages.toolResult("call_1", "{\"temperature\":22}"));
+        return new ChatCall("req-9", "gpt-4.1", history, null, 100, null, List.of(weather), "get_current_weather", List.of("END"), 42L, 0.9,
+                "user-7");
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"openai", "azure", "anthropic"})
+    void shouldSendToolsImagesAndAToolRoundTripInTheApisOwnTerms(String api) throws Exception {
+        ANSWER.set(recordings(api).getJsonObject("success"));
+        try (VertxChatClient client = new VertxChatClient(vertx, ProviderApi.of(api), api, baseUrl(api), "k", 10_000, 2_000, 4, CLOCK)) {
+            assertThat(client.call(everything()).toCompletableFuture().get(10, TimeUnit.SECONDS)).isInstanceOf(CallOutcome.Success.class);
+        }
+        JsonObject body = SEEN.get().body();
+        if (api.equals("anthropic")) {
+            assertThat(body.getString("system")).isEqualTo("Be brief.");
+            var messages = body.getJsonArray("messages");
+            assertThat(messages).hasSize(3);
+            var image = messages.getJsonObject(0).getJsonArray("content").getJsonObject(1);
+            assertThat(image.getString("type")).isEqualTo("image");
+            assertThat(image.getJsonObject("source")).isEqualTo(new JsonObject().put("type", "base64").put("media_type", "image/png")
+                    .put("data", "iVBORw0KGgo="));
+            var use = messages.getJsonObject(1).getJsonArray("content").getJsonObject(0);
+            assertThat(use.getString("type")).isEqualTo("tool_use");
+            assertThat(use.getJsonObject("input")).isEqualTo(new JsonObject().put("location", "Boston, MA"));
+            var result = messages.getJsonObject(2);
+            assertThat(result.getString("role")).isEqualTo("user");
+            assertThat(result.getJsonArray("content").getJsonObject(0).getString("tool_use_id")).isEqualTo("call_1");
+            assertThat(body.getJsonArray("tools").getJsonObject(0).getJsonObject("input_schema").getString("type")).isEqualTo("object");
+            assertThat(body.getJsonObject("tool_choice")).isEqualTo(new JsonObject().put("type", "tool").put("name", "get_current_weather"));
+            assertThat(body.getJsonArray("stop_sequences")).containsExactly("END");
+            assertThat(body.getJsonObject("metadata").getString("user_id")).isEqualTo("user-7");
+            assertThat(body.containsKey("seed")).as("the Messages API has no seed").isFalse();
+        } else {
+            var messages = body.getJsonArray("messages");
+            assertThat(messages).hasSize(4);
+            var image = messages.getJsonObject(1).getJsonArray("content").getJsonObject(1);
+            assertThat(image.getJsonObject("image_url").getString("url")).isEqualTo("data:image/png;base64,iVBORw0KGgo=");
+            var assistant = messages.getJsonObject(2);
+            assertThat(assistant.getValue("content")).isNull();
+            assertThat(assistant.getJsonArray("tool_calls").getJsonObject(0).getJsonObject("function").getString("arguments"))
+                    .isEqualTo("{\"location\":\"Boston, MA\"}");
+            assertThat(messages.getJsonObject(3).getString("tool_call_id")).isEqualTo("call_1");
+            assertThat(body.getJsonArray("tools").getJsonObject(0).getJsonObject("function").getJsonObject("parameters").getString("type"))
+                    .isEqualTo("object");
+            assertThat(body.getJsonObject("tool_choice").getJsonObject("function").getString("name")).isEqualTo("get_current_weather");
+            assertThat(body.getJsonArray("stop")).containsExactly("END");
+            assertThat(body.getLong("seed")).isEqualTo(42L);
+            assertThat(body.getDouble("top_p")).isEqualTo(0.9);
+            assertThat(body.getString("user")).isEqualTo("user-7");
+        }
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"openai", "azure", "anthropic"})
+    void shouldFailARequestItCannotSendNamingTheField(String api) throws Exception {
+        ChatCall e = everything();
+        ChatCall badChoice = new ChatCall(e.idempotencyKey(), e.model(), e.messages(), null, null, null, e.tools(), "get_stock_price", List.of(),
+                null, null, null);
+        ChatCall badSchema = new ChatCall(e.idempotencyKey(), e.model(), e.messages(), null, null, null,
+                List.of(ToolDefinition.newBuilder().setName("broken").setParameters("{not json").build()), null, List.of(), null, null, null);
+        try (VertxChatClient client = new VertxChatClient(vertx, ProviderApi.of(api), api, baseUrl(api), "k", 10_000, 2_000, 4, CLOCK)) {
+            CallOutcome.Failure choice = (CallOutcome.Failure) client.call(badChoice).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(choice.category()).isEqualTo(ErrorCategory.INVALID_REQUEST);
+            assertThat(choice.message()).contains("tool_choice 'get_stock_price'");
+            CallOutcome.Failure schema = (CallOutcome.Failure) client.call(badSchema).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            assertThat(schema.message()).contains("tools.broken.parameters is not a JSON object");
+        }
+    }
+
     @org.junit.jupiter.api.Test
     void shouldMapAzuresContentFilterToContentPolicy() throws Exception {
         CallOutcome.Failure filtered = (CallOutcome.Failure) call("azure", "content_filter", chat("gpt-4.1", null));
@@ -213,7 +318,7 @@ class ProviderApiContractTest {
 
         ANSWER.set(recordings("anthropic").getJsonObject("success"));
         SEEN.set(null);
-        ChatCall structured = new ChatCall("req-2", "claude-sonnet-4-5", List.of(new ChatMessage("user", "x")), null, null,
+        ChatCall structured = new ChatCall("req-2", "claude-sonnet-4-5", List.of(Messages.text("user", "x")), null, null,
                 "{\"type\":\"json_object\"}");
         try (VertxChatClient client = new VertxChatClient(vertx, ProviderApi.of("anthropic"), "anthropic", baseUrl("anthropic"), "k", 10_000,
                 2_000, 4, CLOCK)) {

@@ -1,6 +1,6 @@
 package io.promptline.processor.provider;
 
-import io.promptline.avro.ChatMessage;
+import io.promptline.requests.Messages;
 import io.promptline.avro.ErrorCategory;
 import io.promptline.ops.simulator.RecordedCall;
 import io.promptline.ops.simulator.SimulatorConfig;
@@ -48,7 +48,7 @@ class ProviderApiSimulatorTest {
     }
 
     private static CallOutcome call(String api, String key, String id, String prompt) throws Exception {
-        ChatCall call = new ChatCall(id, "gpt-4.1", List.of(new ChatMessage("system", "Be brief."), new ChatMessage("user", prompt)), null, 50,
+        ChatCall call = new ChatCall(id, "gpt-4.1", List.of(Messages.text("system", "Be brief."), Messages.text("user", prompt)), null, 50,
                 null);
         try (VertxChatClient client = new VertxChatClient(vertx, ProviderApi.of(api), "simulator", baseUrl(api), key, 10_000, 2_000, 4,
                 Clock.systemUTC())) {

@@ -1,7 +1,7 @@
 package io.promptline.sink.postgres;
 
+import io.promptline.requests.Messages;
 import com.zaxxer.hikari.HikariDataSource;
-import io.promptline.avro.ChatMessage;
 import io.promptline.avro.CostEvent;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.ErrorCategory;
@@ -58,7 +58,7 @@ class PostgresWriterTest {
                     .setPriceVersion("v1").setTimestamp(t).build());
         }
         PromptRequest req = PromptRequest.newBuilder().setRequestId("bad").setTenant("acme").setPriority(Priority.NORMAL)
-                .setMessages(List.of(new ChatMessage("user", "hi"))).setCreatedAt(t).build();
+                .setMessages(List.of(Messages.text("user", "hi"))).setCreatedAt(t).build();
         b.addDeadLetter("llm.dlq", 0, 7, new byte[]{7}, DeadLetter.newBuilder().setRequestId("bad").setTenant("acme").setRequest(req)
                 .setCategory(ErrorCategory.AUTHENTICATION).setHttpStatus(401).setMessage("HTTP 401").setAttempts(1)
                 .setOriginTopic("llm.requests.normal").setOriginPartition(0).setOriginOffset(3).setFailedAt(t).build());

@@ -1,6 +1,6 @@
 package io.promptline.ops.local.chaos;
 
-import io.promptline.avro.ChatMessage;
+import io.promptline.requests.Messages;
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
 import io.promptline.registry.RestSchemaRegistryClient;
@@ -84,7 +84,7 @@ final class ChaosLoad implements AutoCloseable {
         String id = "chaos-" + (seq++);
         PromptRequest r = PromptRequest.newBuilder().setRequestId(id).setTenant(tenant).setPriority(tier)
                 .setModel(MODELS.get(random.nextInt(MODELS.size()))).setMaxTokens(200)
-                .setMessages(List.of(new ChatMessage("user", prompt(id)))).setCreatedAt(Instant.now()).build();
+                .setMessages(List.of(Messages.text("user", prompt(id)))).setCreatedAt(Instant.now()).build();
         byte[] value = serializer.serialize(topics.requests(tier), r);
         publish(tenant, tier, value, publisher(), id);
     }
