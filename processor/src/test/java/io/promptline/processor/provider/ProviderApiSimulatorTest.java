@@ -1,11 +1,15 @@
 package io.promptline.processor.provider;
 
 import io.promptline.requests.Messages;
+import io.promptline.avro.ChatMessage;
 import io.promptline.avro.ErrorCategory;
+import io.promptline.avro.ToolCall;
+import io.promptline.avro.ToolDefinition;
 import io.promptline.ops.simulator.RecordedCall;
 import io.promptline.ops.simulator.SimulatorConfig;
 import io.promptline.testkit.SimulatorFixture;
 import io.vertx.core.Vertx;
+import io.vertx.core.json.JsonObject;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.extension.RegisterExtension;
@@ -13,6 +17,7 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.ValueSource;
 
 import java.time.Clock;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
@@ -86,5 +91,39 @@ class ProviderApiSimulatorTest {
 
         CallOutcome.Success bare = (CallOutcome.Success) call(api, KEY, api + "-bare", "Hello [[sim:no_usage]]");
         assertThat(bare.usage()).as("an answer without usage is an answer, estimated by the caller").isNull();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"openai", "azure", "anthropic"})
+    void shouldMakeAToolCallRoundTripWithAnImageThroughEveryApi(String api) throws Exception {
+        ToolDefinition lookup = ToolDefinition.newBuilder().setName("lookup_order").setDescription("Finds an order")
+                .setParameters("{\"type\":\"object\",\"properties\":{\"query\":{\"type\":\"string\"}}}").build();
+        List<ChatMessage> question = List.of(Messages.parts(List.of(Messages.textPart("Where is order 42?"),
+                Messages.imagePart("data:image/png;base64,iVBORw0KGgo="))));
+        // The model must call the tool
+        CallOutcome.Success asked = (CallOutcome.Success) send(api, new ChatCall(api + "-tool-1", "gpt-4.1", question, null, 50, null,
+                List.of(lookup), "required", List.of(), null, null, "user-1"));
+        assertThat(asked.finishReason()).isEqualTo("tool_calls");
+        assertThat(asked.toolCalls()).singleElement().satisfies(t -> {
+            assertThat(t.getName()).isEqualTo("lookup_order");
+            assertThat(new JsonObject(t.getArguments()).getString("query")).startsWith("Where is order 42?");
+        });
+        ToolCall call = asked.toolCalls().get(0);
+
+        // The application runs it and sends the result back in the history: the model answers from it
+        List<ChatMessage> history = new ArrayList<>(question);
+        history.add(Messages.toolCalls(asked.content(), List.of(call)));
+        history.add(Messages.toolResult(call.getId(), "Order 42 shipped on Monday"));
+        CallOutcome.Success answered = (CallOutcome.Success) send(api, new ChatCall(api + "-tool-2", "gpt-4.1", history, null, 50, null,
+                List.of(lookup), "auto", List.of(), null, null, "user-1"));
+        assertThat(answered.toolCalls()).isEmpty();
+        assertThat(answered.content()).isEqualTo("Simulated answer to: Order 42 shipped on Monday");
+    }
+
+    private static CallOutcome send(String api, ChatCall call) throws Exception {
+        try (VertxChatClient client = new VertxChatClient(vertx, ProviderApi.of(api), "simulator", baseUrl(api), KEY, 10_000, 2_000, 4,
+                Clock.systemUTC())) {
+            return client.call(call).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
     }
 }

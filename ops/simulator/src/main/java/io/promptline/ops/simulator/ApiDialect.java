@@ -4,11 +4,14 @@ import io.vertx.core.buffer.Buffer;
 import io.vertx.core.http.HttpServerRequest;
 import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.DecodeException;
+import io.vertx.core.json.Json;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 
 import java.time.Instant;
 import java.time.temporal.ChronoUnit;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
  * The chat APIs the simulator speaks, over one decision logic: OpenAI's
@@ -49,13 +52,67 @@ enum ApiDialect {
         JsonArray messages = new JsonArray();
         Object system = json.getValue("system");
         if (system != null) messages.add(new JsonObject().put("role", "system").put("content", text(system)));
-        JsonArray given = json.getJsonArray("messages", new JsonArray());
-        for (Object m : given) {
-            if (m instanceof JsonObject msg) messages.add(new JsonObject().put("role", msg.getValue("role")).put("content", text(msg.getValue("content"))));
+        Object given = json.getValue("messages");
+        if (!(given instanceof JsonArray list)) return body; // the parser names what is missing
+        for (Object m : list) {
+            if (!(m instanceof JsonObject msg)) {
+                messages.add(m);
+            } else if (msg.getValue("content") instanceof JsonArray blocks) {
+                fromBlocks(msg.getString("role"), blocks).forEach(messages::add);
+            } else {
+                messages.add(new JsonObject().put("role", msg.getValue("role")).put("content", msg.getValue("content")));
+            }
         }
         JsonObject out = json.copy().put("messages", messages);
         out.remove("system");
+        if (json.getValue("tools") instanceof JsonArray tools) {
+            JsonArray functions = new JsonArray();
+            for (Object t : tools) {
+                if (t instanceof JsonObject tool) {
+                    functions.add(new JsonObject().put("type", "function").put("function", new JsonObject().put("name", tool.getValue("name"))
+                            .put("parameters", tool.getValue("input_schema"))));
+                }
+            }
+            out.put("tools", functions);
+        }
+        if (json.getValue("tool_choice") instanceof JsonObject choice) {
+            Object type = choice.getValue("type");
+            out.put("tool_choice", "any".equals(type) ? "required" : "tool".equals(type)
+                    ? new JsonObject().put("type", "function").put("function", new JsonObject().put("name", choice.getValue("name")))
+                    : type);
+        }
+        if (json.getValue("stop_sequences") instanceof JsonArray stop) {
+            out.put("stop", stop);
+            out.remove("stop_sequences");
+        }
+        out.remove("metadata");
         return out.toBuffer();
+    }
+
+    /** Messages API content blocks as OpenAI messages: text and images as parts, tool_use as tool calls, tool_result as tool messages. */
+    private static List<JsonObject> fromBlocks(String role, JsonArray blocks) {
+        List<JsonObject> out = new ArrayList<>();
+        JsonArray parts = new JsonArray();
+        JsonArray calls = new JsonArray();
+        for (Object b : blocks) {
+            if (!(b instanceof JsonObject block)) continue;
+            switch (String.valueOf(block.getValue("type"))) {
+                case "text" -> parts.add(new JsonObject().put("type", "text").put("text", block.getValue("text")));
+                case "image" -> parts.add(new JsonObject().put("type", "image_url").put("image_url", new JsonObject().put("url", "image")));
+                case "tool_use" -> calls.add(new JsonObject().put("id", block.getValue("id")).put("type", "function")
+                        .put("function", new JsonObject().put("name", block.getValue("name"))
+                                .put("arguments", block.getValue("input") == null ? "{}" : Json.encode(block.getValue("input")))));
+                case "tool_result" -> out.add(new JsonObject().put("role", "tool").put("tool_call_id", block.getValue("tool_use_id"))
+                        .put("content", text(block.getValue("content"))));
+                default -> parts.add(block); // the parser rejects it, naming the type
+            }
+        }
+        if (!calls.isEmpty()) {
+            out.add(new JsonObject().put("role", role).put("content", parts.isEmpty() ? null : parts).put("tool_calls", calls));
+        } else if (!parts.isEmpty()) {
+            out.add(new JsonObject().put("role", role).put("content", parts));
+        }
+        return out;
     }
 
     /** A string, or the text blocks of a content array joined. */
@@ -81,11 +138,20 @@ enum ApiDialect {
                     .put("message", message));
         }
         JsonObject choice = openAi.getJsonArray("choices").getJsonObject(0);
+        JsonObject message = choice.getJsonObject("message");
+        JsonArray content = new JsonArray();
+        if (message.getString("content") != null) content.add(new JsonObject().put("type", "text").put("text", message.getString("content")));
+        for (Object c : message.getJsonArray("tool_calls", new JsonArray())) {
+            JsonObject call = (JsonObject) c;
+            JsonObject function = call.getJsonObject("function");
+            content.add(new JsonObject().put("type", "tool_use").put("id", call.getString("id").replace("call_", "toolu_"))
+                    .put("name", function.getString("name")).put("input", new JsonObject(function.getString("arguments"))));
+        }
+        String finish = choice.getString("finish_reason");
         JsonObject out = new JsonObject().put("id", openAi.getString("id").replace("chatcmpl-", "msg_")).put("type", "message")
                 .put("role", "assistant").put("model", openAi.getString("model"))
-                .put("content", new JsonArray().add(new JsonObject().put("type", "text")
-                        .put("text", choice.getJsonObject("message").getString("content"))))
-                .put("stop_reason", "length".equals(choice.getString("finish_reason")) ? "max_tokens" : "end_turn")
+                .put("content", content)
+                .put("stop_reason", "length".equals(finish) ? "max_tokens" : "tool_calls".equals(finish) ? "tool_use" : "end_turn")
                 .putNull("stop_sequence");
         JsonObject usage = openAi.getJsonObject("usage");
         if (usage != null) {

@@ -204,10 +204,22 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
         String last = chat.lastUserContent();
         String text = "Simulated answer to: "
                 + (last.length() > ANSWER_PREFIX_CHARS ? last.substring(0, ANSWER_PREFIX_CHARS) : last);
+        long id = completionIds.incrementAndGet();
+        JsonObject message = new JsonObject().put("role", "assistant").put("content", text);
+        String finish = truncated ? "length" : "stop";
+        if (chat.toolCall() != null) {
+            // A call of the chosen tool, its arguments from the question
+            String query = last.replace(ChatRequest.TOOL_CALL_MARKER, "").trim();
+            message.putNull("content").put("tool_calls", new JsonArray().add(new JsonObject().put("id", "call_sim_" + id)
+                    .put("type", "function").put("function", new JsonObject().put("name", chat.toolCall())
+                            .put("arguments", new JsonObject().put("query", query.length() > ANSWER_PREFIX_CHARS
+                                    ? query.substring(0, ANSWER_PREFIX_CHARS) : query).encode()))));
+            finish = "tool_calls";
+        }
         JsonObject choice = new JsonObject()
                 .put("index", 0)
-                .put("message", new JsonObject().put("role", "assistant").put("content", text))
-                .put("finish_reason", truncated ? "length" : "stop");
+                .put("message", message)
+                .put("finish_reason", finish);
         JsonObject usage = new JsonObject()
                 .put("prompt_tokens", call.promptTokens())
                 .put("completion_tokens", call.completionTokens())
@@ -215,7 +227,7 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
                 .put("prompt_tokens_details", new JsonObject().put("cached_tokens", call.cachedTokens()))
                 .put("completion_tokens_details", new JsonObject().put("reasoning_tokens", call.reasoningTokens()));
         JsonObject body = new JsonObject()
-                .put("id", "chatcmpl-sim-" + completionIds.incrementAndGet())
+                .put("id", "chatcmpl-sim-" + id)
                 .put("object", "chat.completion")
                 .put("created", System.currentTimeMillis() / 1000)
                 .put("model", chat.model())

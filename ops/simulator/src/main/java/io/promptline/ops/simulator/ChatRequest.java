@@ -15,8 +15,13 @@ import java.util.Set;
  * @param contents the message contents, in order
  * @param lastUserContent content of the last "user" message (else of the last message)
  * @param maxTokens max_completion_tokens, else max_tokens, else null
+ * @param toolCall the tool the answer calls: the one tool_choice names, else the first tool when tool_choice is
+ *                 "required" or the last user message says {@code [[sim:tool_call]]}; null: a text answer
  */
-record ChatRequest(String model, List<String> contents, String lastUserContent, Integer maxTokens) {
+record ChatRequest(String model, List<String> contents, String lastUserContent, Integer maxTokens, String toolCall) {
+
+    /** In the last user message, asks for a call of the request's first tool. */
+    static final String TOOL_CALL_MARKER = "[[sim:tool_call]]";
 
     private static final Set<String> ROLES = Set.of("system", "developer", "user", "assistant", "tool");
 
@@ -33,7 +38,30 @@ record ChatRequest(String model, List<String> contents, String lastUserContent, 
         Integer maxTokens = positiveInt(json, "max_completion_tokens");
         Integer legacyMaxTokens = positiveInt(json, "max_tokens");
         checkOptionals(json);
-        return new ChatRequest(model, List.copyOf(contents), lastUser, maxTokens != null ? maxTokens : legacyMaxTokens);
+        return new ChatRequest(model, List.copyOf(contents), lastUser, maxTokens != null ? maxTokens : legacyMaxTokens,
+                toolCall(json, contents.get(contents.size() - 1)));
+    }
+
+    /** The tool the answer calls, or null; checks the tools and tool_choice as OpenAI does. */
+    private static String toolCall(JsonObject json, String lastContent) throws InvalidRequestException {
+        Object tools = json.getValue("tools");
+        if (tools == null) return null;
+        if (!(tools instanceof JsonArray list)) throw invalidType("tools", "an array", tools);
+        List<String> names = new ArrayList<>();
+        for (int i = 0; i < list.size(); i++) {
+            Object t = list.getValue(i);
+            Object name = t instanceof JsonObject o && o.getValue("function") instanceof JsonObject f ? f.getValue("name") : null;
+            if (!(name instanceof String n) || n.isBlank()) throw missing("tools[" + i + "].function.name");
+            names.add(n);
+        }
+        if (names.isEmpty()) return null;
+        Object choice = json.getValue("tool_choice");
+        if (choice instanceof JsonObject c && c.getValue("function") instanceof JsonObject f && f.getValue("name") instanceof String n) {
+            if (!names.contains(n)) throw new InvalidRequestException("tool_choice", "Invalid 'tool_choice': no tool named '" + n + "'.");
+            return n;
+        }
+        if ("none".equals(choice)) return null;
+        return "required".equals(choice) || lastContent.contains(TOOL_CALL_MARKER) ? names.get(0) : null;
     }
 
     private static JsonObject object(Buffer body) throws InvalidRequestException {
@@ -81,7 +109,7 @@ record ChatRequest(String model, List<String> contents, String lastUserContent, 
         String lastUser = null;
         for (int i = 0; i < messages.size(); i++) {
             String role = message(messages.getValue(i), "messages[" + i + "]", contents);
-            if ("user".equals(role)) {
+            if ("user".equals(role) || "tool".equals(role)) {
                 lastUser = contents.get(i);
             }
         }
@@ -103,14 +131,45 @@ record ChatRequest(String model, List<String> contents, String lastUserContent, 
                     + ". Supported values are: 'system', 'developer', 'user', 'assistant' and 'tool'.");
         }
         Object content = message.getValue("content");
+        if (content == null && "assistant".equals(role) && message.getValue("tool_calls") instanceof JsonArray) {
+            content = ""; // an assistant's tool calls, replayed in the history
+        }
+        if ("tool".equals(role) && !(message.getValue("tool_call_id") instanceof String)) {
+            throw missing(path + ".tool_call_id");
+        }
         if (content == null) {
             throw missing(path + ".content");
         }
+        if (content instanceof JsonArray parts) {
+            content = text(parts, path + ".content");
+        }
         if (!(content instanceof String)) {
-            throw invalidType(path + ".content", "a string", content);
+            throw invalidType(path + ".content", "a string or an array of parts", content);
         }
         contents.add((String) content);
         return (String) role;
+    }
+
+    /** The text of content parts; an image counts as a fixed stand-in text (its tokens are the usage's business). */
+    private static String text(JsonArray parts, String path) throws InvalidRequestException {
+        StringBuilder sb = new StringBuilder();
+        for (int i = 0; i < parts.size(); i++) {
+            if (!(parts.getValue(i) instanceof JsonObject part) || !(part.getValue("type") instanceof String type)) {
+                throw invalidType(path + "[" + i + "]", "an object with a string 'type'", parts.getValue(i));
+            }
+            switch (type) {
+                case "text" -> sb.append(part.getString("text", ""));
+                case "image_url" -> {
+                    if (!(part.getValue("image_url") instanceof JsonObject image) || !(image.getValue("url") instanceof String)) {
+                        throw missing(path + "[" + i + "].image_url.url");
+                    }
+                    sb.append(" [image] ");
+                }
+                default -> throw new InvalidRequestException(path + "[" + i + "].type", "Invalid value: '" + type
+                        + "'. Supported values are: 'text' and 'image_url'.");
+            }
+        }
+        return sb.toString();
     }
 
     private static Integer positiveInt(JsonObject json, String field) throws InvalidRequestException {
