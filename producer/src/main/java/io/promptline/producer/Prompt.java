@@ -4,6 +4,9 @@ import io.promptline.requests.Messages;
 import io.promptline.avro.ChatMessage;
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
+import io.promptline.avro.PromptResult;
+import io.promptline.avro.ToolCall;
+import io.promptline.avro.ToolDefinition;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -60,6 +63,12 @@ public final class Prompt {
                 .setMetadata(Map.copyOf(b.metadata))
                 .setCreatedAt(now)
                 .setDeadline(b.timeToLive == null ? null : now.plus(b.timeToLive))
+                .setTools(List.copyOf(b.tools))
+                .setToolChoice(b.toolChoice)
+                .setStop(List.copyOf(b.stop))
+                .setSeed(b.seed)
+                .setTopP(b.topP)
+                .setUser(b.user)
                 .build();
     }
 
@@ -75,6 +84,12 @@ public final class Prompt {
         private String responseFormat;
         private final Map<String, String> metadata = new HashMap<>();
         private Duration timeToLive;
+        private final List<ToolDefinition> tools = new ArrayList<>();
+        private String toolChoice;
+        private final List<String> stop = new ArrayList<>();
+        private Long seed;
+        private Double topP;
+        private String user;
 
         private Builder(String tenant) {
             if (tenant == null || tenant.isBlank()) throw new IllegalArgumentException("tenant must be non-empty");
@@ -116,6 +131,90 @@ public final class Prompt {
 
         public Builder user(String content) {
             return message("user", content);
+        }
+
+        /** A user message of text and an image (an https:// URL or {@code data:image/png;base64,...}). */
+        public Builder userWithImage(String text, String imageUrl) {
+            messages.add(Messages.parts(List.of(Messages.textPart(text), Messages.imagePart(imageUrl))));
+            return this;
+        }
+
+        /** Any message, e.g. {@link Messages#toolCalls} and {@link Messages#toolResult} to continue a tool-call round trip. */
+        public Builder message(ChatMessage m) {
+            messages.add(Objects.requireNonNull(m, "message"));
+            return this;
+        }
+
+        /**
+         * The history of a tool-call round trip: the assistant's tool calls (as a result carried them)
+         * and their results, in order; follow with {@link #user} or send as is for the model's answer.
+         */
+        public Builder toolResults(PromptResult asked, Map<String, String> resultByCallId) {
+            messages.add(Messages.toolCalls(asked.getContent(), asked.getToolCalls()));
+            for (ToolCall call : asked.getToolCalls()) {
+                String result = resultByCallId.get(call.getId());
+                if (result == null) throw new IllegalArgumentException("no result for tool call " + call.getId() + " (" + call.getName() + ")");
+                messages.add(Messages.toolResult(call.getId(), result));
+            }
+            return this;
+        }
+
+        /**
+         * A function the model may call.
+         *
+         * @param parametersJsonSchema the arguments' JSON Schema as JSON text, e.g. {@code {"type":"object","properties":{...}}}
+         */
+        public Builder tool(String name, String description, String parametersJsonSchema) {
+            tools.add(ToolDefinition.newBuilder().setName(name).setDescription(description).setParameters(parametersJsonSchema).build());
+            return this;
+        }
+
+        /** auto, none, required, or the name of one tool the model must call. */
+        public Builder toolChoice(String choice) {
+            this.toolChoice = choice;
+            return this;
+        }
+
+        /** A sequence that ends the completion (repeatable). */
+        public Builder stop(String sequence) {
+            stop.add(sequence);
+            return this;
+        }
+
+        /** Best-effort determinism where the provider supports it (OpenAI, Azure; Anthropic has no seed). */
+        public Builder seed(long seed) {
+            this.seed = seed;
+            return this;
+        }
+
+        public Builder topP(double p) {
+            this.topP = p;
+            return this;
+        }
+
+        /** The end user's id, passed to the provider for abuse monitoring. */
+        public Builder endUser(String id) {
+            this.user = id;
+            return this;
+        }
+
+        /**
+         * Structured output: the answer must match {@code schemaJson} (OpenAI and Azure; an endpoint
+         * that cannot, such as Anthropic's, dead-letters the request as INVALID_REQUEST).
+         */
+        public Builder jsonSchema(String name, String schemaJson) {
+            com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();
+            com.fasterxml.jackson.databind.JsonNode schema;
+            try {
+                schema = json.readTree(schemaJson);
+            } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
+                throw new IllegalArgumentException("the JSON schema of '" + name + "' is not JSON: " + e.getOriginalMessage());
+            }
+            if (schema == null || !schema.isObject()) throw new IllegalArgumentException("the JSON schema of '" + name + "' is not a JSON object");
+            var format = json.createObjectNode().put("type", "json_schema");
+            format.putObject("json_schema").put("name", name).put("strict", true).set("schema", schema);
+            this.responseFormat = format.toString();
+            return this;
         }
 
         public Builder temperature(double t) {

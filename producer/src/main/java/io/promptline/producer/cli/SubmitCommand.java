@@ -53,6 +53,17 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--timeout", defaultValue = "120s", converter = Converters.DurationConverter.class,
             description = "How long to wait for the outcome (default ${DEFAULT-VALUE}).")
     Duration timeout;
+    @Option(names = "--image", paramLabel = "URL", description = "An image for the model to see: an https:// URL or a local file "
+            + "(sent as a base64 data URI).")
+    String image;
+    @Option(names = "--tool", paramLabel = "NAME=JSON_SCHEMA", description = "A function the model may call, with the JSON Schema of its "
+            + "arguments (repeatable), e.g. lookup_order='{\"type\":\"object\",\"properties\":{\"id\":{\"type\":\"string\"}}}'.")
+    Map<String, String> tools = new java.util.LinkedHashMap<>();
+    @Option(names = "--tool-choice", description = "auto, none, required, or the name of the tool the model must call.")
+    String toolChoice;
+    @Option(names = "--json-schema", paramLabel = "FILE", description = "Structured output: the answer must match this JSON Schema "
+            + "(OpenAI-compatible and Azure endpoints).")
+    java.nio.file.Path jsonSchema;
     @Option(names = "--no-wait", description = "Print the request_id once published, without waiting for the outcome.")
     boolean noWait;
     @Option(names = "--json", description = "Print the outcome as JSON.")
@@ -63,7 +74,11 @@ final class SubmitCommand implements Callable<Integer> {
         Prompt.Builder b = Prompt.builder(tenant).priority(priority).model(model).taskType(taskType);
         if (requestId != null) b.requestId(requestId);
         if (system != null) b.system(system);
-        b.user(String.join(" ", text));
+        if (image == null) b.user(String.join(" ", text));
+        else b.userWithImage(String.join(" ", text), imageUrl(image));
+        tools.forEach((name, schema) -> b.tool(name, null, schema));
+        if (toolChoice != null) b.toolChoice(toolChoice);
+        if (jsonSchema != null) b.jsonSchema(baseName(jsonSchema), java.nio.file.Files.readString(jsonSchema));
         if (maxTokens != null) b.maxTokens(maxTokens);
         if (temperature != null) b.temperature(temperature);
         if (ttl != null) b.timeToLive(ttl);
@@ -85,13 +100,34 @@ final class SubmitCommand implements Callable<Integer> {
         }
     }
 
+    /** An https:// URL as is; a local file as a base64 data URI of its media type. */
+    private static String imageUrl(String image) throws java.io.IOException {
+        if (image.startsWith("https://") || image.startsWith("http://") || image.startsWith("data:")) return image;
+        java.nio.file.Path file = java.nio.file.Path.of(image);
+        if (!java.nio.file.Files.isRegularFile(file)) throw new IllegalArgumentException("--image " + image + " is neither a URL nor a file");
+        String type = java.nio.file.Files.probeContentType(file);
+        if (type == null || !type.startsWith("image/")) {
+            String name = file.getFileName().toString().toLowerCase(java.util.Locale.ROOT);
+            type = name.endsWith(".png") ? "image/png" : name.endsWith(".gif") ? "image/gif" : name.endsWith(".webp") ? "image/webp" : "image/jpeg";
+        }
+        return "data:" + type + ";base64," + java.util.Base64.getEncoder().encodeToString(java.nio.file.Files.readAllBytes(file));
+    }
+
+    private static String baseName(java.nio.file.Path p) {
+        String name = p.getFileName().toString();
+        int dot = name.lastIndexOf('.');
+        return (dot > 0 ? name.substring(0, dot) : name).replaceAll("[^A-Za-z0-9_-]", "_");
+    }
+
     private void print(PrintWriter out, PromptResult r) {
         if (json) {
             out.println(r);
             return;
         }
+        if (r.getRefusal() != null) out.printf("refused: %s%n", r.getRefusal());
+        for (var call : r.getToolCalls()) out.printf("tool call %s: %s(%s)%n", call.getId(), call.getName(), call.getArguments());
         out.printf("%s%n%n-- %s answered by %s (%s) in %d ms after %d ms queued, %d attempt%s; %d prompt (%d cached) + %d completion tokens%s%n",
-                r.getContent(), r.getRequestId(), r.getModel(), r.getProvider(), r.getCallLatencyMs(), r.getQueueTimeMs(), r.getAttempts(),
+                r.getContent() == null ? "" : r.getContent(), r.getRequestId(), r.getModel(), r.getProvider(), r.getCallLatencyMs(), r.getQueueTimeMs(), r.getAttempts(),
                 r.getAttempts() == 1 ? "" : "s", r.getUsage().getPromptTokens(), r.getUsage().getCachedTokens(),
                 r.getUsage().getCompletionTokens(), r.getFallbackReason() == null ? "" : "; fallback: " + r.getFallbackReason());
     }

@@ -34,8 +34,9 @@ public final class PostgresWriter {
     private static final String INSERT_RESULT = """
             INSERT INTO prompt_results (request_id, tenant, priority, requested_model, model, provider, content, finish_reason,
               prompt_tokens, completion_tokens, cached_tokens, reasoning_tokens, attempts, queue_time_ms, call_latency_ms,
-              completed_at, fallback_reason, metadata, cache_write_tokens, usage_estimated, calls_unconfirmed, billing_mode, batch_id)
-            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?::jsonb,?,?,?,?,?) ON CONFLICT (request_id) DO NOTHING""";
+              completed_at, fallback_reason, metadata, cache_write_tokens, usage_estimated, calls_unconfirmed, billing_mode, batch_id,
+              tool_calls, refusal)
+            VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?::jsonb,?,?,?,?,?,?::jsonb,?) ON CONFLICT (request_id) DO NOTHING""";
     private static final String INSERT_COST = """
             INSERT INTO cost_events (event_id, request_id, tenant, priority, provider, model, prompt_tokens, cached_tokens,
               completion_tokens, reasoning_tokens, cost_micros, currency, price_version, occurred_at, cache_write_tokens, billing_mode,
@@ -153,7 +154,9 @@ public final class PostgresWriter {
                 ps.setBoolean(i++, r.getUsage().getEstimated());
                 ps.setInt(i++, r.getCallsUnconfirmed());
                 ps.setString(i++, r.getBillingMode().name());
-                ps.setString(i, r.getBatchId());
+                ps.setString(i++, r.getBatchId());
+                ps.setString(i++, toolCalls(r.getToolCalls()));
+                ps.setString(i, r.getRefusal());
                 ps.addBatch();
             }
             ps.executeBatch();
@@ -288,6 +291,13 @@ public final class PostgresWriter {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+    }
+
+    /** A result's tool calls as [{"id","name","arguments"}], the arguments kept as the model wrote them (JSON text). */
+    private static String toolCalls(java.util.List<io.promptline.avro.ToolCall> calls) {
+        var array = JSON.createArrayNode();
+        for (var c : calls) array.addObject().put("id", c.getId()).put("name", c.getName()).put("arguments", c.getArguments());
+        return array.toString();
     }
 
     private static String json(Map<String, String> m) {

@@ -9,6 +9,7 @@ import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
 import io.promptline.avro.PromptResult;
 import io.promptline.avro.TokenUsage;
+import io.promptline.avro.ToolCall;
 import io.promptline.sink.SinkMain;
 import io.promptline.testkit.EmbeddedPostgres;
 import org.junit.jupiter.api.AfterEach;
@@ -95,6 +96,28 @@ class PostgresWriterTest {
         }
         assertThat(count("SELECT count(*) FROM dead_letters WHERE category = 'AUTHENTICATION' AND http_status = 401 AND request_avro IS NOT NULL"))
                 .isEqualTo(1);
+    }
+
+    @Test
+    void shouldStoreAnAnswersToolCallsAndRefusal() throws Exception {
+        SinkBatch b = new SinkBatch();
+        TokenUsage u = TokenUsage.newBuilder().setPromptTokens(82).setCompletionTokens(17).setCachedTokens(0).build();
+        b.addResult("llm.results", 0, 1, new byte[]{1}, PromptResult.newBuilder().setRequestId("tool-1").setTenant("acme")
+                .setPriority(Priority.URGENT).setModel("gpt-4.1").setProvider("openai").setContent(null).setFinishReason("tool_calls")
+                .setUsage(u).setAttempts(1).setQueueTimeMs(1).setCallLatencyMs(2).setCompletedAt(Instant.parse("2026-12-01T10:00:00Z"))
+                .setToolCalls(List.of(new ToolCall("call_1", "lookup_order", "{\"id\": \"42\"}"))).setRefusal("not that").build());
+        writer.write(b);
+        try (Connection c = db.getConnection(); Statement s = c.createStatement();
+             ResultSet rs = s.executeQuery("SELECT tool_calls->0->>'name', tool_calls->0->>'arguments', jsonb_array_length(tool_calls), refusal, "
+                     + "content FROM prompt_results WHERE request_id = 'tool-1'")) {
+            rs.next();
+            assertThat(rs.getString(1)).isEqualTo("lookup_order");
+            assertThat(rs.getString(2)).isEqualTo("{\"id\": \"42\"}");
+            assertThat(rs.getInt(3)).isEqualTo(1);
+            assertThat(rs.getString(4)).isEqualTo("not that");
+            assertThat(rs.getString(5)).isNull();
+        }
+        assertThat(count("SELECT count(*) FROM prompt_results WHERE tool_calls = '[]'::jsonb")).as("none on the other rows").isZero();
     }
 
     @Test

@@ -158,6 +158,61 @@ class EndToEndIntegrationTest {
         }
     }
 
+    /**
+     * A tool-call round trip through the pipeline, as an application makes it with the library: a
+     * request offering a tool (with an image) is answered by a call of it; the application runs
+     * the tool and sends the result back in the history; the model answers from it. Both results
+     * reach PostgreSQL, the first with its tool call.
+     */
+    @Test
+    void shouldMakeAToolCallRoundTripThroughThePipeline() throws Exception {
+        Topics topics = KAFKA.newTopics(1);
+        HikariDataSource db = SinkMain.dataSource(PG.newDatabase(), "postgres", "postgres");
+        try (ProcessorApp processor = new ProcessorApp(new ProcessorConfig(processorConfig(topics)), Clock.systemUTC());
+             PostgresSink sink = SinkMain.create(new SinkConfig(Map.of(
+                     SinkConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers(),
+                     SinkConfig.SCHEMA_REGISTRY_URL_CONFIG, REGISTRY.url(),
+                     SinkConfig.TOPICS_BASE_CONFIG, topics.base(),
+                     SinkConfig.GROUP_ID_CONFIG, "sink-" + topics.base(),
+                     SinkConfig.JDBC_URL_CONFIG, "unused")), db);
+             io.promptline.producer.PromptlineProducer app = io.promptline.producer.PromptlineProducer.builder()
+                     .bootstrapServers(KAFKA.bootstrapServers()).schemaRegistryUrl(REGISTRY.url()).topics(topics).build()) {
+            processor.start();
+            Thread sinkThread = new Thread(sink, "sink");
+            sinkThread.start();
+            String schema = "{\"type\":\"object\",\"properties\":{\"query\":{\"type\":\"string\"}},\"required\":[\"query\"]}";
+
+            var asked = app.submitAndAwait(io.promptline.producer.Prompt.builder("acme").requestId(topics.base() + "-ask").priority(Priority.URGENT)
+                    .model("gpt-4.1").userWithImage("Where is the order in this photo?", "data:image/png;base64,iVBORw0KGgo=")
+                    .tool("lookup_order", "Finds an order", schema).toolChoice("required").build(), java.time.Duration.ofSeconds(60))
+                    .get(90, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(asked).as(asked.toString()).isInstanceOf(io.promptline.producer.Outcome.Answered.class);
+            PromptResult call = ((io.promptline.producer.Outcome.Answered) asked).result();
+            assertThat(call.getFinishReason()).isEqualTo("tool_calls");
+            assertThat(call.getToolCalls()).singleElement().satisfies(t -> assertThat(t.getName()).isEqualTo("lookup_order"));
+
+            var answered = app.submitAndAwait(io.promptline.producer.Prompt.builder("acme").requestId(topics.base() + "-answer")
+                    .priority(Priority.URGENT).model("gpt-4.1").userWithImage("Where is the order in this photo?", "data:image/png;base64,iVBORw0KGgo=")
+                    .tool("lookup_order", "Finds an order", schema)
+                    .toolResults(call, Map.of(call.getToolCalls().get(0).getId(), "Order 42 shipped on Monday")).build(),
+                    java.time.Duration.ofSeconds(60)).get(90, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(answered).as(answered.toString()).isInstanceOf(io.promptline.producer.Outcome.Answered.class);
+            PromptResult result = ((io.promptline.producer.Outcome.Answered) answered).result();
+            assertThat(result.getContent()).isEqualTo("Simulated answer to: Order 42 shipped on Monday");
+            assertThat(result.getToolCalls()).isEmpty();
+
+            long deadline = System.nanoTime() + java.time.Duration.ofSeconds(60).toNanos();
+            while (count(db, "SELECT count(*) FROM prompt_results") < 2 && System.nanoTime() < deadline) Thread.sleep(200);
+            assertThat(count(db, "SELECT count(*) FROM prompt_results WHERE tool_calls->0->>'name' = 'lookup_order' AND finish_reason = 'tool_calls'"))
+                    .isEqualTo(1);
+            assertThat(count(db, "SELECT count(*) FROM prompt_results WHERE content = 'Simulated answer to: Order 42 shipped on Monday'")).isEqualTo(1);
+            sink.close();
+            sinkThread.join(30_000);
+        } finally {
+            db.close();
+        }
+    }
+
     private Map<String, Object> processorConfig(Topics topics) {
         Map<String, Object> p = new HashMap<>();
         p.put(ProcessorConfig.BOOTSTRAP_SERVERS_CONFIG, KAFKA.bootstrapServers());
