@@ -85,6 +85,18 @@ class CliIntegrationTest {
         assertThat(answered.exit()).as(answered.out()).isZero();
         assertThat(answered.out()).contains("Simulated answer to: Say hello").contains("cli-ok answered by gpt-4.1 (simulator)");
 
+        // A tool the model must call, and an image from a local file: the call is printed for the application to run
+        java.nio.file.Path png = java.nio.file.Files.createTempFile("photo", ".png");
+        java.nio.file.Files.write(png, java.util.Base64.getDecoder().decode("iVBORw0KGgo="));
+        Run tool = promptline("submit", "--tenant", "acme", "--model", "gpt-4.1", "--request-id", "cli-tool", "--image", png.toString(),
+                "--tool", "lookup_order={\"type\":\"object\",\"properties\":{\"query\":{\"type\":\"string\"}}}", "--tool-choice", "required",
+                "Where is order 42?");
+        assertThat(tool.exit()).as(tool.out()).isZero();
+        assertThat(tool.out()).containsPattern("tool call call_sim_\\d+: lookup_order\\(\\{\"query\":\"Where is order 42\\?");
+        Run badTool = promptline("submit", "--tenant", "acme", "--tool-choice", "lookup_order", "x");
+        assertThat(badTool.exit()).isEqualTo(1);
+        assertThat(badTool.out()).contains("tool_choice 'lookup_order' needs tools");
+
         Run refused = promptline("submit", "--tenant", "acme", "--model", "gpt-4.1", "--request-id", "cli-bad", "x [[sim:context_length]]");
         assertThat(refused.exit()).isEqualTo(1);
         assertThat(refused.out()).contains("dead-lettered: CONTEXT_LENGTH (HTTP 400)");
