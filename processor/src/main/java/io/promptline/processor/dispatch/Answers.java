@@ -86,7 +86,7 @@ final class Answers {
      */
     static CostEvent unconfirmedCost(PendingCall pc, String provider, int completionEstimate, Billing billing, Instant now) {
         PromptRequest r = pc.request();
-        long prompt = TokenEstimate.promptTokens(r);
+        long prompt = TokenEstimate.promptTokens(r, pc.model());
         long completion = r.getMaxTokens() != null ? r.getMaxTokens() : completionEstimate;
         TokenUsage usage = TokenUsage.newBuilder().setPromptTokens(prompt).setCompletionTokens(completion).setEstimated(true).build();
         return billing.bill(new Billing.Call(r.getRequestId() + "/" + (pc.attempts() - 1) + "/unconfirmed", r, provider, pc.model(), usage,

@@ -53,7 +53,7 @@ final class BatchSpill implements JobEnds {
     @Override
     public void answered(byte[] member, CallOutcome.Success s, BatchJob job) {
         PendingCall pc = decode(member).withFirstAttemptAt(job.submittedAt());
-        CallOutcome.Success answered = s.usage() != null ? s : s.withUsage(TokenEstimate.estimatedUsage(pc.request(), s.completionText()));
+        CallOutcome.Success answered = s.usage() != null ? s : s.withUsage(TokenEstimate.estimatedUsage(pc.request(), pc.model(), s.completionText()));
         ends.answeredInBatch(pc, answered, job.provider(), job.batchId(), job.submittedAt());
     }
 
@@ -72,7 +72,7 @@ final class BatchSpill implements JobEnds {
         PendingCall next = pc.rerouted(pc.model(), "batch job " + job.key() + " (" + job.batchId() + ") did not answer: " + reason
                         + "; called synchronously")
                 .heldBy(pending.lifetime())
-                .withReservation(limiter.reserve(tenant, TokenEstimate.totalTokens(pc.request(), completionEstimate)));
+                .withReservation(limiter.reserve(tenant, TokenEstimate.totalTokens(pc.request(), pc.model(), completionEstimate)));
         scheduler.admit(next);
     }
 

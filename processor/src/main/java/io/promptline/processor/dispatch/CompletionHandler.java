@@ -80,7 +80,7 @@ final class CompletionHandler {
     private void apply(PendingCall pc, Completion c) {
         String tenant = settings.rateLimits().lines().of(pc.request());
         if (c.outcome() instanceof CallOutcome.Success s) {
-            CallOutcome.Success answered = s.usage() != null ? s : s.withUsage(TokenEstimate.estimatedUsage(pc.request(), s.completionText()));
+            CallOutcome.Success answered = s.usage() != null ? s : s.withUsage(TokenEstimate.estimatedUsage(pc.request(), pc.model(), s.completionText()));
             limiter.correct(tenant, pc.reservation().tokens(), answered.usage().getPromptTokens() + answered.usage().getCompletionTokens());
             ends.answered(pc, answered, c);
             return;

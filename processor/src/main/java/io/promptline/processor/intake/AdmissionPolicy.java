@@ -73,10 +73,11 @@ public final class AdmissionPolicy {
         }
         Optional<String> overBudget = budgets.exceeded(r.getTenant(), now);
         if (overBudget.isPresent()) return new Reject(ErrorCategory.BUDGET_EXCEEDED, overBudget.get());
-        long tokens = TokenEstimate.totalTokens(r, completionEstimate);
         String model = routed.get();
+        long prompt = TokenEstimate.promptTokens(r, model);
+        long tokens = prompt + (r.getMaxTokens() != null ? r.getMaxTokens() : completionEstimate);
         String reason = null;
-        ContextRouting.Fit fit = context.fit(model, TokenEstimate.promptTokens(r) + (r.getMaxTokens() == null ? 0 : r.getMaxTokens()));
+        ContextRouting.Fit fit = context.fit(model, prompt + (r.getMaxTokens() == null ? 0 : r.getMaxTokens()));
         if (fit instanceof ContextRouting.TooLong tooLong) return new Reject(ErrorCategory.CONTEXT_LENGTH, tooLong.message());
         if (fit instanceof ContextRouting.Rerouted rerouted) {
             model = rerouted.model();

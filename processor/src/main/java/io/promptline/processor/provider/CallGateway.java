@@ -235,11 +235,9 @@ public final class CallGateway implements AutoCloseable {
         return Start.NO_ENDPOINT;
     }
 
-    /** A call's tokens as a deployment's tokens-per-minute counts them before it is made: prompt characters / 4 and its max_tokens. */
+    /** A call's tokens as a deployment's tokens-per-minute counts them before it is made: its prompt ({@code TokenCount}) and max_tokens. */
     static long estimatedTokens(ChatCall call) {
-        long chars = 0;
-        for (var m : call.messages()) chars += m.getContent() == null ? 0 : m.getContent().length();
-        return chars / 4 + (call.maxTokens() == null ? 256 : call.maxTokens());
+        return io.promptline.tokens.TokenCount.prompt(call.model(), call.messages(), call.tools()) + (call.maxTokens() == null ? 256 : call.maxTokens());
     }
 
     /** A refusal from {@code provider}'s endpoint was the request's own, not the endpoint's: the pause it set is lifted. */

@@ -120,6 +120,29 @@ class ProviderApiSimulatorTest {
         assertThat(answered.content()).isEqualTo("Simulated answer to: Order 42 shipped on Monday");
     }
 
+    /**
+     * The estimate made before a call against what the simulator (OpenAI's o200k_base, as gpt-4o and
+     * gpt-4.1 count) reports after it, in the seeds' three languages: exact for OpenAI's families,
+     * within 10% for another family's per-script fallback. Characters / 4 was off threefold in Japanese.
+     */
+    @ParameterizedTest
+    @ValueSource(strings = {
+            "The quarterly report shows that revenue grew by twelve percent, driven mainly by new customers in Europe and a strong holiday season.",
+            "四半期報告書によると、売上高は主にヨーロッパの新規顧客と好調な年末商戦により12パーセント増加しました。営業費用は予想よりも緩やかに増加しました。",
+            "季度报告显示，收入增长了百分之十二，主要得益于欧洲的新客户和强劲的假日季。运营成本的增长比预期的要慢。"})
+    void shouldEstimatePromptTokensAsTheProviderCountsThem(String prose) throws Exception {
+        for (String model : List.of("gpt-4.1", "claude-sonnet-4.5")) {
+            List<ChatMessage> messages = List.of(Messages.text("user", prose));
+            CallOutcome.Success s = (CallOutcome.Success) send("openai", new ChatCall(model + prose.hashCode(), model, messages, null, 20, null));
+            long reported = s.usage().getPromptTokens();
+            long estimated = io.promptline.tokens.TokenCount.prompt(model, messages, List.of());
+            if (model.startsWith("gpt")) assertThat(estimated).as(model + ": " + prose).isEqualTo(reported);
+            else assertThat((double) estimated).as(model + ": " + prose).isBetween(reported * 0.9, reported * 1.1);
+            assertThat((prose.length() + 3) / 4 + 7.0).as("characters / 4").isNotCloseTo(reported, org.assertj.core.data.Percentage.withPercentage(
+                    prose.startsWith("The") ? 5 : 40));
+        }
+    }
+
     private static CallOutcome send(String api, ChatCall call) throws Exception {
         try (VertxChatClient client = new VertxChatClient(vertx, ProviderApi.of(api), "simulator", baseUrl(api), KEY, 10_000, 2_000, 4,
                 Clock.systemUTC())) {

@@ -1,13 +1,17 @@
 package io.promptline.ops.simulator;
 
+import com.knuddels.jtokkit.Encodings;
+import com.knuddels.jtokkit.api.Encoding;
+import com.knuddels.jtokkit.api.EncodingType;
 import java.util.List;
 
 /**
  * The simulator's deterministic token arithmetic. Public so tests can compute expectations.
  *
  * <ul>
- *   <li>prompt tokens: for each message {@code ceil(content.length() / 4.0) + 4}, plus 3
- *       ({@code length()} counts UTF-16 code units);</li>
+ *   <li>prompt tokens: for each message its content's tokens in OpenAI's {@code o200k_base}
+ *       encoding (gpt-4o, gpt-4.1, o-series) plus 4 (the message's frame and role), plus 3 to prime the
+ *       reply, as OpenAI counts a chat; so Japanese and Chinese cost what they cost, not characters / 4;</li>
  *   <li>completion tokens: {@code min + floorMod(contentHash(model, contents), max - min + 1)},
  *       then clamped to max_tokens when that is smaller (finish_reason "length");</li>
  *   <li>cached tokens: {@code floor(prompt * cachedFraction)} when {@code prompt >= cachedMinPromptTokens}, else 0;</li>
@@ -21,9 +25,11 @@ public final class TokenEstimator {
 
     private TokenEstimator() {}
 
-    /** Prompt tokens of one message: {@code ceil(content.length() / 4.0) + 4}. */
+    private static final Encoding O200K = Encodings.newLazyEncodingRegistry().getEncoding(EncodingType.O200K_BASE);
+
+    /** Prompt tokens of one message: its content in {@code o200k_base}, plus 4. */
     public static int messageTokens(String content) {
-        return (content.length() + 3) / 4 + 4;
+        return O200K.countTokensOrdinary(content) + 4;
     }
 
     /** Prompt tokens of a request: the sum of {@link #messageTokens(String)} over the messages, plus 3. */

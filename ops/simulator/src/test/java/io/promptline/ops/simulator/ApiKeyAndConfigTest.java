@@ -39,9 +39,9 @@ class ApiKeyAndConfigTest {
     void contextWindowOverflowIs400() {
         SimulatorConfig cfg = SimulatorConfig.builder().latency("fixed:0").contextWindow("tiny", 100).build();
         try (SimHarness h = new SimHarness(cfg)) {
-            String content = "w".repeat(400); // 100 + 4 + 3 = 107 > 100
+            String content = "w".repeat(200); // o200k: 100 tokens, + 4 + 3 = 107 > 100
             HttpResponse<Buffer> overPrompt = h.chatSync(chat("tiny", content));
-            HttpResponse<Buffer> overWithMax = h.chatSync(chat("tiny", "w".repeat(300)).put("max_tokens", 50));
+            HttpResponse<Buffer> overWithMax = h.chatSync(chat("tiny", "w".repeat(150)).put("max_tokens", 50)); // 75 + 7 = 82
             HttpResponse<Buffer> otherModel = h.chatSync(chat("gpt-4.1", content));
 
             assertThat(overPrompt.statusCode()).isEqualTo(400);

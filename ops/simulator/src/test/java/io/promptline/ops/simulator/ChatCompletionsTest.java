@@ -66,7 +66,7 @@ class ChatCompletionsTest {
         req.getJsonArray("messages").add(0, new JsonObject().put("role", "system").put("content", "be brief"));
         JsonObject usage = h.chatSync(req).bodyAsJsonObject().getJsonObject("usage");
 
-        int prompt = 3 + (3 + 4) + (2 + 4); // "xxxxxxxxxx" -> ceil(10/4)=3, "be brief" -> 2
+        int prompt = 3 + (2 + 4) + (2 + 4); // o200k_base: "xxxxxxxxxx" is 2 tokens, "be brief" 2
         assertThat(TokenEstimator.promptTokens(List.of("be brief", content))).isEqualTo(prompt);
         int completion = TokenEstimator.naturalCompletionTokens("gpt-4.1-mini", List.of("be brief", content), 20, 200);
         assertThat(usage.getInteger("prompt_tokens")).isEqualTo(prompt);

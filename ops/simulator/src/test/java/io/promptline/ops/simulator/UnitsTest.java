@@ -54,9 +54,11 @@ class UnitsTest {
     @Test
     void tokenArithmetic() {
         assertThat(TokenEstimator.messageTokens("")).isEqualTo(4);
-        assertThat(TokenEstimator.messageTokens("abcd")).isEqualTo(5);
-        assertThat(TokenEstimator.messageTokens("abcde")).isEqualTo(6);
-        assertThat(TokenEstimator.promptTokens(List.of("abcd", "abcde"))).isEqualTo(3 + 5 + 6);
+        // o200k_base: "Hello world" is 2 tokens; "こんにちは世界" 2; "你好，世界" 3
+        assertThat(TokenEstimator.messageTokens("Hello world")).isEqualTo(2 + 4);
+        assertThat(TokenEstimator.messageTokens("こんにちは世界")).isEqualTo(2 + 4);
+        assertThat(TokenEstimator.messageTokens("你好，世界")).isEqualTo(3 + 4);
+        assertThat(TokenEstimator.promptTokens(List.of("Hello world", "こんにちは世界"))).isEqualTo(3 + 6 + 6);
         assertThat(TokenEstimator.cachedTokens(1023, 0.5, 1024)).isZero();
         assertThat(TokenEstimator.cachedTokens(1025, 0.5, 1024)).isEqualTo(512);
         assertThat(TokenEstimator.reasoningTokens(33, 0.5)).isEqualTo(16);
