@@ -54,8 +54,13 @@ final class TestDispatch {
 
     static TierSettings tier(SchemaRegistryClient registry, RetryPolicy retry, TierSettings.RateLimits limits, ContextRouting context,
                              int maxPending, Duration maxBlock, TierSettings.Intake intake) {
-        return new TierSettings(Priority.NORMAL, registry, new Router(Map.of("code", "deepseek-v3.2"), "gpt-4.1-mini"), context,
-                BUILT_IN, maxPending, Duration.ofMillis(5), maxBlock, Duration.ofHours(1), retry, limits, intake);
+        return tier(registry, new Router(Map.of("code", "deepseek-v3.2"), "gpt-4.1-mini"), retry, limits, context, maxPending, maxBlock, intake);
+    }
+
+    static TierSettings tier(SchemaRegistryClient registry, Router router, RetryPolicy retry, TierSettings.RateLimits limits,
+                             ContextRouting context, int maxPending, Duration maxBlock, TierSettings.Intake intake) {
+        return new TierSettings(Priority.NORMAL, registry, router, context, BUILT_IN, maxPending, Duration.ofMillis(5), maxBlock,
+                Duration.ofHours(1), retry, limits, intake);
     }
 
     /** Advances the driver's wall clock (running the drain punctuator) until the condition holds, for at most 10 s. */

@@ -13,6 +13,7 @@ import io.promptline.processor.ratelimit.TenantLines;
 import io.promptline.processor.retry.RetryPolicy;
 import io.promptline.processor.routing.ContextRouting;
 import io.promptline.processor.routing.Router;
+import io.promptline.processor.routing.RoutingRules;
 import io.promptline.topics.DurationFormat;
 import org.apache.kafka.common.config.ConfigDef;
 import org.apache.kafka.common.config.ConfigDef.Importance;
@@ -104,7 +105,11 @@ public final class ProcessorConfig extends PromptlineConfig {
     public static final String DEFAULT_MODEL_CONFIG = "promptline.llm.default.model";
     private static final String DEFAULT_MODEL_DOC = "Model used when a request names neither a model nor a task type.";
     public static final String ROUTES_CONFIG = "promptline.routing.task.types";
-    private static final String ROUTES_DOC = "task_type=model routes for requests that name no model.";
+    private static final String ROUTES_DOC = "task_type=model routes for requests that name no model (after the routing rules).";
+    public static final String ROUTING_RULES_FILE_CONFIG = "promptline.routing.rules.file";
+    private static final String ROUTING_RULES_FILE_DOC = "A JSON file of routing rules, tried in order for a request that names no model before its "
+            + "task_type route: keywords or a regex on the user messages' text, metadata, tenant, task type and prompt-length tiers "
+            + "(see RoutingRules); empty: none.";
     public static final String PRICE_TABLE_CONFIG = "promptline.processor.price.table";
     private static final String PRICE_TABLE_DOC = "Path of a price table JSON file (rows per provider and model, each with an optional version and effective_from); empty uses the built-in table.";
     public static final String BATCH_API_MODE_CONFIG = "promptline.processor.batch.api.mode";
@@ -213,6 +218,7 @@ public final class ProcessorConfig extends PromptlineConfig {
             .define(LLM_TIMEOUT_MS_CONFIG, Type.LONG, 60_000L, Range.between(100, 3_600_000), Importance.MEDIUM, LLM_TIMEOUT_MS_DOC)
             .define(LLM_CONNECT_TIMEOUT_MS_CONFIG, Type.INT, 5_000, Range.between(100, 120_000), Importance.LOW, LLM_CONNECT_TIMEOUT_MS_DOC)
             .define(DEFAULT_MODEL_CONFIG, Type.STRING, "gpt-4.1-mini", new ConfigDef.NonEmptyString(), Importance.MEDIUM, DEFAULT_MODEL_DOC)
+            .define(ROUTING_RULES_FILE_CONFIG, Type.STRING, "", Importance.MEDIUM, ROUTING_RULES_FILE_DOC)
             .define(ROUTES_CONFIG, Type.LIST, "code=deepseek-v3.2,quick=gemini-2.5-flash,complex=gpt-4.1,analysis=claude-sonnet-4.5",
                     (name, value) -> {
                         try {
@@ -314,6 +320,7 @@ public final class ProcessorConfig extends PromptlineConfig {
             throw new ConfigException(RATE_MAX_HOLD_MS_CONFIG, getLong(RATE_MAX_HOLD_MS_CONFIG), "must be at least the shortest retry delay ("
                     + retryPolicy().rungs().get(0).toMillis() + " ms), or a waiting request could never come back within it");
         }
+        routingRules(); // a mistake in the file names the rule and field now, not at the first request
         ContextRouting routing = contextRouting();
         for (String model : routing.fallbackModels()) {
             if (routing.window(model).isEmpty()) {
@@ -475,7 +482,18 @@ public final class ProcessorConfig extends PromptlineConfig {
     }
 
     public Router router() {
-        return new Router(Router.parseRoutes(getList(ROUTES_CONFIG)), defaultModel());
+        return new Router(Router.parseRoutes(getList(ROUTES_CONFIG)), defaultModel(), routingRules());
+    }
+
+    /** The rules of {@value #ROUTING_RULES_FILE_CONFIG}, or none. */
+    public RoutingRules routingRules() {
+        String file = getString(ROUTING_RULES_FILE_CONFIG);
+        if (file == null || file.isBlank()) return RoutingRules.NONE;
+        try {
+            return RoutingRules.load(Path.of(file));
+        } catch (IllegalArgumentException e) {
+            throw new ConfigException(ROUTING_RULES_FILE_CONFIG, file, e.getMessage());
+        }
     }
 
     public int maxRequestBytes() {

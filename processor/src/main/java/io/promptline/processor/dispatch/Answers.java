@@ -52,6 +52,7 @@ final class Answers {
                 .setBatchId(batchId)
                 .setToolCalls(s.toolCalls())
                 .setRefusal(s.refusal())
+                .setRoute(pc.route())
                 .build();
     }
 

@@ -203,7 +203,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
             // Through the provider's Batch API: no rate-limit turn (the provider's batch pool is its own), a job to wait in. A
             // request back from the delay ladder stays synchronous: it was called so (first, or after its batch line failed).
             PendingCall member = new PendingCall(request, record.value(), admit.model(), origin, 1, 0, 0, 0, now.toEpochMilli(),
-                    new Reservation(0, 0, 0), admit.fallbackReason(), pending.lifetime());
+                    new Reservation(0, 0, 0), admit.fallbackReason(), admit.route(), pending.lifetime());
             byte[] stored = member.encode();
             batch.add(request.getRequestId(), gateway.batchApi().provider(), admit.model(), stored,
                     VertxChatClient.body(member.chatCall()).encode().length() + 96L);
@@ -212,7 +212,8 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         String line = settings.rateLimits().lines().of(request);
         Reservation reservation = kept != null ? kept : limiter.reserve(line, admit.estimatedTokens());
         PendingCall pc = new PendingCall(request, record.value(), admit.model(), origin, callsMade + 1, back == null ? 0 : back.unconfirmed(),
-                back == null ? 0 : back.refused(), first, now.toEpochMilli(), reservation, admit.fallbackReason(), pending.lifetime());
+                back == null ? 0 : back.refused(), first, now.toEpochMilli(), reservation, admit.fallbackReason(), admit.route(),
+                pending.lifetime());
         // A record read again after a crash: the calls an earlier lifetime started for it were made, their answers lost.
         int lost = pending.takeover().lostCalls(request.getRequestId(), callsMade + 1);
         for (int i = 0; i < lost; i++) {

@@ -19,9 +19,9 @@ import java.util.function.Function;
  * task after a crash or rebalance finds it and calls again.
  *
  * <p>Stored ({@link #encode()}) as {@code [6][lifetime][attempts][unconfirmed][refused][firstAttemptAt][admittedAt][origin
- * topic, partition, offset][model][reservation][fallbackReason or ""][request wire bytes]}; formats
+ * topic, partition, offset][model][reservation][fallbackReason or ""][route or ""][request wire bytes]}; formats
  * 1 (without lifetime, reservation and fallback), 2 (without lifetime), 4 (without unconfirmed) and 5
- * (without refused) are still read, older ones as of no lifetime. The request keeps its original Confluent wire format, so it decodes with the registry
+ * (without refused and route) are still read, older ones as of no lifetime. The request keeps its original Confluent wire format, so it decodes with the registry
  * like any record.
  *
  * <p>{@code lifetime} names the task lifetime that holds the entry ({@link #UNLOADED} for one
@@ -38,10 +38,11 @@ import java.util.function.Function;
  * @param firstAttemptAt epoch ms of the request's first call, 0 before it
  * @param reservation    its places on the tenant's rate-limit lines
  * @param fallbackReason why the model or provider differs from the request's, or null
+ * @param route          how the model was chosen (model, rule:NAME, task_type:TYPE, default), or null (older formats)
  * @param lifetime       the task lifetime that wrote it (0: unknown, an older format)
  */
 record PendingCall(PromptRequest request, byte[] requestWire, String model, Origin origin, int attempts, int unconfirmed, int refused,
-                   long firstAttemptAt, long admittedAt, Reservation reservation, String fallbackReason, long lifetime) {
+                   long firstAttemptAt, long admittedAt, Reservation reservation, String fallbackReason, String route, long lifetime) {
     static final byte VERSION_1 = 1;
     static final byte VERSION_2 = 2;
     /** 4, not 3: byte 3 began the parked markers that older versions kept in the same store. */
@@ -59,7 +60,7 @@ record PendingCall(PromptRequest request, byte[] requestWire, String model, Orig
      */
     PendingCall calledAgain(long current, boolean answerLost) {
         return new PendingCall(request, requestWire, model, origin, attempts + 1, answerLost ? unconfirmed + 1 : unconfirmed, refused, firstAttemptAt,
-                admittedAt, reservation, fallbackReason, current);
+                admittedAt, reservation, fallbackReason, route, current);
     }
 
     /**
@@ -68,7 +69,7 @@ record PendingCall(PromptRequest request, byte[] requestWire, String model, Orig
      */
     PendingCall refusedByEndpoint() {
         return new PendingCall(request, requestWire, model, origin, attempts + 1, unconfirmed, refused + 1, firstAttemptAt, admittedAt,
-                reservation, fallbackReason, lifetime);
+                reservation, fallbackReason, route, lifetime);
     }
 
     /** The calls that count against the retry budget: those made, but for the ones the endpoint refused as misconfigured. */
@@ -79,7 +80,7 @@ record PendingCall(PromptRequest request, byte[] requestWire, String model, Orig
     /** The entry sent to another model, for its next call. */
     PendingCall rerouted(String newModel, String reason) {
         return new PendingCall(request, requestWire, newModel, origin, attempts + 1, unconfirmed, refused, firstAttemptAt, admittedAt, reservation,
-                reason, lifetime);
+                reason, route, lifetime);
     }
 
     /** The call this entry makes. */
@@ -92,19 +93,19 @@ record PendingCall(PromptRequest request, byte[] requestWire, String model, Orig
     /** Held by lifetime {@code current} from now on, as the same call (it has not started in another lifetime). */
     PendingCall heldBy(long current) {
         return lifetime == current ? this : new PendingCall(request, requestWire, model, origin, attempts, unconfirmed, refused, firstAttemptAt,
-                admittedAt, reservation, fallbackReason, current);
+                admittedAt, reservation, fallbackReason, route, current);
     }
 
     /** With a new place in its tenant's line. */
     PendingCall withReservation(Reservation r) {
         return new PendingCall(request, requestWire, model, origin, attempts, unconfirmed, refused, firstAttemptAt, admittedAt, r, fallbackReason,
-                lifetime);
+                route, lifetime);
     }
 
     /** With the first call's start time filled in, if it was not yet known. */
     PendingCall withFirstAttemptAt(long startedAt) {
         return firstAttemptAt > 0 ? this : new PendingCall(request, requestWire, model, origin, attempts, unconfirmed, refused, startedAt,
-                admittedAt, reservation, fallbackReason, lifetime);
+                admittedAt, reservation, fallbackReason, route, lifetime);
     }
 
     byte[] encode() {
@@ -125,6 +126,7 @@ record PendingCall(PromptRequest request, byte[] requestWire, String model, Orig
             out.writeDouble(reservation.tokenPosition());
             out.writeLong(reservation.tokens());
             out.writeUTF(fallbackReason == null ? "" : fallbackReason);
+            out.writeUTF(route == null ? "" : route);
             out.write(requestWire);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
@@ -160,9 +162,11 @@ record PendingCall(PromptRequest request, byte[] requestWire, String model, Orig
                 fallback = in.readUTF();
                 if (fallback.isEmpty()) fallback = null;
             }
+            String route = version >= VERSION ? in.readUTF() : "";
+            if (route.isEmpty()) route = null;
             byte[] wire = in.readAllBytes();
             return new PendingCall(decoder.apply(wire), wire, model, origin, attempts, unconfirmed, refused, first, admitted, reservation, fallback,
-                    lifetime);
+                    route, lifetime);
         } catch (IOException e) {
             throw new UncheckedIOException("corrupt pending entry", e);
         }

@@ -25,7 +25,8 @@ public final class AdmissionPolicy {
      * @param fallbackReason why the model differs from the routed one (context too small), or null
      * @param estimatedTokens prompt estimate plus the completion allowed, charged to the tenant's token limit
      */
-    public record Admit(String model, String fallbackReason, long estimatedTokens) implements Decision {
+    /** @param route how the model was chosen ({@link Router.Route#how()}), recorded on the result */
+    public record Admit(String model, String fallbackReason, long estimatedTokens, String route) implements Decision {
     }
 
     public record Reject(ErrorCategory category, String message) implements Decision {
@@ -63,17 +64,17 @@ public final class AdmissionPolicy {
     public Decision decide(PromptRequest r, Instant now) {
         Optional<String> invalid = RequestRules.problem(r);
         if (invalid.isPresent()) return new Reject(ErrorCategory.INVALID_REQUEST, invalid.get());
-        Optional<String> routed = router.model(r);
+        Optional<Router.Route> routed = router.route(r);
         if (routed.isEmpty()) {
             return new Reject(ErrorCategory.INVALID_REQUEST, "task_type '" + r.getTaskType()
-                    + "' has no route and no model is given; routes: " + router.describeRoutes());
+                    + "' has no route, no routing rule matches and no model is given; routes: " + router.describeRoutes());
         }
         if (r.getDeadline() != null && !r.getDeadline().isAfter(now)) {
             return new Reject(ErrorCategory.DEADLINE_EXCEEDED, "deadline " + r.getDeadline() + " passed before the call (now " + now + ")");
         }
         Optional<String> overBudget = budgets.exceeded(r.getTenant(), now);
         if (overBudget.isPresent()) return new Reject(ErrorCategory.BUDGET_EXCEEDED, overBudget.get());
-        String model = routed.get();
+        String model = routed.get().model();
         long prompt = TokenEstimate.promptTokens(r, model);
         long tokens = prompt + (r.getMaxTokens() != null ? r.getMaxTokens() : completionEstimate);
         String reason = null;
@@ -91,6 +92,6 @@ public final class AdmissionPolicy {
             String field = r.getModel() != null ? "model" : r.getTaskType() != null ? "task_type '" + r.getTaskType() + "' routes to model" : "default model";
             return new Reject(ErrorCategory.INVALID_REQUEST, field + " " + unpriced.get());
         }
-        return new Admit(model, reason, tokens);
+        return new Admit(model, reason, tokens, routed.get().how());
     }
 }

@@ -31,7 +31,7 @@ class AnswersTest {
     private static PendingCall pending(Priority tier, String model) {
         PromptRequest r = PromptRequest.newBuilder().setRequestId("r1").setTenant("acme").setPriority(tier).setModel(model)
                 .setMessages(List.of(Messages.text("user", "hi"))).setCreatedAt(NOW).build();
-        return new PendingCall(r, new byte[0], model, new Origin("t", 0, 0), 1, 0, 0, 0, NOW.toEpochMilli(), new Reservation(0, 0, 10), null, 1);
+        return new PendingCall(r, new byte[0], model, new Origin("t", 0, 0), 1, 0, 0, 0, NOW.toEpochMilli(), new Reservation(0, 0, 10), null, "model", 1);
     }
 
     @Test

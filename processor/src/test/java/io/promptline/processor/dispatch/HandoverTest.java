@@ -31,7 +31,7 @@ class HandoverTest {
         PromptRequest r = PromptRequest.newBuilder().setRequestId(id).setTenant("acme").setPriority(Priority.NORMAL).setModel("gpt-4.1")
                 .setMessages(List.of(Messages.text("user", "hi"))).setCreatedAt(Instant.EPOCH).build();
         return new PendingCall(r, new byte[0], "gpt-4.1", new Origin("t", 0, 0), attempt, 0, 0, 0, 0, new Reservation(0, 0, 10), null,
-                lifetime);
+                null, lifetime);
     }
 
     private static Handover.Answer answer(long lifetime, String id, int attempt) {

@@ -21,7 +21,7 @@ class PendingCallTest {
 
     private static PendingCall entry() {
         return new PendingCall(REQUEST, WIRE, "gpt-4.1", new Origin("llm.requests.normal", 2, 99), 1, 0, 0, 1_000, 900,
-                new Reservation(1.5, 2.5, 30), "routed", 5);
+                new Reservation(1.5, 2.5, 30), "routed", "rule:code", 5);
     }
 
     @Test
@@ -39,6 +39,7 @@ class PendingCallTest {
         assertThat(back.lifetime()).isEqualTo(6);
         assertThat(back.reservation()).isEqualTo(new Reservation(1.5, 2.5, 30));
         assertThat(back.requestWire()).isEqualTo(WIRE);
+        assertThat(back.route()).isEqualTo("rule:code");
         assertThat(PendingCall.storedLifetime(refusedTwice.encode())).isEqualTo(5);
     }
 
@@ -50,7 +51,10 @@ class PendingCallTest {
         v5.write(5);
         int refusedAt = 1 + 8 + 4 + 4;
         v5.write(v6, 1, refusedAt - 1);
-        v5.write(v6, refusedAt + 4, v6.length - refusedAt - 4);
+        // ... and without the route (a UTF string just before the request's wire bytes)
+        int routeAt = v6.length - WIRE.length - (2 + "rule:code".length());
+        v5.write(v6, refusedAt + 4, routeAt - refusedAt - 4);
+        v5.write(WIRE, 0, WIRE.length);
         PendingCall old = PendingCall.decode(v5.toByteArray(), wire -> REQUEST);
         assertThat(old.attempts()).isEqualTo(2);
         assertThat(old.unconfirmed()).isEqualTo(1);
@@ -58,6 +62,7 @@ class PendingCallTest {
         assertThat(old.firstAttemptAt()).isEqualTo(1_000);
         assertThat(old.origin()).isEqualTo(new Origin("llm.requests.normal", 2, 99));
         assertThat(old.fallbackReason()).isEqualTo("routed");
+        assertThat(old.route()).isNull();
         assertThat(PendingCall.storedLifetime(v5.toByteArray())).isEqualTo(5);
     }
 }
