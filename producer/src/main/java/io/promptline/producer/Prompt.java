@@ -199,8 +199,8 @@ public final class Prompt {
         }
 
         /**
-         * Structured output: the answer must match {@code schemaJson} (OpenAI and Azure; an endpoint
-         * that cannot, such as Anthropic's, dead-letters the request as INVALID_REQUEST).
+         * Structured output: the answer must match {@code schemaJson} (OpenAI, Azure; on Anthropic's
+         * API through a forced tool, which a request with tools of its own cannot combine).
          */
         public Builder jsonSchema(String name, String schemaJson) {
             com.fasterxml.jackson.databind.ObjectMapper json = new com.fasterxml.jackson.databind.ObjectMapper();

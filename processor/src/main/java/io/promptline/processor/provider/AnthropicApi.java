@@ -31,7 +31,8 @@ import java.util.Map;
  * to {@code input_schema}, tool choice to auto/none/any/tool, an assistant's tool calls to
  * {@code tool_use} blocks and tool messages to {@code tool_result} blocks of a user message; images
  * to URL or base64 sources; stop to {@code stop_sequences}, user to {@code metadata.user_id};
- * {@code seed} has no counterpart and is not sent.
+ * {@code seed} has no counterpart and is not sent. Structured output ({@code response_format}
+ * json_schema or json_object) is a tool the model must call, whose input is the answer.
  */
 final class AnthropicApi implements ProviderApi {
     static final AnthropicApi INSTANCE = new AnthropicApi();
@@ -58,10 +59,7 @@ final class AnthropicApi implements ProviderApi {
 
     @Override
     public JsonObject body(ChatCall call) {
-        if (call.responseFormatJson() != null) {
-            throw new IllegalArgumentException("response_format is not supported by the Anthropic Messages API; route this request to an "
-                    + "OpenAI-compatible endpoint");
-        }
+        JsonObject structured = structuredOutputSchema(call);
         StringBuilder system = new StringBuilder();
         JsonArray messages = new JsonArray();
         for (ChatMessage m : call.messages()) {
@@ -100,6 +98,13 @@ final class AnthropicApi implements ProviderApi {
             }
             body.put("tools", tools);
         }
+        if (structured != null) {
+            // Structured output as Anthropic documents it: one tool whose input is the answer, which the model must call
+            body.put("tools", new JsonArray().add(new JsonObject().put("name", STRUCTURED_TOOL)
+                    .put("description", "Give the answer as this tool's input.").put("input_schema", structured)));
+            body.put("tool_choice", new JsonObject().put("type", "tool").put("name", STRUCTURED_TOOL));
+            return body;
+        }
         String choice = OpenAiApi.toolChoice(call);
         if (choice != null) {
             body.put("tool_choice", switch (choice) {
@@ -111,6 +116,27 @@ final class AnthropicApi implements ProviderApi {
         }
         // seed: the Messages API has none, so it is not sent (documented; determinism is best-effort everywhere)
         return body;
+    }
+
+    /** The tool that carries structured output (a request asking for structured output may not offer tools of its own). */
+    static final String STRUCTURED_TOOL = "promptline_structured_output";
+
+    /** The JSON Schema the answer must match (response_format json_schema, or any object for json_object), or null for text. */
+    private static JsonObject structuredOutputSchema(ChatCall call) {
+        if (call.responseFormatJson() == null) return null;
+        JsonObject format = OpenAiApi.json(call.responseFormatJson(), "response_format");
+        String type = format.getString("type", "");
+        if (type.equals("text")) return null;
+        if (!call.tools().isEmpty()) {
+            throw new IllegalArgumentException("response_format together with tools is not supported on the Anthropic Messages API "
+                    + "(structured output is itself a tool there)");
+        }
+        if (type.equals("json_object")) return new JsonObject().put("type", "object");
+        JsonObject schema = format.getJsonObject("json_schema", new JsonObject()).getJsonObject("schema");
+        if (!type.equals("json_schema") || schema == null) {
+            throw new IllegalArgumentException("response_format type '" + type + "' is not one of text, json_object, json_schema (with a schema)");
+        }
+        return schema;
     }
 
     /** A message's content: its text, or blocks for parts and for an assistant's tool calls. */
@@ -162,6 +188,7 @@ final class AnthropicApi implements ProviderApi {
         }
         StringBuilder text = new StringBuilder();
         boolean anyText = false;
+        String structured = null;
         List<ToolCall> calls = new ArrayList<>();
         for (Object b : blocks) {
             if (!(b instanceof JsonObject block)) continue;
@@ -170,13 +197,18 @@ final class AnthropicApi implements ProviderApi {
                 anyText = true;
             } else if ("tool_use".equals(block.getString("type"))) {
                 Object input = block.getValue("input");
-                calls.add(new ToolCall(block.getString("id", ""), block.getString("name", ""), input == null ? "{}" : Json.encode(input)));
+                String arguments = input == null ? "{}" : Json.encode(input);
+                if (STRUCTURED_TOOL.equals(block.getString("name"))) {
+                    structured = arguments; // structured output: the tool's input is the answer
+                } else {
+                    calls.add(new ToolCall(block.getString("id", ""), block.getString("name", ""), arguments));
+                }
             }
         }
         String stop = json.getString("stop_reason");
-        String finish = stop == null ? null : FINISH.getOrDefault(stop, stop);
+        String finish = stop == null ? null : structured != null && "tool_use".equals(stop) ? "stop" : FINISH.getOrDefault(stop, stop);
         String answeredBy = json.getString("model", model);
-        String content = anyText ? text.toString() : null;
+        String content = structured != null ? structured : anyText ? text.toString() : null;
         // A refusal stops with stop_reason "refusal"; its text, if any, is the refusal
         String refusal = "refusal".equals(stop) ? (content == null ? "refused" : content) : null;
         JsonObject usage = json.getJsonObject("usage");

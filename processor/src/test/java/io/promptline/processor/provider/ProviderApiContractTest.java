@@ -318,14 +318,30 @@ class ProviderApiContractTest {
 
         ANSWER.set(recordings("anthropic").getJsonObject("success"));
         SEEN.set(null);
-        ChatCall structured = new ChatCall("req-2", "claude-sonnet-4-5", List.of(Messages.text("user", "x")), null, null,
-                "{\"type\":\"json_object\"}");
+        // Structured output is a tool on Anthropic's API: a request that also offers its own tools cannot be expressed there
+        ChatCall both = new ChatCall("req-2", "claude-sonnet-4-5", List.of(Messages.text("user", "x")), null, null,
+                "{\"type\":\"json_object\"}", everything().tools(), null, List.of(), null, null, null);
         try (VertxChatClient client = new VertxChatClient(vertx, ProviderApi.of("anthropic"), "anthropic", baseUrl("anthropic"), "k", 10_000,
                 2_000, 4, CLOCK)) {
-            CallOutcome.Failure f = (CallOutcome.Failure) client.call(structured).toCompletableFuture().get(10, TimeUnit.SECONDS);
+            CallOutcome.Failure f = (CallOutcome.Failure) client.call(both).toCompletableFuture().get(10, TimeUnit.SECONDS);
             assertThat(f.category()).isEqualTo(ErrorCategory.INVALID_REQUEST);
-            assertThat(f.message()).contains("response_format");
+            assertThat(f.message()).contains("response_format together with tools");
         }
         assertThat(SEEN.get()).as("nothing was sent").isNull();
+    }
+
+    @org.junit.jupiter.api.Test
+    void shouldAskAnthropicForStructuredOutputThroughAForcedToolAndReturnItsInputAsTheAnswer() throws Exception {
+        String schema = "{\"type\":\"object\",\"properties\":{\"severity\":{\"type\":\"string\",\"enum\":[\"low\",\"high\"]}}}";
+        ChatCall call = new ChatCall("req-3", "claude-sonnet-4-5", List.of(Messages.text("user", "Triage this")), null, null,
+                "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"triage\",\"schema\":" + schema + "}}");
+        CallOutcome.Success s = (CallOutcome.Success) call("anthropic", "structured", call);
+        JsonObject body = SEEN.get().body();
+        assertThat(body.getJsonArray("tools").getJsonObject(0).getString("name")).isEqualTo("promptline_structured_output");
+        assertThat(body.getJsonArray("tools").getJsonObject(0).getJsonObject("input_schema")).isEqualTo(new JsonObject(schema));
+        assertThat(body.getJsonObject("tool_choice")).isEqualTo(new JsonObject().put("type", "tool").put("name", "promptline_structured_output"));
+        assertThat(new JsonObject(s.content())).isEqualTo(new JsonObject().put("severity", "high"));
+        assertThat(s.finishReason()).isEqualTo("stop");
+        assertThat(s.toolCalls()).isEmpty();
     }
 }

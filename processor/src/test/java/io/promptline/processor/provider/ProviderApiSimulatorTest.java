@@ -120,6 +120,22 @@ class ProviderApiSimulatorTest {
         assertThat(answered.content()).isEqualTo("Simulated answer to: Order 42 shipped on Monday");
     }
 
+    @ParameterizedTest
+    @ValueSource(strings = {"openai", "azure", "anthropic"})
+    void shouldAnswerStructuredOutputAsJsonOfTheSchemaThroughEveryApi(String api) throws Exception {
+        String schema = "{\"type\":\"object\",\"properties\":{\"severity\":{\"type\":\"string\",\"enum\":[\"low\",\"medium\",\"high\"]},"
+                + "\"root_cause\":{\"type\":\"string\"},\"suggested_action\":{\"type\":\"string\"}},\"required\":[\"severity\"]}";
+        ChatCall call = new ChatCall(api + "-structured", "gpt-4.1", List.of(Messages.text("user", "Triage: HTTP 401 from openai")), null, null,
+                "{\"type\":\"json_schema\",\"json_schema\":{\"name\":\"triage\",\"strict\":true,\"schema\":" + schema + "}}");
+        CallOutcome.Success s = (CallOutcome.Success) send(api, call);
+        JsonObject answer = new JsonObject(s.content());
+        assertThat(answer.getString("severity")).isEqualTo("low");
+        assertThat(answer.getString("root_cause")).as("the text answer, or the question where structured output is a tool call").endsWith("Triage: HTTP 401 from openai");
+        assertThat(answer.getString("suggested_action")).isEqualTo("simulated suggested_action");
+        assertThat(s.finishReason()).isEqualTo("stop");
+        assertThat(s.toolCalls()).isEmpty();
+    }
+
     /**
      * The estimate made before a call against what the simulator (OpenAI's o200k_base, as gpt-4o and
      * gpt-4.1 count) reports after it, in the seeds' three languages: exact for OpenAI's families,

@@ -62,7 +62,7 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--tool-choice", description = "auto, none, required, or the name of the tool the model must call.")
     String toolChoice;
     @Option(names = "--json-schema", paramLabel = "FILE", description = "Structured output: the answer must match this JSON Schema "
-            + "(OpenAI-compatible and Azure endpoints).")
+            + "(every provider API; on Anthropic's without --tool).")
     java.nio.file.Path jsonSchema;
     @Option(names = "--no-wait", description = "Print the request_id once published, without waiting for the outcome.")
     boolean noWait;

@@ -205,15 +205,19 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
         String text = "Simulated answer to: "
                 + (last.length() > ANSWER_PREFIX_CHARS ? last.substring(0, ANSWER_PREFIX_CHARS) : last);
         long id = completionIds.incrementAndGet();
+        if (chat.responseFormat() != null) text = StructuredAnswer.of(chat.responseFormat(), text).encode();
         JsonObject message = new JsonObject().put("role", "assistant").put("content", text);
         String finish = truncated ? "length" : "stop";
         if (chat.toolCall() != null) {
-            // A call of the chosen tool, its arguments from the question
+            // A call of the chosen tool, its arguments an instance of its parameters' schema, the question in the first string
             String query = last.replace(ChatRequest.TOOL_CALL_MARKER, "").trim();
+            query = query.length() > ANSWER_PREFIX_CHARS ? query.substring(0, ANSWER_PREFIX_CHARS) : query;
+            JsonObject parameters = chat.toolCall().getJsonObject("parameters", new JsonObject().put("type", "object"));
+            JsonObject arguments = StructuredAnswer.of(new JsonObject().put("type", "json_schema")
+                    .put("json_schema", new JsonObject().put("schema", parameters)), query);
             message.putNull("content").put("tool_calls", new JsonArray().add(new JsonObject().put("id", "call_sim_" + id)
-                    .put("type", "function").put("function", new JsonObject().put("name", chat.toolCall())
-                            .put("arguments", new JsonObject().put("query", query.length() > ANSWER_PREFIX_CHARS
-                                    ? query.substring(0, ANSWER_PREFIX_CHARS) : query).encode()))));
+                    .put("type", "function").put("function", new JsonObject().put("name", chat.toolCall().getString("name"))
+                            .put("arguments", arguments.encode()))));
             finish = "tool_calls";
         }
         JsonObject choice = new JsonObject()

@@ -15,10 +15,12 @@ import java.util.Set;
  * @param contents the message contents, in order
  * @param lastUserContent content of the last "user" message (else of the last message)
  * @param maxTokens max_completion_tokens, else max_tokens, else null
- * @param toolCall the tool the answer calls: the one tool_choice names, else the first tool when tool_choice is
+ * @param toolCall the function (name, parameters) the answer calls: the one tool_choice names, else the first tool when tool_choice is
  *                 "required" or the last user message says {@code [[sim:tool_call]]}; null: a text answer
+ * @param responseFormat the request's response_format (json_object or json_schema: the answer is JSON), or null for text
  */
-record ChatRequest(String model, List<String> contents, String lastUserContent, Integer maxTokens, String toolCall) {
+record ChatRequest(String model, List<String> contents, String lastUserContent, Integer maxTokens, JsonObject toolCall,
+                   JsonObject responseFormat) {
 
     /** In the last user message, asks for a call of the request's first tool. */
     static final String TOOL_CALL_MARKER = "[[sim:tool_call]]";
@@ -38,30 +40,32 @@ record ChatRequest(String model, List<String> contents, String lastUserContent, 
         Integer maxTokens = positiveInt(json, "max_completion_tokens");
         Integer legacyMaxTokens = positiveInt(json, "max_tokens");
         checkOptionals(json);
+        Object format = json.getValue("response_format");
+        JsonObject structured = format instanceof JsonObject f && !"text".equals(f.getValue("type")) ? f : null;
         return new ChatRequest(model, List.copyOf(contents), lastUser, maxTokens != null ? maxTokens : legacyMaxTokens,
-                toolCall(json, contents.get(contents.size() - 1)));
+                toolCall(json, contents.get(contents.size() - 1)), structured);
     }
 
-    /** The tool the answer calls, or null; checks the tools and tool_choice as OpenAI does. */
-    private static String toolCall(JsonObject json, String lastContent) throws InvalidRequestException {
+    /** The function the answer calls (its name and parameters), or null; checks the tools and tool_choice as OpenAI does. */
+    private static JsonObject toolCall(JsonObject json, String lastContent) throws InvalidRequestException {
         Object tools = json.getValue("tools");
         if (tools == null) return null;
         if (!(tools instanceof JsonArray list)) throw invalidType("tools", "an array", tools);
-        List<String> names = new ArrayList<>();
+        List<JsonObject> functions = new ArrayList<>();
         for (int i = 0; i < list.size(); i++) {
             Object t = list.getValue(i);
-            Object name = t instanceof JsonObject o && o.getValue("function") instanceof JsonObject f ? f.getValue("name") : null;
-            if (!(name instanceof String n) || n.isBlank()) throw missing("tools[" + i + "].function.name");
-            names.add(n);
+            JsonObject f = t instanceof JsonObject o && o.getValue("function") instanceof JsonObject fn ? fn : null;
+            if (f == null || !(f.getValue("name") instanceof String n) || n.isBlank()) throw missing("tools[" + i + "].function.name");
+            functions.add(f);
         }
-        if (names.isEmpty()) return null;
+        if (functions.isEmpty()) return null;
         Object choice = json.getValue("tool_choice");
         if (choice instanceof JsonObject c && c.getValue("function") instanceof JsonObject f && f.getValue("name") instanceof String n) {
-            if (!names.contains(n)) throw new InvalidRequestException("tool_choice", "Invalid 'tool_choice': no tool named '" + n + "'.");
-            return n;
+            return functions.stream().filter(fn -> n.equals(fn.getString("name"))).findFirst()
+                    .orElseThrow(() -> new InvalidRequestException("tool_choice", "Invalid 'tool_choice': no tool named '" + n + "'."));
         }
         if ("none".equals(choice)) return null;
-        return "required".equals(choice) || lastContent.contains(TOOL_CALL_MARKER) ? names.get(0) : null;
+        return "required".equals(choice) || lastContent.contains(TOOL_CALL_MARKER) ? functions.get(0) : null;
     }
 
     private static JsonObject object(Buffer body) throws InvalidRequestException {
