@@ -25,12 +25,17 @@ import java.util.Set;
  * {"deployments": [
  *   {"name": "openai-a", "provider": "openai", "base_url": "https://api.openai.com/v1", "api_key_env": "OPENAI_KEY_A",
  *    "models": ["gpt-4.1", "gpt-4.1-mini"], "rpm": 10000, "tpm": 2000000, "max_concurrency": 512, "urgent_reserve": 0.2},
- *   {"name": "openai-b", "provider": "openai", "base_url": "https://api.openai.com/v1", "api_key_file": "/run/secrets/openai-b"}
+ *   {"name": "openai-b", "provider": "openai", "base_url": "https://api.openai.com/v1", "api_key_file": "/run/secrets/openai-b"},
+ *   {"name": "claude", "provider": "anthropic", "api": "anthropic", "base_url": "https://api.anthropic.com/v1",
+ *    "api_key_env": "ANTHROPIC_KEY", "models": ["claude-sonnet-4.5"]},
+ *   {"name": "azure-eu", "provider": "azure", "api": "azure", "api_key_env": "AZURE_KEY", "models": ["gpt-4.1"],
+ *    "base_url": "https://eu.openai.azure.com/openai/deployments/gpt-41?api-version=2024-10-21"}
  * ]}
  * }</pre>
  *
- * Keys come from the environment ({@code api_key_env}) or a file ({@code api_key_file}), never
- * from the file itself. {@code rpm}, {@code tpm} and {@code max_concurrency} are optional (0 or
+ * {@code api} is the API the deployment speaks: openai (the default; any OpenAI-compatible server),
+ * anthropic or azure ({@link ProviderApi}). Keys come from the environment ({@code api_key_env}) or
+ * a file ({@code api_key_file}), never from the file itself. {@code rpm}, {@code tpm} and {@code max_concurrency} are optional (0 or
  * absent: no limit of that kind); {@code urgent_reserve} (default 0.2) is the share of each limit
  * only urgent calls may use.
  */
