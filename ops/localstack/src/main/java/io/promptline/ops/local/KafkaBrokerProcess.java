@@ -114,6 +114,7 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         }
         List<String> cmd = javaCommand("kafka.Kafka", props.toString());
         cmd.addAll(1, jvmOptions);
+        cmd.addAll(1, TRANSACTION_LOGGING);
         ProcessBuilder pb = new ProcessBuilder(cmd)
                 .redirectErrorStream(true).redirectOutput(ProcessBuilder.Redirect.appendTo(logFile().toFile()));
         process = pb.start();
@@ -177,6 +178,18 @@ public final class KafkaBrokerProcess implements AutoCloseable {
         }
         throw new IllegalStateException("Kafka broker not ready after " + timeout.toSeconds() + " s (" + last + "); see " + logFile());
     }
+
+    /**
+     * The broker log keeps warnings, plus with timestamps what the transaction and group coordinators
+     * decide (markers sent, failed or given up, partitions loaded): what a stuck transaction needs to
+     * be explained after a chaos run.
+     */
+    private static final List<String> TRANSACTION_LOGGING = List.of(
+            "-Dorg.slf4j.simpleLogger.showDateTime=true",
+            "-Dorg.slf4j.simpleLogger.dateTimeFormat=HH:mm:ss.SSS",
+            "-Dorg.slf4j.simpleLogger.log.kafka.coordinator.transaction=info",
+            "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.coordinator=info",
+            "-Dorg.slf4j.simpleLogger.log.org.apache.kafka.storage.internals.log.ProducerAppendInfo=info");
 
     private static List<String> javaCommand(String mainClass, String... args) {
         List<String> cmd = new ArrayList<>();

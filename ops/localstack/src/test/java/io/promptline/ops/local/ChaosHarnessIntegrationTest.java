@@ -15,10 +15,15 @@ import java.util.List;
 import static org.assertj.core.api.Assertions.assertThat;
 
 /**
- * The short form of {@code ops/chaos.sh}: one seed for two and a half minutes, with every kind of
- * fault at least once (processor kill -9 and graceful restart, broker kill -9, registry and
+ * The short form of {@code ops/chaos.sh}: one seed for two and a half minutes on three Kafka nodes,
+ * with every kind of fault at least once (processor kill -9 and graceful restart, a node's kill -9, registry and
  * PostgreSQL outages, provider 429/5xx/timeout/401 windows, a 90 s Retry-After, a quota change and
  * a partition added to a tier) and publishers of every kind. The invariants must hold.
+ *
+ * <p>Three nodes, because one node restarted after kill -9 can leave a transaction hanging on
+ * {@code __consumer_offsets} (Kafka 4.3 skips the markers of partitions without a leader; it did so
+ * twice in CI on this seed, stopping the normal and urgent groups for good): a broker defect with
+ * an operator's remedy (OPERATIONS.md), not something Promptline can ride out.
  */
 class ChaosHarnessIntegrationTest {
     /** Under target/, not a temporary directory: a failed run's logs and metrics stay for whoever looks into it. */
@@ -29,7 +34,7 @@ class ChaosHarnessIntegrationTest {
         Dirs.deleteRecursively(DIR);
         ByteArrayOutputStream captured = new ByteArrayOutputStream();
         PrintStream both = new PrintStream(new TeeStream(System.out, captured), true, StandardCharsets.UTF_8);
-        List<String> failures = ChaosMain.run(11, 2.5, 8, 2, DIR, both);
+        List<String> failures = ChaosMain.run(11, 2.5, 8, 2, 3, DIR, both);
         String log = captured.toString(StandardCharsets.UTF_8);
         assertThat(failures).as("%s%nlogs and metrics kept in %s", log, DIR.toAbsolutePath()).isEmpty();
         Dirs.deleteRecursively(DIR);

@@ -50,16 +50,16 @@ final class ChaosRun {
         this.out = out;
     }
 
-    /** Runs and checks; returns the failures (empty: the invariants held). */
-    List<String> run(int processors) throws Exception {
+    /** Runs and checks on {@code brokers} Kafka nodes (1, or 3 with replicated topics); returns the failures (empty: the invariants held). */
+    List<String> run(int processors, int brokers) throws Exception {
         ChaosSchedule schedule = ChaosSchedule.make(seed, length, processors);
         out.print(schedule.describe());
         ScheduledExecutorService timer = Executors.newScheduledThreadPool(2);
-        try (ChaosStack stack = new ChaosStack(dir, processors)) {
+        try (ChaosStack stack = new ChaosStack(dir, processors, brokers)) {
             long t0 = System.nanoTime();
             stack.start();
-            out.printf("stack up in %.1f s: broker %s, registry %s, simulator %s, %d processors, sink%n", (System.nanoTime() - t0) / 1e9,
-                    stack.broker().bootstrapServers(), stack.registryUrl(), stack.simulator().baseUrl(), processors);
+            out.printf("stack up in %.1f s: %d broker(s) %s, registry %s, simulator %s, %d processors, sink%n", (System.nanoTime() - t0) / 1e9,
+                    brokers, stack.broker().bootstrapServers(), stack.registryUrl(), stack.simulator().baseUrl(), processors);
             setQuotas(stack, LIMIT_PER_MINUTE);
             timer.scheduleAtFixedRate(() -> sampleHeap(stack), 5, 5, TimeUnit.SECONDS);
             ChaosLoad publishing = new ChaosLoad(seed, stack.broker().bootstrapServers(), stack.registryUrl(), stack.topics());

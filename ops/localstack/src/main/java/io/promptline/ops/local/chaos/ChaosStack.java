@@ -50,9 +50,9 @@ final class ChaosStack implements AutoCloseable {
             this(simulator, processorEnv, sink, topicsBase, brokers, PARTITIONS);
         }
 
-        static Options chaos() {
+        static Options chaos(int brokers) {
             return new Options(SimulatorConfig.builder().latency("uniform:50-300").instances(2).hangMillis(10_000).maxRecordedCalls(5_000_000)
-                    .build(), Map.of(), true, "chaos", 1);
+                    .build(), Map.of(), true, "chaos", brokers);
         }
     }
 
@@ -71,8 +71,8 @@ final class ChaosStack implements AutoCloseable {
     private EmbeddedPostgres postgres;
     private ChildJvm sink;
 
-    ChaosStack(Path dir, int processorCount) throws IOException {
-        this(dir, processorCount, Options.chaos());
+    ChaosStack(Path dir, int processorCount, int brokers) throws IOException {
+        this(dir, processorCount, Options.chaos(brokers));
     }
 
     ChaosStack(Path dir, int processorCount, Options options) throws IOException {

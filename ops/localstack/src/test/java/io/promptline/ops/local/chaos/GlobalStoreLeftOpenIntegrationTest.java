@@ -32,7 +32,7 @@ class GlobalStoreLeftOpenIntegrationTest {
 
     @Test
     void shouldStartWithAGlobalStoreACrashLeftOpen() throws Exception {
-        try (ChaosStack stack = new ChaosStack(dir, 1)) {
+        try (ChaosStack stack = new ChaosStack(dir, 1, 1)) {
             stack.start();
             stack.awaitProcessorsReady(Duration.ofSeconds(120));
             stack.stopProcessor(0);
