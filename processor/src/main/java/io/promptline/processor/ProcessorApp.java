@@ -163,6 +163,9 @@ public final class ProcessorApp implements AutoCloseable {
     }
 
     public void start() {
+        // Read the tokenizers' vocabularies before any task runs: counted lazily, the first call of each
+        // instance (or of a task that moved to it) would stall its stream thread for a second or more
+        io.promptline.tokens.TokenCount.load();
         if (config.metricsPort() >= 0) {
             endpoint = MetricsEndpoint.start(meters, config.metricsHost(), config.metricsPort(), supervisor.health());
         }

@@ -56,6 +56,15 @@ public final class TokenCount {
         return null;
     }
 
+    /**
+     * Loads both tokenizers now (their vocabularies take a second or two to read): a service calls
+     * this before it takes work, so that the first count does not stall a thread that holds a turn.
+     */
+    public static void load() {
+        REGISTRY.getEncoding(EncodingType.O200K_BASE).countTokensOrdinary("warm up");
+        REGISTRY.getEncoding(EncodingType.CL100K_BASE).countTokensOrdinary("warm up");
+    }
+
     /** Whether {@code model} is counted with its family's own tokenizer (else by the per-script fallback). */
     public static boolean exact(String model) {
         return model == null || encodingFor(model) != null;
