@@ -1,6 +1,7 @@
 package io.promptline.processor;
 
 import io.promptline.processor.dispatch.Handover;
+import io.promptline.processor.provider.StreamListener;
 import io.promptline.topics.TopicCreation;
 import org.apache.kafka.clients.admin.Admin;
 import org.apache.kafka.clients.admin.NewTopic;
@@ -61,6 +62,7 @@ final class KafkaHandover implements Handover.Channel, AutoCloseable {
     private final Duration wait;
     private final Map<Integer, Handover.Task> tasks = new ConcurrentHashMap<>();
     private final KafkaProducer<byte[], byte[]> producer;
+    private final KafkaResultStream results;
 
     /**
      * @param kafka            client settings (bootstrap servers, security)
@@ -68,7 +70,9 @@ final class KafkaHandover implements Handover.Channel, AutoCloseable {
      * @param wait             how long a revoked task waits for its calls before it lets go
      * @param maxRecordBytes   the largest record written (an answer of the largest size admitted)
      */
-    KafkaHandover(String applicationId, String repartitionTopic, Map<String, Object> kafka, Duration wait, int maxRecordBytes) {
+    KafkaHandover(String applicationId, String repartitionTopic, Map<String, Object> kafka, Duration wait, int maxRecordBytes,
+                  KafkaResultStream results) {
+        this.results = results;
         this.topic = topicOf(applicationId);
         this.startedTopic = startedTopicOf(applicationId);
         this.repartitionTopic = repartitionTopic;
@@ -103,6 +107,11 @@ final class KafkaHandover implements Handover.Channel, AutoCloseable {
                         "retention.ms", day, "max.message.bytes", Integer.toString(maxRecordBytes))),
                 new NewTopic(startedTopicOf(applicationId), Optional.of(partitions), Optional.empty()).configs(Map.of("cleanup.policy",
                         "delete", "retention.ms", day))), Duration.ofSeconds(60));
+    }
+
+    @Override
+    public StreamListener stream(String requestId, String tenant, int attempt) {
+        return results.listener(requestId, tenant, attempt);
     }
 
     @Override
@@ -277,5 +286,6 @@ final class KafkaHandover implements Handover.Channel, AutoCloseable {
     @Override
     public void close() {
         producer.close(Duration.ofSeconds(5));
+        results.close();
     }
 }

@@ -50,6 +50,7 @@ final class TierStreams implements Health.Part {
     private final String applicationId;
     private final KafkaStreams streams;
     private final KafkaHandover handover;
+    private final KafkaResultStream results;
     private volatile boolean stopping;
     /** Why Kafka refused this tier, once it did (reported when the application reaches ERROR). */
     private volatile String refusal;
@@ -64,8 +65,10 @@ final class TierStreams implements Health.Part {
         int maxRecord = Math.max(1024 * 1024, config.maxRequestBytes() + PromptlineTopology.RECORD_OVERHEAD_BYTES);
         Map<String, Object> clients = new java.util.HashMap<>(config.kafkaOverrides());
         clients.put(StreamsConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        this.results = new KafkaResultStream(config.topics().resultsStream(), serdes.delta().serializer(), clients, applicationId + "-stream", clock,
+                () -> gateway.metrics().streamPieceLost(tier));
         this.handover = new KafkaHandover(applicationId, PromptlineTopology.repartitionTopic(applicationId), clients,
-                config.llmTimeout().plusSeconds(2), maxRecord);
+                config.llmTimeout().plusSeconds(2), maxRecord, results);
         // The global stores (quotas, spend) are small compacted tables, rebuilt from their topics at every start: under
         // exactly-once Kafka Streams cannot open one a crash left open, and its global thread dies instead of restoring it.
         Dirs.deleteRecursively(Path.of(config.stateDir(), applicationId, "global"));
@@ -179,6 +182,7 @@ final class TierStreams implements Health.Part {
     }
 
     void start() {
+        results.connect();
         streams.start();
     }
 

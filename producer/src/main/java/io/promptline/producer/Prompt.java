@@ -69,6 +69,7 @@ public final class Prompt {
                 .setSeed(b.seed)
                 .setTopP(b.topP)
                 .setUser(b.user)
+                .setStream(b.stream)
                 .build();
     }
 
@@ -88,6 +89,7 @@ public final class Prompt {
         private String toolChoice;
         private final List<String> stop = new ArrayList<>();
         private Long seed;
+        private boolean stream;
         private Double topP;
         private String user;
 
@@ -178,6 +180,15 @@ public final class Prompt {
         /** A sequence that ends the completion (repeatable). */
         public Builder stop(String sequence) {
             stop.add(sequence);
+            return this;
+        }
+
+        /**
+         * Asks for the answer's text on {@code llm.results.stream} as it arrives (ResultDelta records
+         * keyed by the request_id); the result follows on {@code llm.results} as for any request.
+         */
+        public Builder stream(boolean stream) {
+            this.stream = stream;
             return this;
         }
 

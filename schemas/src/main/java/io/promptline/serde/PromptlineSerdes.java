@@ -8,6 +8,7 @@ import io.promptline.avro.DeadLetter;
 import io.promptline.avro.PromptRequest;
 import io.promptline.avro.PromptResult;
 import io.promptline.avro.Quota;
+import io.promptline.avro.ResultDelta;
 import io.promptline.avro.SpendTotal;
 import io.promptline.registry.SchemaRegistryClient;
 
@@ -22,7 +23,8 @@ public record PromptlineSerdes(
         AvroSerde<CostRollup> costRollup,
         AvroSerde<SpendTotal> spend,
         AvroSerde<BatchJobStatus> batchJob,
-        AvroSerde<BatchCommand> batchCommand) {
+        AvroSerde<BatchCommand> batchCommand,
+        AvroSerde<ResultDelta> delta) {
 
     public static PromptlineSerdes create(SchemaRegistryClient registry, boolean autoRegister) {
         return new PromptlineSerdes(registry,
@@ -34,6 +36,7 @@ public record PromptlineSerdes(
                 new AvroSerde<>(registry, CostRollup.class, autoRegister),
                 new AvroSerde<>(registry, SpendTotal.class, autoRegister),
                 new AvroSerde<>(registry, BatchJobStatus.class, autoRegister),
-                new AvroSerde<>(registry, BatchCommand.class, autoRegister));
+                new AvroSerde<>(registry, BatchCommand.class, autoRegister),
+                new AvroSerde<>(registry, ResultDelta.class, autoRegister));
     }
 }

@@ -84,7 +84,9 @@ public final class AccessPlan {
             out.add(topic(topics.retry(rung), AclOperation.READ));
             out.add(topic(topics.retry(rung), AclOperation.WRITE));
         }
-        for (String t : List.of(topics.results(), topics.costs(), topics.dlq(), topics.batchJobs())) out.add(topic(t, AclOperation.WRITE));
+        for (String t : List.of(topics.results(), topics.resultsStream(), topics.costs(), topics.dlq(), topics.batchJobs())) {
+            out.add(topic(t, AclOperation.WRITE));
+        }
         for (String t : List.of(topics.quotas(), topics.spend(), topics.batchCommands())) out.add(topic(t, AclOperation.READ));
         out.add(topic(topics.capacity(), AclOperation.READ));
         out.add(topic(topics.capacity(), AclOperation.WRITE));
@@ -124,7 +126,8 @@ public final class AccessPlan {
     public static List<Grant> cli(Topics topics) {
         List<Grant> out = new ArrayList<>();
         for (String t : topics.allRequestTopics()) out.add(topic(t, AclOperation.WRITE));
-        for (String t : List.of(topics.results(), topics.dlq(), topics.costs(), topics.costsHourly(), topics.batchJobs())) {
+        for (String t : List.of(topics.results(), topics.resultsStream(), topics.dlq(), topics.costs(), topics.costsHourly(),
+                topics.batchJobs())) {
             out.add(topic(t, AclOperation.READ));
         }
         for (String t : List.of(topics.quotas(), topics.imports())) {

@@ -35,6 +35,8 @@ public final class TopicLayout {
             out.add(deleted(topics.retry(rung), partitions, replicas, Math.max(DAY_MS, 10 * rung.toMillis())));
         }
         out.add(deleted(topics.results(), partitions, replicas, 7 * DAY_MS));
+        // Streamed pieces matter while the answer is being read; the result is the record kept.
+        out.add(deleted(topics.resultsStream(), partitions, replicas, DAY_MS));
         out.add(deleted(topics.costs(), partitions, replicas, 30 * DAY_MS));
         out.add(deleted(topics.dlq(), partitions, replicas, 30 * DAY_MS));
         out.add(compacted(topics.quotas(), partitions, replicas));

@@ -45,6 +45,11 @@ public record Topics(String base) {
         return base + ".results";
     }
 
+    /** {@code llm.results.stream}: the pieces of streamed answers as they arrive (ResultDelta, keyed by request_id). */
+    public String resultsStream() {
+        return base + ".results.stream";
+    }
+
     public String costs() {
         return base + ".costs";
     }

@@ -71,7 +71,8 @@ public record TierSettings(Priority tier, SchemaRegistryClient registry, Router 
 
         /** Whether a batch-tier request may go through the Batch API: by the mode, its own flag, its tenant and its deadline. */
         public boolean admits(PromptRequest r, Instant now) {
-            if (mode == Mode.OFF || Boolean.FALSE.equals(r.getBatchApi())) return false;
+            // A streamed answer is read as it comes: a batch job answers hours later, whole
+            if (mode == Mode.OFF || Boolean.FALSE.equals(r.getBatchApi()) || r.getStream()) return false;
             if (mode == Mode.OPT_IN && !Boolean.TRUE.equals(r.getBatchApi())) return false;
             if (!tenants.isEmpty() && !tenants.contains(r.getTenant())) return false;
             return r.getDeadline() == null || !r.getDeadline().isBefore(now.plus(minDeadline));

@@ -4,6 +4,7 @@ import io.promptline.avro.ErrorCategory;
 import io.promptline.avro.PromptRequest;
 import io.promptline.processor.config.TierSettings;
 import io.promptline.processor.provider.CallGateway;
+import io.promptline.processor.provider.StreamListener;
 import io.promptline.processor.ratelimit.RateLimiter;
 
 import io.promptline.processor.provider.Completion;
@@ -37,6 +38,8 @@ final class CallScheduler {
     private final Function<byte[], PromptRequest> decoder;
     /** Records durably that a call starts before it is sent, or null (nothing recorded). */
     private final Function<PendingCall, CompletionStage<?>> recordStart;
+    /** Where a streamed request's pieces go, or null (nothing streamed). */
+    private final Function<PendingCall, StreamListener> streams;
     private final TenantQueues queue = new TenantQueues();
     /** Time spent waiting for room since the last punctuation. */
     private long blockedNanos;
@@ -44,8 +47,9 @@ final class CallScheduler {
 
     CallScheduler(TierSettings settings, CallGateway gateway, RateLimiter limiter, PendingCalls pending, TaskCompletions completions,
                   RequestEnds ends, Function<byte[], PromptRequest> decoder,
-                  Function<PendingCall, CompletionStage<?>> recordStart) {
+                  Function<PendingCall, CompletionStage<?>> recordStart, Function<PendingCall, StreamListener> streams) {
         this.recordStart = recordStart;
+        this.streams = streams;
         this.settings = settings;
         this.gateway = gateway;
         this.limiter = limiter;
@@ -124,7 +128,7 @@ final class CallScheduler {
             CallGateway.Start started;
             try {
                 started = gateway.tryStart(pc.chatCall(), pc.attempts(), settings.tier(), completions::offer,
-                    recordStart == null ? null : () -> recordStart.apply(pc));
+                    recordStart == null ? null : () -> recordStart.apply(pc), streams == null ? null : streams.apply(pc));
             } catch (RuntimeException e) {
                 queue.removeHead(tenant, now);
                 limiter.giveUp(tenant, pc.reservation());

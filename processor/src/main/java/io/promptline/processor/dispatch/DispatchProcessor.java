@@ -133,7 +133,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         this.succession = new Succession(handover, context.getStateStore(TaskStores.LIFETIMES_STORE), pending, clock, context.taskId().partition(),
                 settings.tier(), context.taskId().toString());
         this.scheduler = new CallScheduler(settings, gateway, limiter, pending, completions, ends,
-                wire -> decoder.request(settings.tier().name(), wire), succession.recordStart());
+                wire -> decoder.request(settings.tier().name(), wire), succession.recordStart(), succession.streams());
         this.handler = new CompletionHandler(settings, gateway, limiter, pending, scheduler, ends);
         if (batchCommands != null) {
             if (gateway.batchApi() == null) throw new IllegalStateException("the batch tier runs batch jobs but no Batch API client is set");

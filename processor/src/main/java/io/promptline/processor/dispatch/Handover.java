@@ -1,5 +1,7 @@
 package io.promptline.processor.dispatch;
 
+import io.promptline.processor.provider.StreamListener;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -69,6 +71,14 @@ public final class Handover {
 
         /** The calls recorded as starting in the task of {@code partition} since {@code fromMillis}. */
         List<Started> startedSince(int partition, long fromMillis);
+
+        /**
+         * Where the pieces of a streamed answer go (the results stream, keyed by request_id): the
+         * call's {@code attempt} numbers them, from 0; null when the channel streams nothing.
+         */
+        default StreamListener stream(String requestId, String tenant, int attempt) {
+            return null;
+        }
     }
 
     /** A call recorded as starting: by which lifetime of the task, of which request, under which attempt number. */

@@ -1,5 +1,7 @@
 package io.promptline.processor.dispatch;
 
+import io.promptline.processor.provider.StreamListener;
+
 import io.promptline.avro.Priority;
 import io.promptline.processor.provider.CallOutcome;
 import io.promptline.processor.provider.Completion;
@@ -65,6 +67,12 @@ final class Succession {
     Function<PendingCall, CompletionStage<?>> recordStart() {
         if (channel == null) return null;
         return pc -> channel.callStarting(partition, pending.lifetime(), pc.request().getRequestId(), pc.attempts());
+    }
+
+    /** Where a streamed request's call sends its pieces; null when nothing is streamed here. */
+    Function<PendingCall, StreamListener> streams() {
+        if (channel == null) return null;
+        return pc -> pc.request().getStream() ? channel.stream(pc.request().getRequestId(), pc.request().getTenant(), pc.attempts()) : null;
     }
 
     /**

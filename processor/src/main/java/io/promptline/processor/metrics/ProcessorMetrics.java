@@ -153,6 +153,12 @@ public final class ProcessorMetrics {
         if (tasks != null) tasks.remove(counts);
     }
 
+    /** A piece of a streamed answer that could not be written to the results stream (the result still follows). */
+    public void streamPieceLost(Priority tier) {
+        Counter.builder("promptline.stream.pieces.lost").tag("tier", tag(tier))
+                .description("Pieces of streamed answers not written to the results stream").register(registry).increment();
+    }
+
     /** An admitted request kept only in the pending store because its task held as many as it may in memory. */
     public void overflow(Priority tier) {
         Counter.builder("promptline.pending.overflow").tag("tier", tag(tier))

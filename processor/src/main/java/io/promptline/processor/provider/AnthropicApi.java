@@ -41,6 +41,21 @@ final class AnthropicApi implements ProviderApi {
     private static final Map<String, String> FINISH = Map.of("end_turn", "stop", "stop_sequence", "stop", "max_tokens", "length",
             "tool_use", "tool_calls", "refusal", "content_filter", "pause_turn", "stop");
 
+    /** A stop_reason in OpenAI's terms. */
+    static String finishReason(String stopReason) {
+        return FINISH.getOrDefault(stopReason, stopReason);
+    }
+
+    @Override
+    public JsonObject streamed(JsonObject body) {
+        return body.put("stream", true);
+    }
+
+    @Override
+    public StreamAssembler streamAssembler() {
+        return new AnthropicStream();
+    }
+
     @Override
     public String name() {
         return "anthropic";

@@ -147,6 +147,12 @@ public final class CallGateway implements AutoCloseable {
      */
     public Start tryStart(ChatCall call, int attempt, Priority tier, Consumer<Completion> onDone,
                           Supplier<CompletionStage<?>> ahead) {
+        return tryStart(call, attempt, tier, onDone, ahead, null);
+    }
+
+    /** As {@link #tryStart(ChatCall, int, Priority, Consumer, Supplier)}, the answer streamed to {@code stream} when not null. */
+    public Start tryStart(ChatCall call, int attempt, Priority tier, Consumer<Completion> onDone,
+                          Supplier<CompletionStage<?>> ahead, StreamListener stream) {
         unapplied.incrementAndGet(); // before the checks, so drain() cannot miss a call that starts
         if (!starting || !permits.tryAcquire(tier)) {
             unapplied.decrementAndGet();
@@ -173,7 +179,7 @@ public final class CallGateway implements AutoCloseable {
                             "the call was not made: its start could not be recorded (" + notRecorded.getMessage() + ")", 0));
                 } else {
                     try {
-                        outcome = called.call(call);
+                        outcome = called.call(call, stream);
                     } catch (RuntimeException e) {
                         // The request cannot be turned into a call (e.g. a response_format that is not JSON): its own fault.
                         outcome = CompletableFuture.completedFuture(new CallOutcome.Failure(

@@ -189,6 +189,11 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
         return client.call(call);
     }
 
+    /** As {@link #call(ChatCall)}, the answer streamed to {@code stream} when not null. */
+    public CompletionStage<CallOutcome> call(ChatCall call, StreamListener stream) {
+        return stream == null ? client.call(call) : client.call(call, stream);
+    }
+
     /** A slot of {@code kind}, the calls of both kinds together staying within the deployment's concurrency. */
     private synchronized boolean acquireConcurrency(AdaptiveLimit kind) {
         return inFlight() < maxConcurrency && kind.tryAcquire();

@@ -38,6 +38,16 @@ public interface ProviderApi {
     /** What an answer means: {@code json} is null when the body is not JSON. */
     CallOutcome outcome(int status, JsonObject json, MultiMap headers, String provider, String model, long latencyMs, Clock clock);
 
+    /** Asks for the answer as a stream of server-sent events (OpenAI's form: with the usage in a last chunk). */
+    default JsonObject streamed(JsonObject body) {
+        return body.put("stream", true).put("stream_options", new JsonObject().put("include_usage", true));
+    }
+
+    /** Reads this API's stream back into its pieces and its whole answer. */
+    default StreamAssembler streamAssembler() {
+        return new OpenAiStream();
+    }
+
     static ProviderApi of(String name) {
         return switch (name == null ? "openai" : name.toLowerCase(Locale.ROOT)) {
             case "openai" -> OpenAiApi.INSTANCE;

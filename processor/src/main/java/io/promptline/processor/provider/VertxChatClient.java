@@ -8,6 +8,7 @@ import io.vertx.core.http.PoolOptions;
 import io.vertx.core.json.DecodeException;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.client.HttpRequest;
+import io.vertx.ext.web.codec.BodyCodec;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 
@@ -74,19 +75,10 @@ public final class VertxChatClient implements ChatClient {
         try {
             body = api.body(call);
         } catch (IllegalArgumentException cannot) {
-            return CompletableFuture.completedFuture(new CallOutcome.Failure(ErrorCategory.INVALID_REQUEST, null,
-                    cannot.getMessage() + " (" + provider + ", " + api.name() + " API)", 0));
+            return cannotExpress(cannot);
         }
         CompletableFuture<CallOutcome> result = new CompletableFuture<>();
-        int port = endpoint.getPort() > 0 ? endpoint.getPort() : ("https".equalsIgnoreCase(endpoint.getScheme()) ? 443 : 80);
-        String uri = endpoint.getRawPath() + (endpoint.getRawQuery() == null ? "" : "?" + endpoint.getRawQuery());
-        HttpRequest<Buffer> req = client.post(port, endpoint.getHost(), uri)
-                .timeout(timeoutMs)
-                .putHeader("Content-Type", "application/json")
-                .putHeader("Idempotency-Key", call.idempotencyKey())
-                .putHeader("X-Request-Id", call.idempotencyKey());
-        api.authenticate(req, apiKey);
-        req.sendBuffer(body.toBuffer()).onComplete(ar -> {
+        request(call).sendBuffer(body.toBuffer()).onComplete(ar -> {
             long latency = clock.millis() - started;
             try {
                 result.complete(ar.succeeded()
@@ -99,6 +91,78 @@ public final class VertxChatClient implements ChatClient {
             }
         });
         return result;
+    }
+
+    /**
+     * Streams the answer (server-sent events), its pieces to {@code listener} on the event loop as
+     * they arrive. {@code timeoutMs} bounds the wait for each piece, not the whole answer. The
+     * stream, rebuilt into the API's whole answer, completes the call as an unstreamed one would; a
+     * stream cut short or unreadable fails it (retried under a new attempt, whose pieces start again).
+     */
+    @Override
+    public CompletionStage<CallOutcome> call(ChatCall call, StreamListener listener) {
+        long started = clock.millis();
+        JsonObject body;
+        try {
+            body = api.streamed(api.body(call));
+        } catch (IllegalArgumentException cannot) {
+            return cannotExpress(cannot);
+        }
+        CompletableFuture<CallOutcome> result = new CompletableFuture<>();
+        StreamAssembler assembler = api.streamAssembler();
+        SseSink sink = new SseSink(assembler, listener);
+        request(call).putHeader("Accept", "text/event-stream").as(BodyCodec.pipe(sink)).sendBuffer(body.toBuffer()).onComplete(ar -> {
+            long latency = clock.millis() - started;
+            try {
+                if (ar.failed()) {
+                    result.complete(new CallOutcome.Failure(ErrorClassifier.fromTransport(ar.cause()), null,
+                            describe(ar.cause()) + " streaming from " + provider, latency));
+                    return;
+                }
+                int status = ar.result().statusCode();
+                String type = ar.result().getHeader("Content-Type");
+                if (status != 200 || type == null || !type.toLowerCase(java.util.Locale.ROOT).startsWith("text/event-stream")) {
+                    // an error, or a server that answered whole: read the body as such
+                    result.complete(api.outcome(status, parse(sink.raw()), ar.result().headers(), provider, call.model(), latency, clock));
+                    return;
+                }
+                if (sink.failure() != null) {
+                    result.complete(new CallOutcome.Failure(ErrorCategory.PROVIDER_ERROR, null,
+                            "Unreadable stream from " + provider + ": " + sink.failure().getMessage(), latency));
+                    return;
+                }
+                JsonObject whole = assembler.assembled();
+                if (whole == null || (assembler.status() == 200 && assembler.finishReason() == null)) {
+                    result.complete(new CallOutcome.Failure(ErrorCategory.NETWORK, null,
+                            "the stream from " + provider + " ended before the answer did", latency));
+                    return;
+                }
+                CallOutcome outcome = api.outcome(assembler.status(), whole, ar.result().headers(), provider, call.model(), latency, clock);
+                if (outcome instanceof CallOutcome.Success s) listener.end(s.finishReason());
+                result.complete(outcome);
+            } catch (RuntimeException e) {
+                result.complete(new CallOutcome.Failure(ErrorCategory.PROVIDER_ERROR, null,
+                        "Unreadable answer from " + provider + ": " + e.getMessage(), latency));
+            }
+        });
+        return result;
+    }
+
+    private CompletionStage<CallOutcome> cannotExpress(IllegalArgumentException cannot) {
+        return CompletableFuture.completedFuture(new CallOutcome.Failure(ErrorCategory.INVALID_REQUEST, null,
+                cannot.getMessage() + " (" + provider + ", " + api.name() + " API)", 0));
+    }
+
+    private HttpRequest<Buffer> request(ChatCall call) {
+        int port = endpoint.getPort() > 0 ? endpoint.getPort() : ("https".equalsIgnoreCase(endpoint.getScheme()) ? 443 : 80);
+        String uri = endpoint.getRawPath() + (endpoint.getRawQuery() == null ? "" : "?" + endpoint.getRawQuery());
+        HttpRequest<Buffer> req = client.post(port, endpoint.getHost(), uri)
+                .timeout(timeoutMs)
+                .putHeader("Content-Type", "application/json")
+                .putHeader("Idempotency-Key", call.idempotencyKey())
+                .putHeader("X-Request-Id", call.idempotencyKey());
+        api.authenticate(req, apiKey);
+        return req;
     }
 
     /** The JSON body of an OpenAI chat completion: each line of a Batch API job. */

@@ -95,6 +95,28 @@ class ProviderApiSimulatorTest {
 
     @ParameterizedTest
     @ValueSource(strings = {"openai", "azure", "anthropic"})
+    void shouldStreamTheSameAnswerThroughEveryApi(String api) throws Exception {
+        ChatCall call = new ChatCall(api + "-stream", "gpt-4.1", List.of(Messages.text("user", "Tell me about the sea")), null, 50, null);
+        Collected heard = new Collected();
+        CallOutcome.Success answer;
+        try (VertxChatClient client = new VertxChatClient(vertx, ProviderApi.of(api), "simulator", baseUrl(api), KEY, 10_000, 2_000, 4,
+                Clock.systemUTC())) {
+            answer = (CallOutcome.Success) client.call(call, heard).toCompletableFuture().get(10, TimeUnit.SECONDS);
+        }
+        List<String> pieces = heard.pieces;
+        List<String> ends = heard.ends;
+        assertThat(pieces).hasSize(8); // a word at a time
+        assertThat(String.join("", pieces)).isEqualTo("Simulated answer to: Tell me about the sea").isEqualTo(answer.content());
+        assertThat(ends).containsExactly(answer.finishReason());
+        RecordedCall recorded = SIM.simulator().recordedCalls().stream().filter(c -> c.idempotencyKey().equals(api + "-stream")).findFirst()
+                .orElseThrow();
+        assertThat(answer.usage().getPromptTokens()).isEqualTo(recorded.promptTokens());
+        assertThat(answer.usage().getCompletionTokens()).isEqualTo(recorded.completionTokens());
+        assertThat(answer.usage().getEstimated()).isFalse();
+    }
+
+    @ParameterizedTest
+    @ValueSource(strings = {"openai", "azure", "anthropic"})
     void shouldMakeAToolCallRoundTripWithAnImageThroughEveryApi(String api) throws Exception {
         ToolDefinition lookup = ToolDefinition.newBuilder().setName("lookup_order").setDescription("Finds an order")
                 .setParameters("{\"type\":\"object\",\"properties\":{\"query\":{\"type\":\"string\"}}}").build();

@@ -3,9 +3,11 @@ package io.promptline.producer.cli;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptResult;
+import io.promptline.avro.ResultDelta;
 import io.promptline.producer.Outcome;
 import io.promptline.producer.Prompt;
 import io.promptline.producer.PromptlineProducer;
+import io.promptline.serde.AvroDeserializer;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
@@ -64,6 +66,9 @@ final class SubmitCommand implements Callable<Integer> {
     @Option(names = "--json-schema", paramLabel = "FILE", description = "Structured output: the answer must match this JSON Schema "
             + "(every provider API; on Anthropic's without --tool).")
     java.nio.file.Path jsonSchema;
+    @Option(names = "--stream", description = "Print the answer as it arrives (from llm.results.stream), then the result's summary.")
+    boolean stream;
+
     @Option(names = "--no-wait", description = "Print the request_id once published, without waiting for the outcome.")
     boolean noWait;
     @Option(names = "--json", description = "Print the outcome as JSON.")
@@ -83,6 +88,9 @@ final class SubmitCommand implements Callable<Integer> {
         if (temperature != null) b.temperature(temperature);
         if (ttl != null) b.timeToLive(ttl);
         metadata.forEach(b::metadata);
+        if (stream && noWait) throw new IllegalArgumentException("--stream prints the answer as it comes: it cannot go with --no-wait");
+        if (stream && json) throw new IllegalArgumentException("--stream prints text as it comes: it cannot go with --json");
+        b.stream(stream);
         Prompt prompt = b.build();
         PrintWriter out = spec.commandLine().getOut();
         try (PromptlineProducer producer = connection.producer()) {
@@ -90,9 +98,20 @@ final class SubmitCommand implements Callable<Integer> {
                 out.println(producer.submit(prompt).get());
                 return 0;
             }
-            Outcome outcome = producer.submitAndAwait(prompt, timeout).get();
+            Outcome outcome;
+            boolean streamed = false;
+            if (stream) {
+                try (StreamPrinter printer = new StreamPrinter(connection.kafka(), connection.topics().resultsStream(),
+                        new AvroDeserializer<>(connection.registry(), ResultDelta.class), prompt.requestId(), out)) {
+                    outcome = producer.submitAndAwait(prompt, timeout).get();
+                    if (outcome instanceof Outcome.Answered) printer.awaitEnd(Duration.ofSeconds(5));
+                    streamed = printer.printed();
+                }
+            } else {
+                outcome = producer.submitAndAwait(prompt, timeout).get();
+            }
             if (outcome instanceof Outcome.Answered a) {
-                print(out, a.result());
+                print(out, a.result(), streamed);
                 return 0;
             }
             print(out, ((Outcome.DeadLettered) outcome).deadLetter());
@@ -119,7 +138,8 @@ final class SubmitCommand implements Callable<Integer> {
         return (dot > 0 ? name.substring(0, dot) : name).replaceAll("[^A-Za-z0-9_-]", "_");
     }
 
-    private void print(PrintWriter out, PromptResult r) {
+    /** The result; without its content when the stream printed it already. */
+    private void print(PrintWriter out, PromptResult r, boolean contentPrinted) {
         if (json) {
             out.println(r);
             return;
@@ -127,7 +147,7 @@ final class SubmitCommand implements Callable<Integer> {
         if (r.getRefusal() != null) out.printf("refused: %s%n", r.getRefusal());
         for (var call : r.getToolCalls()) out.printf("tool call %s: %s(%s)%n", call.getId(), call.getName(), call.getArguments());
         out.printf("%s%n%n-- %s answered by %s (%s) in %d ms after %d ms queued, %d attempt%s; %d prompt (%d cached) + %d completion tokens%s%n",
-                r.getContent() == null ? "" : r.getContent(), r.getRequestId(), r.getModel(), r.getProvider(), r.getCallLatencyMs(), r.getQueueTimeMs(), r.getAttempts(),
+                r.getContent() == null || contentPrinted ? "" : r.getContent(), r.getRequestId(), r.getModel(), r.getProvider(), r.getCallLatencyMs(), r.getQueueTimeMs(), r.getAttempts(),
                 r.getAttempts() == 1 ? "" : "s", r.getUsage().getPromptTokens(), r.getUsage().getCachedTokens(),
                 r.getUsage().getCompletionTokens(), r.getFallbackReason() == null ? "" : "; fallback: " + r.getFallbackReason());
     }

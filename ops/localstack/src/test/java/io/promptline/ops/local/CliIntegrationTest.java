@@ -69,7 +69,7 @@ class CliIntegrationTest {
 
         Run acls = promptline("acls", "processor", "--principal", "User:proc", "--application-id", "pl");
         assertThat(acls.exit()).as(acls.out()).isZero();
-        assertThat(acls.out()).contains("# 25 ACLs for the processor as User:proc",
+        assertThat(acls.out()).contains("# 26 ACLs for the processor as User:proc",
                 "--add --allow-principal User:proc --operation Write --transactional-id pl- --resource-pattern-type prefixed",
                 "--operation Read --topic llm.requests.urgent");
         Run badAcls = promptline("acls", "nobody", "--principal", "User:x");
@@ -84,6 +84,22 @@ class CliIntegrationTest {
         Run answered = promptline("submit", "--tenant", "acme", "--model", "gpt-4.1", "--request-id", "cli-ok", "Say hello");
         assertThat(answered.exit()).as(answered.out()).isZero();
         assertThat(answered.out()).contains("Simulated answer to: Say hello").contains("cli-ok answered by gpt-4.1 (simulator)");
+
+        // The answer printed as it streams (from llm.results.stream), then the result's summary; the text only once
+        Run streamed = promptline("submit", "--tenant", "acme", "--priority", "urgent", "--model", "gpt-4.1", "--request-id", "cli-stream",
+                "--stream", "Tell me about the sea");
+        assertThat(streamed.exit()).as(streamed.out()).isZero();
+        assertThat(streamed.out()).containsOnlyOnce("Simulated answer to: Tell me about the sea").contains("cli-stream answered by gpt-4.1");
+        List<io.promptline.avro.ResultDelta> pieces = io.promptline.testkit.TopicReader.readCommitted(stack.bootstrapServers(),
+                stack.registryUrl(), io.promptline.topics.Topics.defaults().resultsStream(), io.promptline.avro.ResultDelta.class,
+                Integer.MAX_VALUE, java.time.Duration.ofSeconds(2), java.time.Duration.ZERO).stream()
+                .filter(d -> d.getRequestId().equals("cli-stream")).toList();
+        assertThat(pieces.size()).as("pieces streamed").isGreaterThan(3);
+        assertThat(pieces.stream().map(io.promptline.avro.ResultDelta::getContent).reduce("", String::concat))
+                .isEqualTo("Simulated answer to: Tell me about the sea");
+        Run streamNoWait = promptline("submit", "--tenant", "acme", "--stream", "--no-wait", "x");
+        assertThat(streamNoWait.exit()).isNotZero();
+        assertThat(streamNoWait.out()).contains("--stream prints the answer as it comes: it cannot go with --no-wait");
 
         // A tool the model must call, and an image from a local file: the call is printed for the application to run
         java.nio.file.Path png = java.nio.file.Files.createTempFile("photo", ".png");

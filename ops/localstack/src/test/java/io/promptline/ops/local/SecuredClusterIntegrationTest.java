@@ -191,7 +191,7 @@ class SecuredClusterIntegrationTest {
             String script = compose.mounts("kafka-init").get("/promptline/init.sh").toString();
             Run init = run(initEnv, "sh", script);
             assertThat(init.exit()).as(init.out() + broker.logFile()).isZero();
-            assertThat(init.out()).contains("applied 25 ACLs for the processor as User:promptline-processor, its SCRAM-SHA-512 credential set",
+            assertThat(init.out()).contains("applied 26 ACLs for the processor as User:promptline-processor, its SCRAM-SHA-512 credential set",
                     "applied 5 ACLs for the schema-registry as User:schema-registry");
             Run created = run(local(compose, "topics", addresses, secrets), cliCommand(compose.command("topics")));
             assertThat(created.exit()).as(created.out()).isZero();

@@ -7,6 +7,7 @@ import io.vertx.core.http.HttpServerResponse;
 import io.vertx.core.json.JsonArray;
 import io.vertx.core.json.JsonObject;
 import io.vertx.ext.web.RoutingContext;
+import java.util.List;
 import java.util.Map;
 import java.util.Random;
 import java.util.Set;
@@ -185,6 +186,11 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
     }
 
     private Reply success(String key, ChatRequest chat, int promptTokens) {
+        Reply whole = wholeSuccess(key, chat, promptTokens);
+        return chat.stream() ? whole.streamed(chat.includeUsage()) : whole;
+    }
+
+    private Reply wholeSuccess(String key, ChatRequest chat, int promptTokens) {
         int min = cfg.completionTokensMin();
         int max = cfg.completionTokensMax();
         int completion = TokenEstimator.completionTokens(chat.model(), chat.contents(), min, max, chat.maxTokens());
@@ -263,8 +269,24 @@ final class ChatCompletionHandler implements Handler<RoutingContext> {
             stats.outcome(reply.outcome());
         }
         exchange.finish();
+        if (reply.stream() && reply.status() == 200) {
+            stream(response, StreamedAnswer.events(dialect, dialect.body(reply), reply.includeUsage()), 0);
+            return;
+        }
         response.setStatusCode(dialect.status(reply))
                 .putHeader("content-type", "application/json")
                 .end(dialect.body(reply).toBuffer());
+    }
+
+    /** Sends the events from {@code next} on, one every {@code streamPieceMillis}, as a provider streams its tokens. */
+    private void stream(HttpServerResponse response, List<String> events, int next) {
+        if (response.closed()) return;
+        if (next == 0) response.setStatusCode(200).setChunked(true).putHeader("content-type", "text/event-stream").putHeader("cache-control", "no-cache");
+        if (next == events.size()) {
+            response.end();
+            return;
+        }
+        response.write(events.get(next));
+        vertx.setTimer(cfg.streamPieceMillis(), t -> stream(response, events, next + 1));
     }
 }

@@ -20,7 +20,7 @@ import java.util.Set;
  * @param responseFormat the request's response_format (json_object or json_schema: the answer is JSON), or null for text
  */
 record ChatRequest(String model, List<String> contents, String lastUserContent, Integer maxTokens, JsonObject toolCall,
-                   JsonObject responseFormat) {
+                   JsonObject responseFormat, boolean stream, boolean includeUsage) {
 
     /** In the last user message, asks for a call of the request's first tool. */
     static final String TOOL_CALL_MARKER = "[[sim:tool_call]]";
@@ -42,8 +42,9 @@ record ChatRequest(String model, List<String> contents, String lastUserContent, 
         checkOptionals(json);
         Object format = json.getValue("response_format");
         JsonObject structured = format instanceof JsonObject f && !"text".equals(f.getValue("type")) ? f : null;
+        boolean includeUsage = json.getValue("stream_options") instanceof JsonObject o && Boolean.TRUE.equals(o.getValue("include_usage"));
         return new ChatRequest(model, List.copyOf(contents), lastUser, maxTokens != null ? maxTokens : legacyMaxTokens,
-                toolCall(json, contents.get(contents.size() - 1)), structured);
+                toolCall(json, contents.get(contents.size() - 1)), structured, Boolean.TRUE.equals(json.getValue("stream")), includeUsage);
     }
 
     /** The function the answer calls (its name and parameters), or null; checks the tools and tool_choice as OpenAI does. */
@@ -212,8 +213,10 @@ record ChatRequest(String model, List<String> contents, String lastUserContent, 
         if (stream != null && !(stream instanceof Boolean)) {
             throw invalidType("stream", "a boolean", stream);
         }
-        if (Boolean.TRUE.equals(stream)) {
-            throw new InvalidRequestException("stream", "streaming not supported by the simulator");
+        Object options = json.getValue("stream_options");
+        if (options != null && !(options instanceof JsonObject)) throw invalidType("stream_options", "an object", options);
+        if (options != null && !Boolean.TRUE.equals(stream)) {
+            throw new InvalidRequestException("stream_options", "The 'stream_options' parameter is only allowed when 'stream' is enabled.");
         }
     }
 

@@ -10,8 +10,19 @@ import io.vertx.core.json.JsonObject;
  * @param body JSON body, or null
  * @param retryAfterSeconds value of retry-after / retry-after-ms headers, or null
  * @param call the ledger entry of a successful call, or null
+ * @param stream whether the request asked for the answer as a stream
+ * @param includeUsage whether a streamed OpenAI answer ends with a usage chunk (stream_options.include_usage)
  */
-record Reply(Outcome outcome, int status, JsonObject body, Integer retryAfterSeconds, RecordedCall call) {
+record Reply(Outcome outcome, int status, JsonObject body, Integer retryAfterSeconds, RecordedCall call, boolean stream, boolean includeUsage) {
+
+    Reply(Outcome outcome, int status, JsonObject body, Integer retryAfterSeconds, RecordedCall call) {
+        this(outcome, status, body, retryAfterSeconds, call, false, false);
+    }
+
+    /** This answer sent as server-sent events (when it is a success; errors are answered whole, as providers do). */
+    Reply streamed(boolean includeUsage) {
+        return new Reply(outcome, status, body, retryAfterSeconds, call, true, includeUsage);
+    }
 
     static Reply noAnswer(Outcome outcome) {
         return new Reply(outcome, 0, null, null, null);

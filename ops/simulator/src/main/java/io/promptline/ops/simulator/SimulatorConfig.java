@@ -42,6 +42,7 @@ import java.util.Map;
  *   <tr><td>rateLimitRequests</td><td>promptline.simulator.ratelimit.requests</td><td>PROMPTLINE_SIMULATOR_RATELIMIT_REQUESTS</td><td>10000</td></tr>
  *   <tr><td>rateLimitTokens</td><td>promptline.simulator.ratelimit.tokens</td><td>PROMPTLINE_SIMULATOR_RATELIMIT_TOKENS</td><td>10000000</td></tr>
  *   <tr><td>batchCompletionMillis</td><td>promptline.simulator.batch.completion.millis</td><td>PROMPTLINE_SIMULATOR_BATCH_COMPLETION_MILLIS</td><td>5000</td></tr>
+ *   <tr><td>streamPieceMillis</td><td>promptline.simulator.stream.piece.millis</td><td>PROMPTLINE_SIMULATOR_STREAM_PIECE_MILLIS</td><td>5</td></tr>
  * </table>
  *
  * <p>The seven fault rates are probabilities per request, each in [0,1] and together at most 1.
@@ -103,7 +104,8 @@ public record SimulatorConfig(
         int maxRecordedCalls,
         long rateLimitRequests,
         long rateLimitTokens,
-        long batchCompletionMillis) {
+        long batchCompletionMillis,
+        long streamPieceMillis) {
 
     /** Models listed by default. */
     public static final List<String> DEFAULT_MODELS =
@@ -138,6 +140,7 @@ public record SimulatorConfig(
         ConfigChecks.range("max.recorded.calls", maxRecordedCalls, 0, Integer.MAX_VALUE);
         ConfigChecks.range("ratelimit.requests", rateLimitRequests, 1, Long.MAX_VALUE);
         ConfigChecks.range("ratelimit.tokens", rateLimitTokens, 1, Long.MAX_VALUE);
+        ConfigChecks.range("stream.piece.millis", streamPieceMillis, 1, 60_000L);
         ConfigChecks.range("batch.completion.millis", batchCompletionMillis, 0, 86_400_000L);
     }
 
@@ -206,6 +209,7 @@ public record SimulatorConfig(
         private long rateLimitRequests = 10_000L;
         private long rateLimitTokens = 10_000_000L;
         private long batchCompletionMillis = 5_000L;
+        private long streamPieceMillis = 5L;
 
         private Builder() {}
 
@@ -220,6 +224,7 @@ public record SimulatorConfig(
             hangMillis = c.hangMillis; apiKey = c.apiKey; recordCalls = c.recordCalls;
             maxRecordedCalls = c.maxRecordedCalls; rateLimitRequests = c.rateLimitRequests;
             rateLimitTokens = c.rateLimitTokens; batchCompletionMillis = c.batchCompletionMillis;
+            streamPieceMillis = c.streamPieceMillis;
         }
 
         public Builder host(String v) { host = v; return this; }
@@ -256,6 +261,8 @@ public record SimulatorConfig(
         public Builder rateLimitRequests(long v) { rateLimitRequests = v; return this; }
         public Builder rateLimitTokens(long v) { rateLimitTokens = v; return this; }
         public Builder batchCompletionMillis(long v) { batchCompletionMillis = v; return this; }
+        /** Time between the events of a streamed answer (its first comes after the call's latency). */
+        public Builder streamPieceMillis(long v) { streamPieceMillis = v; return this; }
 
         /**
          * Validates and builds.
@@ -268,7 +275,7 @@ public record SimulatorConfig(
                     completionTokensMax, cachedFraction, cachedMinPromptTokens, reasoningFraction,
                     models, contextWindows, defaultContextWindow, rate429, rate500,
                     rate503, rateHang, rateReset, rateContextLength, rate401, retryAfterSeconds, hangMillis,
-                    apiKey, recordCalls, maxRecordedCalls, rateLimitRequests, rateLimitTokens, batchCompletionMillis);
+                    apiKey, recordCalls, maxRecordedCalls, rateLimitRequests, rateLimitTokens, batchCompletionMillis, streamPieceMillis);
         }
 
         private LatencyDistribution parseLatency() {

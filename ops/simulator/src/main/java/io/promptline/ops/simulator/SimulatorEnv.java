@@ -69,6 +69,7 @@ final class SimulatorEnv {
         m.put(env("fault.rate.401"), (b, v) -> b.rate401(decimal("fault.rate.401", v)));
         m.put(env("retry.after.seconds"), (b, v) -> b.retryAfterSeconds(integer("retry.after.seconds", v)));
         m.put(env("hang.millis"), (b, v) -> b.hangMillis(longValue("hang.millis", v)));
+        m.put(env("stream.piece.millis"), (b, v) -> b.streamPieceMillis(longValue("stream.piece.millis", v)));
         m.put(env("api.key"), (b, v) -> b.apiKey(v));
         m.put(env("record.calls"), (b, v) -> b.recordCalls(bool("record.calls", v)));
         m.put(env("max.recorded.calls"), (b, v) -> b.maxRecordedCalls(integer("max.recorded.calls", v)));

@@ -164,13 +164,40 @@ class ChatCompletionsTest {
     }
 
     @Test
-    void streamingIsRejected() {
-        HttpResponse<Buffer> r = h.chatSync(chat("gpt-4.1", "x").put("stream", true));
+    void streamsTheAnswerAsChunksEndingWithUsageAndDone() {
+        HttpResponse<Buffer> whole = h.chatSync(chat("gpt-4.1", "stream me a few words"));
+        HttpResponse<Buffer> r = h.chatSync(chat("gpt-4.1", "stream me a few words").put("stream", true)
+                .put("stream_options", new JsonObject().put("include_usage", true)));
 
-        assertThat(r.statusCode()).isEqualTo(400);
-        assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("message"))
-                .isEqualTo("streaming not supported by the simulator");
-        assertThat(r.bodyAsJsonObject().getJsonObject("error").getString("param")).isEqualTo("stream");
+        assertThat(r.statusCode()).isEqualTo(200);
+        assertThat(r.getHeader("content-type")).isEqualTo("text/event-stream");
+        List<String> events = java.util.Arrays.stream(r.bodyAsString().split("\n\n")).toList();
+        assertThat(events.get(events.size() - 1)).isEqualTo("data: [DONE]");
+        StringBuilder text = new StringBuilder();
+        String finish = null;
+        JsonObject usage = null;
+        for (String e : events.subList(0, events.size() - 1)) {
+            assertThat(e).startsWith("data: ");
+            JsonObject chunk = new JsonObject(e.substring("data: ".length()));
+            assertThat(chunk.getString("object")).isEqualTo("chat.completion.chunk");
+            if (chunk.getValue("usage") instanceof JsonObject u) usage = u;
+            if (chunk.getJsonArray("choices").isEmpty()) continue;
+            JsonObject choice = chunk.getJsonArray("choices").getJsonObject(0);
+            text.append(choice.getJsonObject("delta").getString("content", ""));
+            if (choice.getString("finish_reason") != null) finish = choice.getString("finish_reason");
+        }
+        JsonObject answer = whole.bodyAsJsonObject();
+        assertThat(events.size()).isGreaterThan(4);
+        assertThat(text.toString()).isEqualTo(answer.getJsonArray("choices").getJsonObject(0).getJsonObject("message").getString("content"));
+        assertThat(finish).isEqualTo("stop");
+        assertThat(usage).isNotNull();
+        assertThat(usage.getLong("prompt_tokens")).isEqualTo(answer.getJsonObject("usage").getLong("prompt_tokens"));
+    }
+
+    @Test
+    void streamOptionsWithoutStreamIsA400NamingIt() {
+        assertParam(chat("gpt-4.1", "x").put("stream_options", new JsonObject().put("include_usage", true)), "stream_options");
+        assertParam(chat("gpt-4.1", "x").put("stream", "yes"), "stream");
     }
 
     @Test

@@ -97,6 +97,7 @@ class SimulatorConfigTest {
                 Map.entry("PROMPTLINE_SIMULATOR_RATELIMIT_REQUESTS", "500"),
                 Map.entry("PROMPTLINE_SIMULATOR_RATELIMIT_TOKENS", "90000"),
                 Map.entry("PROMPTLINE_SIMULATOR_BATCH_COMPLETION_MILLIS", "250"),
+                Map.entry("PROMPTLINE_SIMULATOR_STREAM_PIECE_MILLIS", "40"),
                 Map.entry("PATH", "/usr/bin"));
 
         SimulatorConfig c = SimulatorConfig.fromEnv(env);
@@ -104,7 +105,7 @@ class SimulatorConfigTest {
         assertThat(SimulatorEnv.knownVariables()).hasSize(env.size() - 1);
         assertThat(c).isEqualTo(new SimulatorConfig("0.0.0.0", 8089, 2, new LatencyDistribution.Uniform(100, 300), 7,
                 5, 9, 0.25, 10, 0.1, List.of("a", "b"), Map.of("a", 1000, "b", 2000), 4096, 0.1, 0.02, 0.03, 0.04, 0.05,
-                0.06, 0.07, 3, 5000, "sk-test", false, 100, 500, 90000, 250));
+                0.06, 0.07, 3, 5000, "sk-test", false, 100, 500, 90000, 250, 40));
     }
 
     @Test
