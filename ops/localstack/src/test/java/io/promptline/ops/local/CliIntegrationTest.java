@@ -89,6 +89,7 @@ class CliIntegrationTest {
         Run streamed = promptline("submit", "--tenant", "acme", "--priority", "urgent", "--model", "gpt-4.1", "--request-id", "cli-stream",
                 "--stream", "Tell me about the sea");
         assertThat(streamed.exit()).as(streamed.out()).isZero();
+        System.out.print("promptline submit --stream:\n" + streamed.out());
         assertThat(streamed.out()).containsOnlyOnce("Simulated answer to: Tell me about the sea").contains("cli-stream answered by gpt-4.1");
         List<io.promptline.avro.ResultDelta> pieces = io.promptline.testkit.TopicReader.readCommitted(stack.bootstrapServers(),
                 stack.registryUrl(), io.promptline.topics.Topics.defaults().resultsStream(), io.promptline.avro.ResultDelta.class,
