@@ -4,6 +4,8 @@ import io.promptline.avro.CostEvent;
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptResult;
 import io.promptline.avro.ResultDelta;
+import io.promptline.ops.registry.RegistryConfig;
+import io.promptline.ops.registry.SchemaRegistryServer;
 import io.promptline.ops.simulator.SimulatorConfig;
 import io.promptline.producer.Prompt;
 import io.promptline.producer.PromptlineProducer;
@@ -19,6 +21,10 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.io.IOException;
+import java.net.HttpURLConnection;
+import java.net.ServerSocket;
+import java.net.URI;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -167,6 +173,68 @@ class StreamingIntegrationTest {
             List<CostEvent> billed = costs(topics, "cut");
             assertThat(billed).hasSize(result.getAttempts());
             assertThat(billed.stream().filter(CostEvent::getUsageEstimated).count()).isEqualTo(result.getCallsUnconfirmed());
+        }
+    }
+    @Test
+    void shouldStartAndGetReadyWhileTheRegistryIsAwayThenStreamOnceItAnswers() throws Exception {
+        // Given a registry that is not there when the processor starts (ci28: a processor restarted in an outage refused to start)
+        Topics topics = KAFKA.newTopics(3);
+        int registryPort = freePort();
+        int healthPort = freePort();
+        Map<String, String> env = ProcessorEnv.of(KAFKA.bootstrapServers(), "http://127.0.0.1:" + registryPort, SIM.baseUrl(), topics,
+                "stream-" + topics.base(), dir.resolve("state"));
+        env.put("PROMPTLINE_PROCESSOR_TIERS", "URGENT");
+        env.put("PROMPTLINE_METRICS_PORT", Integer.toString(healthPort));
+        try (ChildJvm processor = ChildJvm.start("registry-away", ProcessorMain.class, env, dir.resolve("registry-away.log"), List.of("-Xmx512m"))) {
+            // Then it gets ready (its streams running) with no registry to ask, and stays up
+            Await.until(Duration.ofSeconds(90), "the processor ready", () -> {
+                processor.requireAlive();
+                return ready(healthPort);
+            });
+            Thread.sleep(2_000);
+            processor.requireAlive();
+            assertThat(ready(healthPort)).isTrue();
+
+            // When the registry comes (on the address it was given) and a streamed request is published
+            try (SchemaRegistryServer registry = SchemaRegistryServer.start(RegistryConfig.builder().port(registryPort).build());
+                 PromptlineProducer producer = PromptlineProducer.builder().bootstrapServers(KAFKA.bootstrapServers())
+                         .schemaRegistryUrl(registry.url()).topics(topics).build()) {
+                producer.submit(Prompt.builder("acme").requestId("late").priority(Priority.URGENT).model("gpt-4.1").user(QUESTION).stream(true)
+                        .build()).get(30, TimeUnit.SECONDS);
+
+                // Then its pieces and its one result come as usual
+                Await.until(Duration.ofSeconds(60), "the result", () -> !TopicReader.readCommitted(KAFKA.bootstrapServers(), registry.url(),
+                        topics.results(), PromptResult.class, Integer.MAX_VALUE, Duration.ofSeconds(1), Duration.ZERO).isEmpty());
+                List<ResultDelta> all = TopicReader.readCommitted(KAFKA.bootstrapServers(), registry.url(), topics.resultsStream(),
+                        ResultDelta.class, Integer.MAX_VALUE, Duration.ofSeconds(2), Duration.ZERO);
+                PromptResult result = TopicReader.readCommitted(KAFKA.bootstrapServers(), registry.url(), topics.results(), PromptResult.class,
+                        Integer.MAX_VALUE, Duration.ofSeconds(1), Duration.ZERO).get(0);
+                assertThat(result.getRequestId()).isEqualTo("late");
+                List<ResultDelta> pieces = attempt(all, 1);
+                assertThat(pieces).hasSameSizeAs(all).hasSizeGreaterThan(10);
+                assertThat(text(pieces)).isEqualTo(result.getContent());
+            }
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket s = new ServerSocket(0)) {
+            return s.getLocalPort();
+        }
+    }
+
+    private static boolean ready(int port) {
+        try {
+            HttpURLConnection c = (HttpURLConnection) URI.create("http://127.0.0.1:" + port + "/health/ready").toURL().openConnection();
+            c.setConnectTimeout(1_000);
+            c.setReadTimeout(2_000);
+            try {
+                return c.getResponseCode() == 200;
+            } finally {
+                c.disconnect();
+            }
+        } catch (IOException notYet) {
+            return false; // the health server is not listening yet
         }
     }
 }
