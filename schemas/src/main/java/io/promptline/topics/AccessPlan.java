@@ -113,6 +113,16 @@ public final class AccessPlan {
         return List.copyOf(out);
     }
 
+    /**
+     * The sink's dead-letter triage, when it is on ({@code promptline.triage.enabled}): its group
+     * ({@code promptline.triage.group.id}) reads the dead letters (READ on the DLQ is the sink's
+     * already), and it publishes its requests to the urgent tier.
+     */
+    public static List<Grant> triage(Topics topics, String triageGroupId) {
+        return List.of(topic(topics.requests(io.promptline.avro.Priority.URGENT), AclOperation.WRITE),
+                new Grant(ResourceType.GROUP, triageGroupId, PatternType.LITERAL, AclOperation.READ));
+    }
+
     /** An application publishing requests with the producer library (idempotent: WRITE on a topic is enough for that). */
     public static List<Grant> producer(Topics topics) {
         return topics.allRequestTopics().stream().map(t -> topic(t, AclOperation.WRITE)).toList();

@@ -3,7 +3,11 @@ package io.promptline.sink;
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
 import io.promptline.runtime.KafkaRefusal;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.promptline.serde.AvroSerializer;
 import io.promptline.sink.alerts.AlertSink;
+import io.promptline.sink.alerts.Webhook;
+import io.promptline.sink.triage.DeadLetterTriage;
 import io.promptline.sink.config.SinkConfig;
 import io.promptline.sink.postgres.PostgresSink;
 import io.promptline.sink.postgres.PostgresWriter;
@@ -51,6 +55,19 @@ public final class SinkMain {
         kafka.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
         return new AlertSink(kafka, config.alertsGroupId(), config.topics().dlq(), config.registryClient(),
                 config.alertPolicy(Clock.systemUTC()), URI.create(hook.value()));
+    }
+
+    /** The dead-letter triage, or null when it is off. */
+    public static DeadLetterTriage triage(SinkConfig config, DataSource db, MeterRegistry meters) {
+        if (!config.triageEnabled()) return null;
+        Map<String, Object> kafka = new HashMap<>(config.kafkaOverrides());
+        kafka.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        Password hook = config.alertsWebhook();
+        Webhook webhook = hook == null || hook.value().isBlank() ? null : new Webhook(URI.create(hook.value()));
+        return new DeadLetterTriage(kafka, config.triageGroupId(), config.topics(), config.registryClient(),
+                new AvroSerializer<>(config.registryClient(), true), db,
+                new DeadLetterTriage.Settings(config.triageTenant(), config.triageModel(), config.triageTenantSecret()), webhook,
+                Clock.systemUTC(), meters);
     }
 
     public static void main(String[] args) throws InterruptedException {

@@ -61,6 +61,9 @@ final class AclsCommand implements Callable<Integer> {
     @Option(names = "--rollup-application-id", defaultValue = "promptline-cost-rollup",
             description = "promptline.sink.rollup.application.id (default ${DEFAULT-VALUE}).")
     String rollupApplicationId;
+    @Option(names = "--triage-group", paramLabel = "GROUP", description = "With the sink's dead-letter triage on: its "
+            + "promptline.triage.group.id (e.g. promptline-triage); adds WRITE on the urgent tier and READ on the group.")
+    String triageGroup;
 
     @Override
     public Integer call() throws Exception {
@@ -74,7 +77,9 @@ final class AclsCommand implements Callable<Integer> {
         List<Duration> ladder = retryDelays.stream().map(DurationFormat::parse).toList();
         List<AccessPlan.Grant> grants = switch (component) {
             case PROCESSOR -> AccessPlan.processor(topics, applicationId, ladder);
-            case SINK -> AccessPlan.sink(topics, sinkGroup, alertsGroup, rollupApplicationId);
+            case SINK -> triageGroup == null ? AccessPlan.sink(topics, sinkGroup, alertsGroup, rollupApplicationId)
+                    : java.util.stream.Stream.concat(AccessPlan.sink(topics, sinkGroup, alertsGroup, rollupApplicationId).stream(),
+                    AccessPlan.triage(topics, triageGroup).stream()).toList();
             case PRODUCER -> AccessPlan.producer(topics);
             case CLI -> AccessPlan.cli(topics);
             case SCHEMA_REGISTRY -> AccessPlan.schemaRegistry(AccessPlan.REGISTRY_TOPIC, AccessPlan.REGISTRY_GROUP);

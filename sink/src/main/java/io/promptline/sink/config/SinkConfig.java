@@ -9,6 +9,7 @@ import org.apache.kafka.common.config.ConfigDef.Type;
 import org.apache.kafka.common.config.types.Password;
 
 import io.promptline.avro.ErrorCategory;
+import io.promptline.requests.TenantProof;
 import io.promptline.sink.alerts.AlertPolicy;
 import org.apache.kafka.common.config.ConfigException;
 
@@ -37,6 +38,11 @@ public final class SinkConfig extends PromptlineConfig {
     public static final String ALERTS_DEDUPE_MS_CONFIG = "promptline.alerts.dedupe.ms";
     public static final String ALERTS_MAX_PER_MINUTE_CONFIG = "promptline.alerts.max.per.minute";
     public static final String ALERTS_GROUP_ID_CONFIG = "promptline.alerts.group.id";
+    public static final String TRIAGE_ENABLED_CONFIG = "promptline.triage.enabled";
+    public static final String TRIAGE_TENANT_CONFIG = "promptline.triage.tenant";
+    public static final String TRIAGE_MODEL_CONFIG = "promptline.triage.model";
+    public static final String TRIAGE_SECRETS_FILE_CONFIG = "promptline.triage.secrets.file";
+    public static final String TRIAGE_GROUP_ID_CONFIG = "promptline.triage.group.id";
 
     public static final ConfigDef CONFIG = withMetrics(common(), 9401)
             .define(GROUP_ID_CONFIG, Type.STRING, "promptline-sink-postgres", new ConfigDef.NonEmptyString(), Importance.MEDIUM, "Consumer group of the sink.")
@@ -54,6 +60,11 @@ public final class SinkConfig extends PromptlineConfig {
             .define(ALERTS_DEDUPE_MS_CONFIG, Type.LONG, 3_600_000L, Range.atLeast(1000), Importance.MEDIUM, "One alert per category (per tenant for BUDGET_EXCEEDED) per this window; what is held back is reported in a summary after it.")
             .define(ALERTS_MAX_PER_MINUTE_CONFIG, Type.INT, 10, Range.atLeast(1), Importance.LOW, "Alerts per minute in all, at most.")
             .define(ALERTS_GROUP_ID_CONFIG, Type.STRING, "promptline-alerts", new ConfigDef.NonEmptyString(), Importance.LOW, "Consumer group of the alert sink.")
+            .define(TRIAGE_ENABLED_CONFIG, Type.BOOLEAN, false, Importance.MEDIUM, "Triage each new pattern of dead letter with a model, through Promptline itself (an urgent request of " + TRIAGE_TENANT_CONFIG + "): severity, likely root cause and suggested action go to the dead_letter_triage table and the alert webhook. Sends the dead letter's error message, never its prompt. Needs a processor serving the urgent tier.")
+            .define(TRIAGE_TENANT_CONFIG, Type.STRING, "promptline-triage", new ConfigDef.NonEmptyString(), Importance.MEDIUM, "The tenant of the triage requests: its quota and budget apply and its costs are counted like any tenant's.")
+            .define(TRIAGE_MODEL_CONFIG, Type.STRING, "gpt-4.1-mini", new ConfigDef.NonEmptyString(), Importance.MEDIUM, "The model asked (a small one, with a price and structured output).")
+            .define(TRIAGE_SECRETS_FILE_CONFIG, Type.STRING, "", Importance.LOW, "When the processor checks tenants (tenant-auth mode): the tenant secrets file it reads (tenant=base64 secret lines); the triage tenant's line signs the triage requests.")
+            .define(TRIAGE_GROUP_ID_CONFIG, Type.STRING, "promptline-triage", new ConfigDef.NonEmptyString(), Importance.LOW, "Consumer group of the triage (it reads the DLQ from the latest record on first start).")
             .define(ROLLUP_STATE_DIR_CONFIG, Type.STRING, System.getProperty("java.io.tmpdir") + "/promptline-rollup", Importance.MEDIUM, "State directory of the cost roll-up.");
 
     public SinkConfig(Map<?, ?> values) {
@@ -113,6 +124,31 @@ public final class SinkConfig extends PromptlineConfig {
 
     public String alertsGroupId() {
         return getString(ALERTS_GROUP_ID_CONFIG);
+    }
+
+    public boolean triageEnabled() {
+        return getBoolean(TRIAGE_ENABLED_CONFIG);
+    }
+
+    public String triageTenant() {
+        return getString(TRIAGE_TENANT_CONFIG);
+    }
+
+    public String triageModel() {
+        return getString(TRIAGE_MODEL_CONFIG);
+    }
+
+    /** The triage tenant's proof secret from the secrets file, or null when none is set; fails naming the key when the tenant has no line. */
+    public byte[] triageTenantSecret() {
+        String file = getString(TRIAGE_SECRETS_FILE_CONFIG);
+        if (file == null || file.isBlank()) return null;
+        byte[] secret = TenantProof.readSecrets(Path.of(file)).get(triageTenant());
+        if (secret == null) throw new ConfigException(TRIAGE_SECRETS_FILE_CONFIG, file, "has no line for the triage tenant '" + triageTenant() + "'");
+        return secret;
+    }
+
+    public String triageGroupId() {
+        return getString(TRIAGE_GROUP_ID_CONFIG);
     }
 
     public boolean rollupEnabled() {

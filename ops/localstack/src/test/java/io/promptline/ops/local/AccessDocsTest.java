@@ -16,5 +16,7 @@ class AccessDocsTest {
             String listed = AccessPlan.markdown(AccessPlan.defaults(c));
             assertThat(operations).as("OPERATIONS.md lists the ACLs of the %s as:%n%s", c, listed).contains(listed);
         }
+        String triage = AccessPlan.markdown(AccessPlan.triage(io.promptline.topics.Topics.defaults(), "promptline-triage"));
+        assertThat(operations).as("OPERATIONS.md lists the ACLs of the dead-letter triage as:%n%s", triage).contains(triage);
     }
 }
