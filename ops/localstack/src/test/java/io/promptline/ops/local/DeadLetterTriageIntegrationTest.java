@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.sun.net.httpserver.HttpServer;
 import com.zaxxer.hikari.HikariDataSource;
+import io.promptline.avro.DeadLetter;
 import io.promptline.avro.Priority;
 import io.promptline.ops.simulator.SimulatorConfig;
 import io.promptline.processor.ProcessorApp;
@@ -19,15 +20,19 @@ import io.promptline.testkit.EmbeddedPostgres;
 import io.promptline.testkit.LiteralPrice;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.SimulatorFixture;
+import io.promptline.testkit.TopicReader;
 import io.promptline.topics.Topics;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
+import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -40,6 +45,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
@@ -80,6 +86,11 @@ class DeadLetterTriageIntegrationTest {
 
     /** Processor, sink with the triage on (asking {@code model}) and a webhook that keeps what is posted to it. */
     private Topics start(String model) throws Exception {
+        return start(model, new AtomicBoolean());
+    }
+
+    /** As {@link #start(String)}, the sink's database refusing connections while {@code down}. */
+    private Topics start(String model, AtomicBoolean down) throws Exception {
         Topics topics = KAFKA.newTopics(2);
         HttpServer hook = HttpServer.create(new InetSocketAddress("127.0.0.1", 0), 0);
         hook.createContext("/hook", ex -> {
@@ -120,7 +131,7 @@ class DeadLetterTriageIntegrationTest {
         s.put(SinkConfig.TRIAGE_MODEL_CONFIG, model);
         s.put(SinkConfig.TRIAGE_GROUP_ID_CONFIG, "triage-" + topics.base());
         s.put("kafka.auto.offset.reset", "earliest"); // the DLQ's first records may come before the triage's group has its partitions
-        SinkApp sink = new SinkApp(new SinkConfig(s), db, deaths::add);
+        SinkApp sink = new SinkApp(new SinkConfig(s), switchable(db, down), deaths::add);
         open.add(sink);
         sink.start();
         return topics;
@@ -140,6 +151,18 @@ class DeadLetterTriageIntegrationTest {
                         .user("[[sim:content_policy]] customer message " + i).build()).get(30, TimeUnit.SECONDS);
             }
         }
+    }
+
+    /** A data source that refuses connections while {@code down}, as a database that is unreachable does. */
+    private static DataSource switchable(DataSource real, AtomicBoolean down) {
+        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[]{DataSource.class}, (proxy, m, args) -> {
+            if (m.getName().equals("getConnection") && down.get()) throw new SQLException("Connection refused (test outage)", "08001");
+            try {
+                return m.invoke(real, args);
+            } catch (InvocationTargetException e) {
+                throw e.getCause();
+            }
+        });
     }
 
     private List<Map<String, Object>> rows(String sql) {
@@ -255,5 +278,28 @@ class DeadLetterTriageIntegrationTest {
         Thread.sleep(3_000); // time for a loop to show, were there one
         assertThat(count("SELECT count(*) AS n FROM dead_letter_triage")).isEqualTo(1);
         assertThat(count("SELECT count(*) AS n FROM dead_letters WHERE tenant = 'promptline-triage'")).isEqualTo(1);
+    }
+
+    @Test
+    void shouldMissAndDoubleNoDeadLetterThroughADatabaseOutage() throws Exception {
+        // Given the sink's database away while five dead letters of two patterns arrive
+        AtomicBoolean down = new AtomicBoolean();
+        Topics topics = start("gpt-4.1-mini", down);
+        down.set(true);
+        failFiveWays(topics);
+        Await.until(Duration.ofSeconds(90), "five dead letters on the DLQ", () -> TopicReader.readCommitted(KAFKA.bootstrapServers(),
+                REGISTRY.url(), topics.dlq(), DeadLetter.class, 5, Duration.ofSeconds(1), Duration.ZERO).size() == 5);
+        Thread.sleep(3_000); // the triage tries, fails and reads them again meanwhile
+
+        // When it comes back
+        down.set(false);
+
+        // Then each pattern is triaged once and every dead letter counted once
+        Await.until(Duration.ofSeconds(90), "both patterns triaged", () -> count(
+                "SELECT count(*) AS n FROM dead_letter_triage WHERE status = 'triaged'") == 2);
+        assertThat(rows("SELECT category, occurrences FROM dead_letter_triage ORDER BY category"))
+                .extracting(r -> r.get("category"), r -> r.get("occurrences"))
+                .containsExactly(org.assertj.core.groups.Tuple.tuple("CONTENT_POLICY", 2L), org.assertj.core.groups.Tuple.tuple("CONTEXT_LENGTH", 3L));
+        assertThat(count("SELECT count(*) AS n FROM prompt_results WHERE tenant = 'promptline-triage'")).isEqualTo(2);
     }
 }
