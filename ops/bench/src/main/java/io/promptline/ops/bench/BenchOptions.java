@@ -101,6 +101,7 @@ record BenchOptions(boolean help, Duration window, Duration warmup, Duration war
             for (long l : latenciesMs) {
                 runs.add(RunSpec.throughput(RunSpec.SystemUnderTest.SYNC_STREAMS, Runner.PARTITIONS, l));
                 runs.add(RunSpec.throughput(RunSpec.SystemUnderTest.CONSUMER_SEMAPHORE, c, l));
+                runs.add(RunSpec.throughput(RunSpec.SystemUnderTest.PARALLEL_CONSUMER, c, l));
             }
         }
         if (groups.contains(Group.PRIORITY)) runs.add(RunSpec.priority(priorityConcurrency, priorityLatencyMs, urgentPerSecond));

@@ -31,6 +31,7 @@ final class Report {
         if (!baselines.isEmpty()) out.append(baselines).append('\n');
         String priority = priorityTable();
         if (!priority.isEmpty()) out.append(priority).append('\n');
+        out.append(guarantees()).append('\n');
         out.append(verdicts());
         return out.toString();
     }
@@ -46,6 +47,14 @@ final class Report {
                     m.boundReason(), m.resultsPerSec(), pct(m.ratioToBound()), m.cpuCores(), m.machineCores(), m.rssMaxMb(),
                     num(m.heapMaxMb(), "%.0f"), num(m.oldGenMaxMb(), "%.0f"), num(m.gcPercent(), "%.1f"), m.warmupSeconds()));
         }
+        return t.toString();
+    }
+
+    /** What each system measured here guarantees, beside its figures. */
+    private String guarantees() {
+        StringBuilder t = new StringBuilder("## What each system guarantees\n\n");
+        runs.stream().map(m -> m.spec().system()).distinct()
+                .forEach(s -> t.append("- **").append(s.title).append("**: ").append(s.guarantees).append('\n'));
         return t.toString();
     }
 

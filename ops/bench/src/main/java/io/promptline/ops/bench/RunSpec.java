@@ -12,14 +12,21 @@ record RunSpec(String label, SystemUnderTest system, Kind kind, int concurrency,
                double urgentPerSecond) {
 
     enum SystemUnderTest {
-        PROMPTLINE("promptline"),
-        SYNC_STREAMS("baseline: sync call in Kafka Streams process()"),
-        CONSUMER_SEMAPHORE("baseline: consumer + Vert.x + semaphore");
+        PROMPTLINE("promptline", "results and cost events exactly once through kill -9 (Kafka transactions), every call in flight "
+                + "recorded durably (a call lost in a crash is billed), per-tenant rate limits, priority tiers, retries and a DLQ"),
+        SYNC_STREAMS("baseline: sync call in Kafka Streams process()", "results exactly once (Kafka Streams exactly_once_v2), "
+                + "one call at a time per stream thread"),
+        CONSUMER_SEMAPHORE("baseline: consumer + Vert.x + semaphore", "none: offsets auto-committed apart from the results, so a "
+                + "crash loses or repeats them"),
+        PARALLEL_CONSUMER("baseline: Confluent Parallel Consumer (Vert.x)", "results at least once (an offset is committed after "
+                + "its result is acknowledged; a crash repeats calls and results), unordered, no rate limits or retries");
 
         final String title;
+        final String guarantees;
 
-        SystemUnderTest(String title) {
+        SystemUnderTest(String title, String guarantees) {
             this.title = title;
+            this.guarantees = guarantees;
         }
     }
 
@@ -60,6 +67,7 @@ record RunSpec(String label, SystemUnderTest system, Kind kind, int concurrency,
             case PROMPTLINE -> "pl";
             case SYNC_STREAMS -> "sync";
             case CONSUMER_SEMAPHORE -> "sem";
+            case PARALLEL_CONSUMER -> "pc";
         };
         return s + "-c" + c + "-l" + latencyMs;
     }

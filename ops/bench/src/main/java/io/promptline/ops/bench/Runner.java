@@ -5,6 +5,7 @@ import io.promptline.metrics.PrometheusText;
 import io.promptline.ops.bench.RunSpec.Kind;
 import io.promptline.ops.bench.RunSpec.SystemUnderTest;
 import io.promptline.ops.bench.baseline.BaselineSettings;
+import io.promptline.ops.bench.baseline.ParallelConsumerBaseline;
 import io.promptline.ops.bench.baseline.SemaphoreConsumerBaseline;
 import io.promptline.ops.bench.baseline.SyncStreamsBaseline;
 import io.promptline.processor.ProcessorMain;
@@ -204,6 +205,8 @@ final class Runner {
             case SYNC_STREAMS -> ChildJvm.start("sync baseline", SyncStreamsBaseline.class, baseline(topics, app, llmUrl,
                     spec.concurrency(), state).toEnv(), log, jvmArgs);
             case CONSUMER_SEMAPHORE -> ChildJvm.start("semaphore baseline", SemaphoreConsumerBaseline.class, baseline(topics, app,
+                    llmUrl, spec.concurrency(), state).toEnv(), log, jvmArgs);
+            case PARALLEL_CONSUMER -> ChildJvm.start("parallel consumer baseline", ParallelConsumerBaseline.class, baseline(topics, app,
                     llmUrl, spec.concurrency(), state).toEnv(), log, jvmArgs);
         };
     }

@@ -59,7 +59,7 @@ class BenchPlanTest {
         assertEquals(Duration.ofSeconds(120), o.warmupMax());
         List<String> labels = o.runs().stream().map(RunSpec::label).toList();
         assertEquals(List.of("ceiling-c1024", "pl-c256-l200", "pl-c256-l1000", "pl-c1024-l200", "pl-c1024-l1000",
-                "sync-c6-l200", "sem-c1024-l200", "sync-c6-l1000", "sem-c1024-l1000", "priority-c1024-l1000"), labels);
+                "sync-c6-l200", "sem-c1024-l200", "pc-c1024-l200", "sync-c6-l1000", "sem-c1024-l1000", "pc-c1024-l1000", "priority-c1024-l1000"), labels);
         assertEquals(Kind.CEILING, o.runs().get(0).kind());
     }
 
