@@ -4,8 +4,8 @@ import io.promptline.avro.Priority;
 import io.promptline.metrics.PrometheusText;
 import io.promptline.ops.bench.RunSpec.Kind;
 import io.promptline.ops.bench.RunSpec.SystemUnderTest;
-import io.promptline.ops.bench.baseline.BaselineSettings;
-import io.promptline.ops.bench.baseline.ParallelConsumerBaseline;
+import io.promptline.ops.bench.peer.BaselineSettings;
+import io.promptline.ops.bench.peer.ParallelConsumerBaseline;
 import io.promptline.ops.bench.baseline.SemaphoreConsumerBaseline;
 import io.promptline.ops.bench.baseline.SyncStreamsBaseline;
 import io.promptline.processor.ProcessorMain;
@@ -15,6 +15,7 @@ import io.promptline.topics.Topics;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.net.ServerSocket;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -206,9 +207,20 @@ final class Runner {
                     spec.concurrency(), state).toEnv(), log, jvmArgs);
             case CONSUMER_SEMAPHORE -> ChildJvm.start("semaphore baseline", SemaphoreConsumerBaseline.class, baseline(topics, app,
                     llmUrl, spec.concurrency(), state).toEnv(), log, jvmArgs);
-            case PARALLEL_CONSUMER -> ChildJvm.start("parallel consumer baseline", ParallelConsumerBaseline.class, baseline(topics, app,
-                    llmUrl, spec.concurrency(), state).toEnv(), log, jvmArgs);
+            case PARALLEL_CONSUMER -> ChildJvm.start("parallel consumer baseline", ParallelConsumerBaseline.class, peerClasspath(),
+                    baseline(topics, app, llmUrl, spec.concurrency(), state).toEnv(), log, jvmArgs);
         };
+    }
+
+    /** Parallel Consumer's own class path (Vert.x 4, Kafka 3.7 clients), written by its module's build. */
+    private static String peerClasspath() {
+        Path module = Path.of("ops", "bench-parallel-consumer", "target");
+        try {
+            return module.resolve("classes").toAbsolutePath() + java.io.File.pathSeparator + Files.readString(module.resolve("classpath.txt")).strip();
+        } catch (java.io.IOException e) {
+            throw new IllegalStateException("the Parallel Consumer baseline is not built (" + module.resolve("classpath.txt")
+                    + " is missing): run ops/bench.sh, which builds it", e);
+        }
     }
 
     private BaselineSettings baseline(Topics topics, String app, String llmUrl, int concurrency, Path state) {

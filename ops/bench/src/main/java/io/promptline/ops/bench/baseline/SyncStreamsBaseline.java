@@ -1,5 +1,7 @@
 package io.promptline.ops.bench.baseline;
 
+import io.promptline.ops.bench.peer.BaselineSettings;
+import io.promptline.ops.bench.peer.ChatAnswers;
 import io.promptline.avro.PromptRequest;
 import io.promptline.avro.PromptResult;
 import io.promptline.registry.RestSchemaRegistryClient;

@@ -1,4 +1,4 @@
-package io.promptline.ops.bench.baseline;
+package io.promptline.ops.bench.peer;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -17,13 +17,13 @@ import java.time.Instant;
  * The request body and the result record of the baselines: the same OpenAI call and the same
  * PromptResult as Promptline produces, so every system does the same work per request.
  */
-final class ChatAnswers {
+public final class ChatAnswers {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private ChatAnswers() {
     }
 
-    static byte[] body(PromptRequest r) {
+    public static byte[] body(PromptRequest r) {
         ObjectNode body = JSON.createObjectNode().put("model", r.getModel());
         ArrayNode messages = body.putArray("messages");
         for (ChatMessage m : r.getMessages()) messages.addObject().put("role", m.getRole()).put("content", m.getContent());
@@ -35,7 +35,7 @@ final class ChatAnswers {
         }
     }
 
-    static PromptResult result(PromptRequest r, int status, byte[] answer, long startedAt, long latencyMs) {
+    public static PromptResult result(PromptRequest r, int status, byte[] answer, long startedAt, long latencyMs) {
         JsonNode json;
         try {
             json = JSON.readTree(answer);

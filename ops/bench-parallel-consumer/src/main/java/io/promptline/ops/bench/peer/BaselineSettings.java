@@ -1,4 +1,4 @@
-package io.promptline.ops.bench.baseline;
+package io.promptline.ops.bench.peer;
 
 import java.util.Map;
 

@@ -1,4 +1,4 @@
-package io.promptline.ops.bench.baseline;
+package io.promptline.ops.bench.peer;
 
 import io.confluent.parallelconsumer.ParallelConsumerOptions;
 import io.confluent.parallelconsumer.ParallelConsumerOptions.CommitMode;
@@ -14,7 +14,6 @@ import io.vertx.core.Promise;
 import io.vertx.core.Vertx;
 import io.vertx.core.VertxOptions;
 import io.vertx.core.buffer.Buffer;
-import io.vertx.core.http.PoolOptions;
 import io.vertx.ext.web.client.WebClient;
 import io.vertx.ext.web.client.WebClientOptions;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -38,7 +37,9 @@ import java.util.concurrent.CountDownLatch;
  * records in flight, offsets committed asynchronously by the library once a record's future
  * completes — here after its result is acknowledged by the broker. What it guarantees: results at
  * least once (a crash repeats the calls and results since the last commit; no transactions, no
- * durable record of a call in flight, no rate limits or retries).
+ * durable record of a call in flight, no rate limits or retries). It runs on the versions the
+ * library was built for (Vert.x 4, Kafka 3.7 clients: its Vert.x module calls methods Vert.x 5
+ * removed), in its own JVM, on this module's class path.
  */
 public final class ParallelConsumerBaseline {
     private ParallelConsumerBaseline() {
@@ -49,8 +50,8 @@ public final class ParallelConsumerBaseline {
         SchemaRegistryClient registry = new RestSchemaRegistryClient(s.registryUrl());
         Vertx vertx = Vertx.vertx(new VertxOptions().setEventLoopPoolSize(2));
         URI endpoint = URI.create(s.llmBaseUrl() + "/chat/completions");
-        WebClient client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setTcpNoDelay(true),
-                new PoolOptions().setHttp1MaxSize(s.concurrency()));
+        WebClient client = WebClient.create(vertx, new WebClientOptions().setKeepAlive(true).setTcpNoDelay(true)
+                .setMaxPoolSize(s.concurrency()));
         KafkaProducer<String, PromptResult> producer = new KafkaProducer<>(Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, s.bootstrap(), ProducerConfig.LINGER_MS_CONFIG, 5,
                 ProducerConfig.COMPRESSION_TYPE_CONFIG, "lz4"), new StringSerializer(), new AvroSerializer<>(registry, true));
