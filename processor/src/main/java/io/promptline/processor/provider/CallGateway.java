@@ -15,6 +15,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
+import java.util.function.LongSupplier;
 import java.util.function.Supplier;
 
 /**
@@ -159,7 +160,7 @@ public final class CallGateway implements AutoCloseable {
             return Start.NO_PERMIT;
         }
         boolean urgent = tier == Priority.URGENT;
-        Object acquired = acquireEndpoint(call.model(), urgent, estimatedTokens(call));
+        Object acquired = acquireEndpoint(call.model(), urgent, estimatedTokens(call)); // counted only if a deployment's TPM needs it
         if (!(acquired instanceof Endpoint called)) {
             permits.release(tier);
             unapplied.decrementAndGet();
@@ -215,7 +216,7 @@ public final class CallGateway implements AutoCloseable {
      * breaker open, a fallback that has a price for the model. Deployments that are paused,
      * saturated, at their rate share or misconfigured are waited for, not spilled over to fallbacks.
      */
-    private Object acquireEndpoint(String model, boolean urgent, long tokens) {
+    private Object acquireEndpoint(String model, boolean urgent, LongSupplier tokens) {
         List<Endpoint> serving = new java.util.ArrayList<>(deployments);
         for (int i = 0; i < deployments; i++) if (endpoints.get(i).serves(model)) serving.add(endpoints.get(i));
         if (serving.size() > 1) serving.sort(java.util.Comparator.comparingInt(Endpoint::inFlight));
@@ -242,8 +243,10 @@ public final class CallGateway implements AutoCloseable {
     }
 
     /** A call's tokens as a deployment's tokens-per-minute counts them before it is made: its prompt ({@code TokenCount}) and max_tokens. */
-    static long estimatedTokens(ChatCall call) {
-        return io.promptline.tokens.TokenCount.prompt(call.model(), call.messages(), call.tools()) + (call.maxTokens() == null ? 256 : call.maxTokens());
+    static LongSupplier estimatedTokens(ChatCall call) {
+        long[] counted = {-1}; // counted once, however many deployments ask
+        return () -> counted[0] >= 0 ? counted[0] : (counted[0] = io.promptline.tokens.TokenCount.prompt(call.model(), call.messages(), call.tools())
+                + (call.maxTokens() == null ? 256 : call.maxTokens()));
     }
 
     /** A refusal from {@code provider}'s endpoint was the request's own, not the endpoint's: the pause it set is lifted. */

@@ -40,7 +40,13 @@ public final class DeploymentLimits {
 
     /** Takes one request of {@code tokens} (estimated) now, or nothing and false when a limit would be passed. */
     public synchronized boolean tryTake(boolean urgent, long tokens, long nowMillis) {
+        return tryTake(urgent, () -> tokens, nowMillis);
+    }
+
+    /** As {@link #tryTake(boolean, long, long)}, the call's tokens counted only when a tokens-per-minute limit needs them. */
+    public synchronized boolean tryTake(boolean urgent, java.util.function.LongSupplier estimate, long nowMillis) {
         if (!limited()) return true;
+        long tokens = tpm > 0 ? estimate.getAsLong() : 0;
         double s = Math.max(1e-6, Math.min(1.0, share.getAsDouble()));
         double requestInterval = rpm > 0 ? 60_000.0 / (rpm * s) : 0;
         double tokenInterval = tpm > 0 ? 60_000.0 / (tpm * s) : 0;

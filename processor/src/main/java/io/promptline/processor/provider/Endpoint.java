@@ -159,6 +159,11 @@ public final class Endpoint implements EndpointGauges, AutoCloseable {
      * its estimate, charged to the deployment's tokens per minute); unless ACQUIRED, nothing is held.
      */
     public Slot tryAcquire(String model, boolean urgent, long tokens) {
+        return tryAcquire(model, urgent, () -> tokens);
+    }
+
+    /** As {@link #tryAcquire(String, boolean, long)}, the estimate counted only if the deployment's tokens per minute need it. */
+    public Slot tryAcquire(String model, boolean urgent, java.util.function.LongSupplier tokens) {
         if (!serves(model)) return Slot.NOT_SERVED;
         long now = clock.millis();
         shape.capacity().wanted(shape.name());

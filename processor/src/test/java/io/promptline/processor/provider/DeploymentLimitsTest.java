@@ -76,4 +76,23 @@ class DeploymentLimitsTest {
         DeploymentLimits none = DeploymentLimits.unlimited();
         for (int i = 0; i < 10_000; i++) assertThat(none.tryTake(false, 1_000_000, 0)).isTrue();
     }
+
+    @Test
+    void shouldCountACallsTokensOnlyWhenATokensPerMinuteLimitNeedsThem() {
+        java.util.concurrent.atomic.AtomicInteger counted = new java.util.concurrent.atomic.AtomicInteger();
+        java.util.function.LongSupplier estimate = () -> {
+            counted.incrementAndGet();
+            return 100;
+        };
+        assertThat(DeploymentLimits.unlimited().tryTake(false, estimate, 0)).isTrue();
+        assertThat(new DeploymentLimits(600, 0, 0, () -> 1.0).tryTake(false, estimate, 0)).isTrue();
+        assertThat(counted).as("no TPM limit: the prompt is not tokenized").hasValue(0);
+
+        DeploymentLimits tpm = new DeploymentLimits(0, 6_000, 0, () -> 1.0); // 100 tokens a second
+        assertThat(tpm.tryTake(false, estimate, 0)).isTrue();
+        assertThat(counted).hasValue(1);
+        long taken = 1;
+        for (long now = 1; now <= 10_000; now++) if (tpm.tryTake(false, estimate, now)) taken++;
+        assertThat(taken).as("100-token calls within 6,000 tokens a minute, over 10 s (+ a second's tolerance)").isBetween(10L, 12L);
+    }
 }
