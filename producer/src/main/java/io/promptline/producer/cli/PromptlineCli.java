@@ -8,6 +8,7 @@ import picocli.CommandLine.Command;
  * inspect and redrive dead letters, manage quotas, read costs.
  */
 @Command(name = "promptline", mixinStandardHelpOptions = true, versionProvider = PromptlineCli.Version.class,
+        scope = CommandLine.ScopeType.INHERIT, // -h/--help and -V/--version on every command and sub-command
         description = {"Promptline: a Kafka-native pipeline for LLM requests.", ""},
         subcommands = {SubmitCommand.class, ImportCommand.class, ResultsCommand.class, TailCommand.class, DlqCommand.class,
                 QuotaCommand.class, CostsCommand.class, BatchesCommand.class, TopicsCommand.class, AclsCommand.class,
@@ -33,6 +34,15 @@ public final class PromptlineCli {
         cli.setExecutionExceptionHandler((e, cmd, parsed) -> {
             cmd.getErr().println("promptline " + cmd.getCommandName() + ": " + Errors.describe(e));
             return 1;
+        });
+        cli.setParameterExceptionHandler((e, parsed) -> {
+            // What is wrong, the command's usage, and where more help is (as GNU tools do)
+            CommandLine cmd = e.getCommandLine();
+            cmd.getErr().println(e.getMessage());
+            CommandLine.UnmatchedArgumentException.printSuggestions(e, cmd.getErr());
+            cmd.usage(cmd.getErr());
+            cmd.getErr().println("Try '" + cmd.getCommandSpec().qualifiedName() + " --help' for more information.");
+            return cmd.getCommandSpec().exitCodeOnInvalidInput();
         });
         return cli.execute(args);
     }
