@@ -39,34 +39,43 @@ public final class SinkMain {
 
     public static PostgresSink create(SinkConfig config, DataSource ds) {
         PostgresWriter.migrate(ds);
-        Map<String, Object> consumer = new HashMap<>(config.kafkaOverrides());
-        consumer.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
+        Map<String, Object> consumer = kafka(config);
         consumer.put(ConsumerConfig.GROUP_ID_CONFIG, config.groupId());
         consumer.put(ConsumerConfig.MAX_POLL_RECORDS_CONFIG, config.maxPollRecords());
         return new PostgresSink(consumer, config.registryClient(), config.topics(),
                 new PostgresWriter(ds), config.pollTimeout());
     }
 
-    /** The alert sink, or null when no webhook is configured. */
-    public static AlertSink alertSink(SinkConfig config) {
-        Password hook = config.alertsWebhook();
-        if (hook == null || hook.value().isBlank()) return null;
+    /** The Kafka client settings every part of the sink starts from: the {@code kafka.*} overrides and the bootstrap servers. */
+    private static Map<String, Object> kafka(SinkConfig config) {
         Map<String, Object> kafka = new HashMap<>(config.kafkaOverrides());
         kafka.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        return new AlertSink(kafka, config.alertsGroupId(), config.topics().dlq(), config.registryClient(),
-                config.alertPolicy(Clock.systemUTC()), URI.create(hook.value()));
+        return kafka;
+    }
+
+    /** The alert webhook's URL, or null when none is configured. */
+    private static URI webhook(SinkConfig config) {
+        Password hook = config.alertsWebhook();
+        return hook == null || hook.value().isBlank() ? null : URI.create(hook.value());
+    }
+
+    /** The alert sink, or null when no webhook is configured. */
+    public static AlertSink alertSink(SinkConfig config) {
+        URI hook = webhook(config);
+        if (hook == null) return null;
+        return new AlertSink(kafka(config), config.alertsGroupId(), config.topics().dlq(), config.registryClient(),
+                config.alertPolicy(Clock.systemUTC()), hook);
     }
 
     /** The dead-letter triage, or null when it is off. */
     public static DeadLetterTriage triage(SinkConfig config, DataSource db, MeterRegistry meters) {
         if (!config.triageEnabled()) return null;
-        Map<String, Object> kafka = new HashMap<>(config.kafkaOverrides());
-        kafka.put(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, config.bootstrapServers());
-        Password hook = config.alertsWebhook();
-        Webhook webhook = hook == null || hook.value().isBlank() ? null : new Webhook(URI.create(hook.value()));
-        return new DeadLetterTriage(kafka, config.triageGroupId(), config.topics(), config.registryClient(),
-                new AvroSerializer<>(config.registryClient(), true), db,
-                new DeadLetterTriage.Settings(config.triageTenant(), config.triageModel(), config.triageTenantSecret()), webhook,
+        URI hook = webhook(config);
+        var registry = config.registryClient(); // one client (and schema cache) for reading dead letters and writing requests
+        return new DeadLetterTriage(kafka(config), config.triageGroupId(), config.topics(), registry,
+                new AvroSerializer<>(registry, true), db,
+                new DeadLetterTriage.Settings(config.triageTenant(), config.triageModel(), config.triageTenantSecret()),
+                hook == null ? null : new Webhook(hook),
                 Clock.systemUTC(), meters);
     }
 

@@ -1,8 +1,5 @@
 package io.promptline.sink.alerts;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
-
 import java.time.Instant;
 
 /**
@@ -14,7 +11,6 @@ import java.time.Instant;
  */
 public record Alert(String key, String category, String tenant, long count, String example, Instant since, Instant at, boolean summary) {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
 
     /** The alert's text: a headline, and an example dead letter. */
     public String text() {
@@ -23,11 +19,7 @@ public record Alert(String key, String category, String tenant, long count, Stri
 
     /** Slack-compatible incoming-webhook JSON: {@code text}, plus a {@code blocks} section for richer clients. */
     public String toSlackJson() {
-        String headline = headline();
-        ObjectNode body = JSON.createObjectNode().put("text", text());
-        body.putArray("blocks").addObject().put("type", "section").putObject("text").put("type", "mrkdwn")
-                .put("text", "*" + headline + "*" + (example == null ? "" : "\n>" + example));
-        return body.toString();
+        return Webhook.slackJson(text(), "*" + headline() + "*" + (example == null ? "" : "\n>" + example));
     }
 
     private String headline() {

@@ -1,5 +1,7 @@
 package io.promptline.sink.alerts;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.promptline.runtime.Threads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -20,6 +22,7 @@ import java.util.concurrent.atomic.AtomicLong;
 public final class Webhook {
     private static final Logger log = LoggerFactory.getLogger(Webhook.class);
     private static final int ATTEMPTS = 3;
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final URI url;
     private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
@@ -28,6 +31,16 @@ public final class Webhook {
 
     public Webhook(URI url) {
         this.url = url;
+    }
+
+    /**
+     * Slack's incoming-webhook JSON (which Mattermost, Teams connectors and most chat tools accept):
+     * {@code text} for every client, and a {@code blocks} section in mrkdwn for richer ones.
+     */
+    public static String slackJson(String text, String mrkdwn) {
+        ObjectNode body = JSON.createObjectNode().put("text", text);
+        body.putArray("blocks").addObject().put("type", "section").putObject("text").put("type", "mrkdwn").put("text", mrkdwn);
+        return body.toString();
     }
 
     /** Messages delivered since start. */

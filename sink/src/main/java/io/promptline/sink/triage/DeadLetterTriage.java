@@ -1,7 +1,5 @@
 package io.promptline.sink.triage;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.promptline.avro.DeadLetter;
 import io.promptline.avro.PromptRequest;
@@ -40,7 +38,6 @@ import java.util.concurrent.TimeUnit;
  */
 public final class DeadLetterTriage implements Runnable, AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(DeadLetterTriage.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final long ANSWERS_EVERY_MS = 1_000;
 
     /**
@@ -146,7 +143,7 @@ public final class DeadLetterTriage implements Runnable, AutoCloseable {
         log.info("Dead-letter pattern {} {}{}", e.pattern(), status, answer == null ? ": " + detail : ": " + answer.severity());
         if (webhook != null) {
             String text = text(e, answer, detail);
-            webhook.post("triage of dead-letter pattern " + e.pattern(), slackJson(text), text);
+            webhook.post("triage of dead-letter pattern " + e.pattern(), Webhook.slackJson(text, text), text);
         }
     }
 
@@ -159,11 +156,6 @@ public final class DeadLetterTriage implements Runnable, AutoCloseable {
         return head + body + "\nExample: " + e.example();
     }
 
-    private static String slackJson(String text) {
-        ObjectNode body = JSON.createObjectNode().put("text", text);
-        body.putArray("blocks").addObject().put("type", "section").putObject("text").put("type", "mrkdwn").put("text", text);
-        return body.toString();
-    }
 
     @Override
     public void close() {

@@ -15,6 +15,7 @@ import io.promptline.testkit.Await;
 import io.promptline.testkit.EmbeddedKafka;
 import io.promptline.testkit.EmbeddedPostgres;
 import io.promptline.testkit.RegistryFixture;
+import io.promptline.testkit.SwitchableDataSource;
 import io.promptline.topics.Topics;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
@@ -76,18 +77,6 @@ class SinkOutageIntegrationTest {
         }
     }
 
-    /** A data source that refuses connections while {@code down}, as a database that is unreachable does. */
-    private static DataSource switchable(DataSource real, AtomicBoolean down) {
-        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[]{DataSource.class}, (proxy, m, args) -> {
-            if (m.getName().equals("getConnection") && down.get()) throw new SQLException("Connection refused (test outage)", "08001");
-            try {
-                return m.invoke(real, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        });
-    }
-
     /** A registry client that cannot be reached while {@code down}. */
     private static SchemaRegistryClient switchable(SchemaRegistryClient real, AtomicBoolean down) {
         return (SchemaRegistryClient) Proxy.newProxyInstance(SchemaRegistryClient.class.getClassLoader(),
@@ -116,7 +105,7 @@ class SinkOutageIntegrationTest {
         HikariDataSource real = SinkMain.dataSource(PG.newDatabase(), "postgres", "postgres");
         PostgresWriter.migrate(real);
         AtomicBoolean down = new AtomicBoolean(true);
-        PostgresSink sink = sink(topics, switchable(real, down), new RestSchemaRegistryClient(REGISTRY.url()), "db-" + topics.base());
+        PostgresSink sink = sink(topics, SwitchableDataSource.of(real, down), new RestSchemaRegistryClient(REGISTRY.url()), "db-" + topics.base());
         Thread t = supervisor.start("postgres sink", sink, sink::isWriting);
         try {
             // Given the database is down while records arrive, for longer than max.poll.interval.ms (3 s)

@@ -20,6 +20,7 @@ import io.promptline.testkit.EmbeddedPostgres;
 import io.promptline.testkit.LiteralPrice;
 import io.promptline.testkit.RegistryFixture;
 import io.promptline.testkit.SimulatorFixture;
+import io.promptline.testkit.SwitchableDataSource;
 import io.promptline.testkit.TopicReader;
 import io.promptline.topics.Topics;
 import org.junit.jupiter.api.AfterEach;
@@ -27,12 +28,9 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.extension.RegisterExtension;
 import org.junit.jupiter.api.io.TempDir;
 
-import java.lang.reflect.InvocationTargetException;
-import java.lang.reflect.Proxy;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import javax.sql.DataSource;
 import java.sql.Connection;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -131,7 +129,7 @@ class DeadLetterTriageIntegrationTest {
         s.put(SinkConfig.TRIAGE_MODEL_CONFIG, model);
         s.put(SinkConfig.TRIAGE_GROUP_ID_CONFIG, "triage-" + topics.base());
         s.put("kafka.auto.offset.reset", "earliest"); // the DLQ's first records may come before the triage's group has its partitions
-        SinkApp sink = new SinkApp(new SinkConfig(s), switchable(db, down), deaths::add);
+        SinkApp sink = new SinkApp(new SinkConfig(s), SwitchableDataSource.of(db, down), deaths::add);
         open.add(sink);
         sink.start();
         return topics;
@@ -151,18 +149,6 @@ class DeadLetterTriageIntegrationTest {
                         .user("[[sim:content_policy]] customer message " + i).build()).get(30, TimeUnit.SECONDS);
             }
         }
-    }
-
-    /** A data source that refuses connections while {@code down}, as a database that is unreachable does. */
-    private static DataSource switchable(DataSource real, AtomicBoolean down) {
-        return (DataSource) Proxy.newProxyInstance(DataSource.class.getClassLoader(), new Class<?>[]{DataSource.class}, (proxy, m, args) -> {
-            if (m.getName().equals("getConnection") && down.get()) throw new SQLException("Connection refused (test outage)", "08001");
-            try {
-                return m.invoke(real, args);
-            } catch (InvocationTargetException e) {
-                throw e.getCause();
-            }
-        });
     }
 
     private List<Map<String, Object>> rows(String sql) {
