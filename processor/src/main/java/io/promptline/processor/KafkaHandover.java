@@ -63,6 +63,7 @@ final class KafkaHandover implements Handover.Channel, AutoCloseable {
     private final Map<Integer, Handover.Task> tasks = new ConcurrentHashMap<>();
     private final KafkaProducer<byte[], byte[]> producer;
     private final KafkaResultStream results;
+    private KafkaConsumer<byte[], byte[]> reader; // guarded by this: takeovers may come from several stream threads
 
     /**
      * @param kafka            client settings (bootstrap servers, security)
@@ -86,6 +87,10 @@ final class KafkaHandover implements Handover.Channel, AutoCloseable {
         p.put(ProducerConfig.LINGER_MS_CONFIG, 1); // a call waits for its start record: batch only what is sent together
         p.put(ProducerConfig.CLIENT_ID_CONFIG, applicationId + "-handover");
         this.producer = new KafkaProducer<>(p, new ByteArraySerializer(), new ByteArraySerializer());
+        // Fetched now, not at the first call's start record: the first calls would wait for the metadata together
+        // (hundreds of ms) and then reach the provider at once, more than a tenant's burst above its limit.
+        producer.partitionsFor(startedTopic);
+        producer.partitionsFor(topic);
     }
 
     static String topicOf(String applicationId) {
@@ -166,35 +171,60 @@ final class KafkaHandover implements Handover.Channel, AutoCloseable {
         return readPartition(topic, partition, -1);
     }
 
-    /** The values of a partition from the first record at or after {@code fromMillis} (-1: the beginning) to its end now. */
-    private List<byte[]> readPartition(String name, int partition, long fromMillis) {
-        Map<String, Object> c = new HashMap<>(kafka);
-        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
-        c.put(ConsumerConfig.CLIENT_ID_CONFIG, name + "-reader-" + partition);
-        c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+    /**
+     * The values of a partition from the first record at or after {@code fromMillis} (-1: the beginning) to its end now.
+     * One reader serves every takeover of this instance (its connections and metadata warm): a consumer made per read
+     * cost about half a second each, and a stream thread taking over three tasks started none of their calls for seconds.
+     */
+    private synchronized List<byte[]> readPartition(String name, int partition, long fromMillis) {
         TopicPartition tp = new TopicPartition(name, partition);
         List<byte[]> out = new ArrayList<>();
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            consumer.assign(List.of(tp));
+        if (reader == null) reader = newReader();
+        try {
+            reader.assign(List.of(tp));
             if (fromMillis < 0) {
-                consumer.seekToBeginning(List.of(tp));
+                reader.seekToBeginning(List.of(tp));
             } else {
-                var at = consumer.offsetsForTimes(Map.of(tp, Math.max(0, fromMillis)), READ_TIMEOUT).get(tp);
-                if (at == null) consumer.seekToEnd(List.of(tp));
-                else consumer.seek(tp, at.offset());
+                var at = reader.offsetsForTimes(Map.of(tp, Math.max(0, fromMillis)), READ_TIMEOUT).get(tp);
+                if (at == null) reader.seekToEnd(List.of(tp));
+                else reader.seek(tp, at.offset());
             }
-            long end = consumer.endOffsets(List.of(tp), READ_TIMEOUT).get(tp);
+            long end = reader.endOffsets(List.of(tp), READ_TIMEOUT).get(tp);
             long deadline = System.nanoTime() + READ_TIMEOUT.toNanos();
-            while (consumer.position(tp, READ_TIMEOUT) < end) {
+            while (reader.position(tp, READ_TIMEOUT) < end) {
                 if (System.nanoTime() > deadline) {
-                    throw new IllegalStateException("read only up to offset " + consumer.position(tp) + " of " + end + " in " + READ_TIMEOUT);
+                    throw new IllegalStateException("read only up to offset " + reader.position(tp) + " of " + end + " in " + READ_TIMEOUT);
                 }
-                for (ConsumerRecord<byte[], byte[]> r : consumer.poll(Duration.ofMillis(200))) {
+                for (ConsumerRecord<byte[], byte[]> r : reader.poll(Duration.ofMillis(200))) {
                     if (r.value() != null) out.add(r.value());
                 }
             }
+            reader.unsubscribe();
+            return out;
+        } catch (RuntimeException e) {
+            closeReader(); // the next read starts from a fresh consumer
+            throw e;
         }
-        return out;
+    }
+
+    private KafkaConsumer<byte[], byte[]> newReader() {
+        Map<String, Object> c = new HashMap<>(kafka);
+        c.put(ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, false);
+        c.put(ConsumerConfig.CLIENT_ID_CONFIG, topic + "-reader");
+        // It reads up to an end it knows: a fetch the broker holds for more data (500 ms by default) would only keep the
+        // next read, of another partition on the same broker, waiting behind it.
+        c.put(ConsumerConfig.FETCH_MAX_WAIT_MS_CONFIG, 10);
+        c.remove(ConsumerConfig.GROUP_ID_CONFIG);
+        return new KafkaConsumer<>(c, new ByteArrayDeserializer(), new ByteArrayDeserializer());
+    }
+
+    private synchronized void closeReader() {
+        if (reader == null) return;
+        try {
+            reader.close(Duration.ofSeconds(5));
+        } finally {
+            reader = null;
+        }
     }
 
     /** A graceful stop after its drain: every task of this instance hands over as it closes. */
@@ -285,6 +315,7 @@ final class KafkaHandover implements Handover.Channel, AutoCloseable {
 
     @Override
     public void close() {
+        closeReader();
         producer.close(Duration.ofSeconds(5));
         results.close();
     }
