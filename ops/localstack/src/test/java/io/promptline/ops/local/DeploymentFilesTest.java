@@ -6,7 +6,9 @@ import com.fasterxml.jackson.dataformat.yaml.YAMLFactory;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import io.promptline.avro.Priority;
 import io.promptline.config.ConfigSources;
+import io.promptline.metrics.MetricsEndpoint;
 import io.promptline.ops.simulator.SimulatorConfig;
+import io.promptline.runtime.Health;
 import io.promptline.processor.config.ProcessorConfig;
 import io.promptline.sink.config.SinkConfig;
 import io.promptline.topics.Topics;
@@ -20,6 +22,8 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Collectors;
@@ -133,6 +137,45 @@ class DeploymentFilesTest {
                 assertThat(ROOT.resolve(host)).as(svc + " mounts " + host).exists();
             }
         }
+    }
+
+    /**
+     * Processor and sink are healthy in compose when their /health/ready answers 200 on their metrics port: the
+     * command compose runs is run here against a real endpoint (ready, not ready, nothing listening).
+     */
+    @Test
+    void composeHealthchecksAskTheDeployablesReadinessOnTheirMetricsPort() throws Exception {
+        JsonNode services = yaml("docker-compose.yml").path("services");
+        for (String svc : List.of("processor", "sink")) {
+            JsonNode check = services.path(svc).path("healthcheck");
+            List<String> test = new ArrayList<>();
+            check.path("test").forEach(t -> test.add(t.asText()));
+            assertThat(test).as(svc + " healthcheck").hasSize(4).startsWith("CMD", "bash", "-c");
+            String port = env(services.path(svc)).get("PROMPTLINE_METRICS_PORT");
+            assertThat(test.get(3)).as(svc + " healthcheck").contains("/dev/tcp/127.0.0.1/" + port + " ").contains("GET /health/ready ");
+            assertThat(services.path(svc).path("expose").toString()).contains(port);
+            assertThat(check.path("start_period").asText()).as(svc + " start period").isNotEmpty();
+
+            AtomicBoolean ready = new AtomicBoolean(false);
+            try (MetricsEndpoint endpoint = MetricsEndpoint.start(MetricsEndpoint.newRegistry(svc), "127.0.0.1", 0,
+                    new Health().add("worker", () -> true, ready::get))) {
+                String command = test.get(3).replace("/dev/tcp/127.0.0.1/" + port + " ", "/dev/tcp/127.0.0.1/" + endpoint.port() + " ");
+                assertThat(bash(command)).as(svc + " healthcheck while not ready").isNotZero();
+                ready.set(true);
+                assertThat(bash(command)).as(svc + " healthcheck when ready").isZero();
+            }
+            assertThat(bash(test.get(3).replace("/dev/tcp/127.0.0.1/" + port + " ", "/dev/tcp/127.0.0.1/" + Ports.free() + " ")))
+                    .as(svc + " healthcheck with nothing listening").isNotZero();
+        }
+    }
+
+    private static int bash(String command) throws Exception {
+        Process p = new ProcessBuilder("bash", "-c", command).redirectErrorStream(true).start();
+        if (!p.waitFor(10, TimeUnit.SECONDS)) {
+            p.destroyForcibly();
+            throw new AssertionError("healthcheck did not finish in 10 s: " + command);
+        }
+        return p.exitValue();
     }
 
     @Test
