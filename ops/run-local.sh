@@ -4,6 +4,11 @@
 # sample workload and a summary. `ops/run-local.sh --help` lists the options.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for arg in "$@"; do
+  case "$arg" in
+    -h|--help) cat ops/localstack/src/main/resources/io/promptline/ops/local/run-local-usage.txt; exit 0 ;;
+  esac
+done
 command -v java >/dev/null || { echo "Java 17+ is required (e.g. apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
 command -v mvn >/dev/null || { echo "Maven is required (e.g. apt-get install maven)" >&2; exit 1; }
 data="${PROMPTLINE_LOCAL_DIR:-.localstack}"

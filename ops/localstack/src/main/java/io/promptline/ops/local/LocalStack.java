@@ -1,6 +1,9 @@
 package io.promptline.ops.local;
 
 import com.zaxxer.hikari.HikariDataSource;
+import io.promptline.avro.Priority;
+import io.promptline.avro.Quota;
+import io.promptline.avro.TierLimit;
 import io.promptline.ops.registry.RegistryConfig;
 import io.promptline.ops.registry.SchemaRegistryServer;
 import io.promptline.ops.simulator.LlmSimulator;
@@ -9,7 +12,9 @@ import io.promptline.processor.ProcessorApp;
 import io.promptline.processor.config.ProcessorConfig;
 import io.promptline.producer.Prompt;
 import io.promptline.producer.PromptlineProducer;
+import io.promptline.registry.RestSchemaRegistryClient;
 import io.promptline.runtime.Dirs;
+import io.promptline.serde.AvroSerializer;
 import io.promptline.sink.SinkApp;
 import io.promptline.sink.SinkMain;
 import io.promptline.sink.config.SinkConfig;
@@ -17,10 +22,14 @@ import io.promptline.topics.TopicLayout;
 import io.promptline.topics.Topics;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.StringSerializer;
 
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
@@ -45,6 +54,7 @@ public final class LocalStack implements AutoCloseable {
     private String llmBaseUrl;
     private HikariDataSource db;
     private LlmSimulator simulator;
+    private String jdbcUrl;
 
     LocalStack(LocalStackSettings settings) {
         this.s = settings;
@@ -122,9 +132,11 @@ public final class LocalStack implements AutoCloseable {
             started.add(pg);
             db = SinkMain.dataSource(pg.getJdbcUrl("postgres", "postgres"), "postgres", "postgres");
             started.add(db);
-            return pg.getJdbcUrl("postgres", "postgres");
+            jdbcUrl = pg.getJdbcUrl("postgres", "postgres");
+            return jdbcUrl;
         });
         out.step("Topics", () -> createTopics(Topics.defaults()));
+        if (!s.tenantLimits().isEmpty()) out.step("Tenant limits (quotas topic)", this::publishTenantLimits);
         out.step("Processor (urgent, normal, batch)", () -> {
             ProcessorApp app = new ProcessorApp(new ProcessorConfig(processorSettings()), Clock.systemUTC());
             started.add(app);
@@ -165,23 +177,58 @@ public final class LocalStack implements AutoCloseable {
         return wanted.stream().map(NewTopic::name).collect(Collectors.joining(", "));
     }
 
-    /** Publishes the sample load and waits until every request has a result or a dead letter. */
+    /** Publishes the workload (the sample load, or a table imported with the JDBC import) and waits until every request has a result or a dead letter. */
     boolean runWorkload() throws Exception {
         String runId = "run" + Long.toString(System.currentTimeMillis(), 36);
-        List<Prompt> prompts = SampleWorkload.build(runId, s.requests(), !s.realProvider(), s.realModel());
-        try (PromptlineProducer producer = PromptlineProducer.builder().bootstrapServers(bootstrap)
-                .schemaRegistryUrl(registryUrl).build()) {
-            List<CompletableFuture<String>> sent = prompts.stream().map(producer::submit).toList();
-            CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+        long t0 = System.nanoTime();
+        int expected;
+        if (s.importRows() > 0) {
+            expected = s.importRows();
+            SeedsJob.createRows(db, runId, expected);
+            out.line("Created table " + SeedsJob.table(runId) + " with " + expected + " rows; importing them (tenant " + s.importTenant()
+                    + ", batch tier) ...");
+            t0 = System.nanoTime(); // from the first row read
+            out.line(SeedsJob.importRows(jdbcUrl, runId, s.importTenant(), s.realProvider() ? s.realModel() : "gpt-4.1-mini",
+                    bootstrap, registryUrl));
+        } else {
+            List<Prompt> prompts = SampleWorkload.build(runId, s.requests(), !s.realProvider(), s.realModel());
+            expected = prompts.size();
+            try (PromptlineProducer producer = PromptlineProducer.builder().bootstrapServers(bootstrap)
+                    .schemaRegistryUrl(registryUrl).build()) {
+                List<CompletableFuture<String>> sent = prompts.stream().map(producer::submit).toList();
+                CompletableFuture.allOf(sent.toArray(CompletableFuture[]::new)).get(60, TimeUnit.SECONDS);
+            }
+            out.line("Published " + expected + " requests (run " + runId + ") to llm.requests.{urgent,normal,batch}");
         }
         out.line("Component logs: " + s.dir().resolve("stack.log") + " (broker: " + broker.node(0).logFile()
                 + (s.brokers() > 1 ? " and the other nodes' beside it" : "") + ")");
-        out.line("Published " + prompts.size() + " requests (run " + runId + ") to llm.requests.{urgent,normal,batch}");
         RunReport report = new RunReport(db, runId);
-        boolean complete = report.awaitAll(prompts.size(), s.timeout(), out,
+        boolean complete = report.awaitAll(expected, s.timeout(), out,
                 simulator == null ? null : () -> simulator.stats().inFlight());
+        double seconds = (System.nanoTime() - t0) / 1e9;
         report.printSummary(out, simulator == null ? null : simulator.stats());
+        report.printRate(out, expected, seconds, s.maxInFlight(), s.tenantLimits().stream()
+                .filter(l -> s.importRows() > 0 && l.tenant().equals(s.importTenant())).mapToLong(LocalStackSettings.TenantLimit::requestsPerMinute)
+                .findFirst().orElse(0));
         return complete;
+    }
+
+    /** Each --tenant-limit as a Quota on the compacted quotas topic (all tiers), read by the processor at its start. */
+    private String publishTenantLimits() throws Exception {
+        try (KafkaProducer<String, Quota> producer = new KafkaProducer<>(Map.of("bootstrap.servers", bootstrap, "acks", "all"),
+                new StringSerializer(), new AvroSerializer<>(new RestSchemaRegistryClient(registryUrl), true))) {
+            List<String> set = new ArrayList<>();
+            for (LocalStackSettings.TenantLimit l : s.tenantLimits()) {
+                List<TierLimit> tiers = new ArrayList<>();
+                for (Priority p : Priority.values()) {
+                    tiers.add(new TierLimit(p, l.requestsPerMinute(), l.tokensPerMinute() > 0 ? l.tokensPerMinute() : null));
+                }
+                producer.send(new ProducerRecord<>(Topics.defaults().quotas(), l.tenant(), Quota.newBuilder().setTenant(l.tenant())
+                        .setLimits(tiers).setUpdatedAt(Instant.now()).build())).get(30, TimeUnit.SECONDS);
+                set.add(l.tenant() + " " + l.requestsPerMinute() + " requests/min" + (l.tokensPerMinute() > 0 ? ", " + l.tokensPerMinute() + " tokens/min" : ""));
+            }
+            return String.join("; ", set);
+        }
     }
 
     @Override
@@ -206,5 +253,13 @@ public final class LocalStack implements AutoCloseable {
 
     String registryUrl() {
         return registryUrl;
+    }
+
+    javax.sql.DataSource dataSource() {
+        return db;
+    }
+
+    LlmSimulator simulator() {
+        return simulator;
     }
 }

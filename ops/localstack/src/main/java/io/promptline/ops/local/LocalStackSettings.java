@@ -1,9 +1,17 @@
 package io.promptline.ops.local;
 
+import io.promptline.ops.simulator.SimulatorConfig;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -14,50 +22,36 @@ import java.util.Map;
 record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int requests, Duration timeout, Path dir,
                           int kafkaPort, int registryPort, int simulatorPort, int postgresPort, int metricsPort, int maxInFlight,
                           String simulatorLatency, String llmBaseUrl, String apiKey, String provider, String realModel, int brokers,
-                          String api) {
+                          String api, int importRows, String importTenant, List<TenantLimit> tenantLimits) {
 
-    static final String USAGE = """
-            Usage: ops/run-local.sh [--requests N] [--timeout-seconds S] [--brokers 1|3] [--fresh] [--keep-running] [--help]
+    /** The help text, also printed by ops/run-local.sh before it builds anything. */
+    static final String USAGE = usage();
 
-            Runs the whole Promptline pipeline on this machine: Kafka broker processes (KRaft), the schema
-            registry, the LLM simulator, PostgreSQL, the processor and the sink; publishes a sample workload
-            and prints results, failures and cost per tenant and model.
-
-              --requests N          sample requests to publish (default 300; 10 against a real provider)
-              --timeout-seconds S   give up waiting for results after S seconds (default 300)
-              --brokers N           Kafka nodes: 1 (default), or 3 and more for a cluster whose topics have
-                                    replication factor 3 and min.insync.replicas 2, as in production
-              --fresh               delete the stack's data (.localstack/) first
-              --keep-running        keep the stack up after the summary, until Ctrl-C
-
-            Environment:
-              PROMPTLINE_LLM_BASE_URL      the provider's base URL, e.g. https://api.openai.com/v1
-              PROMPTLINE_LLM_API_KEY       its API key (or PROMPTLINE_LLM_API_KEY_FILE: a file holding it)
-              PROMPTLINE_LLM_API           the API it speaks: openai (default; any OpenAI-compatible server),
-                                           anthropic (https://api.anthropic.com/v1) or azure (a deployment's
-                                           URL with ?api-version=)
-              PROMPTLINE_LLM_PROVIDER      provider name for prices (default: from the URL's host)
-              PROMPTLINE_LLM_MODEL         model for the sample load on a real provider (default gpt-4.1-mini)
-              PROMPTLINE_SIMULATOR_LATENCY simulator latency, e.g. lognormal:400,1500 (the default) or fixed:200
-              PROMPTLINE_LOCAL_DIR         data directory (default .localstack)
-              PROMPTLINE_LOCAL_KAFKA_PORT, _REGISTRY_PORT, _SIMULATOR_PORT, _POSTGRES_PORT, _METRICS_PORT
-                                           ports (defaults 19092, 18081, 18000, 15432, 19400; the
-                                           processor serves /metrics there, the sink on the next port;
-                                           Kafka node N listens on the Kafka port + 2(N-1), its
-                                           controller on the port after it)
-            """;
+    /** A tenant's limits from {@code --tenant-limit} (tokens per minute 0: none). */
+    record TenantLimit(String tenant, long requestsPerMinute, long tokensPerMinute) {
+    }
 
     static LocalStackSettings parse(String[] args, Map<String, String> env) {
         boolean help = false, fresh = false, keep = false;
         Integer requests = null;
         long timeoutSeconds = 300;
         int brokers = 1;
+        int inFlight = 256;
+        int importRows = 0;
+        String importTenant = "seeds";
+        String latency = env.getOrDefault("PROMPTLINE_SIMULATOR_LATENCY", "lognormal:400,1500");
+        List<TenantLimit> limits = new ArrayList<>();
         for (int i = 0; i < args.length; i++) {
             switch (args[i]) {
                 case "--help", "-h" -> help = true;
                 case "--fresh" -> fresh = true;
                 case "--keep-running" -> keep = true;
                 case "--requests" -> requests = positive("--requests", value(args, ++i));
+                case "--in-flight" -> inFlight = positive("--in-flight", value(args, ++i));
+                case "--import-rows" -> importRows = positive("--import-rows", value(args, ++i));
+                case "--tenant" -> importTenant = tenant("--tenant", value(args, ++i));
+                case "--latency" -> latency = latency(value(args, ++i));
+                case "--tenant-limit" -> limits.add(tenantLimit(value(args, ++i)));
                 case "--timeout-seconds" -> timeoutSeconds = positive("--timeout-seconds", value(args, ++i));
                 case "--brokers" -> {
                     brokers = positive("--brokers", value(args, ++i));
@@ -68,6 +62,8 @@ record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int 
                 default -> throw new IllegalArgumentException("unknown option '" + args[i] + "'");
             }
         }
+        if (requests != null && importRows > 0) throw new IllegalArgumentException("--requests and --import-rows are two workloads: give one");
+        latency(latency);
         String baseUrl = env.get("PROMPTLINE_LLM_BASE_URL");
         String key = env.get("PROMPTLINE_LLM_API_KEY");
         if (key == null && env.get("PROMPTLINE_LLM_API_KEY_FILE") != null) key = readKey(Path.of(env.get("PROMPTLINE_LLM_API_KEY_FILE")));
@@ -81,9 +77,45 @@ record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int 
                 port(env, "PROMPTLINE_LOCAL_KAFKA_PORT", 19092), port(env, "PROMPTLINE_LOCAL_REGISTRY_PORT", 18081),
                 port(env, "PROMPTLINE_LOCAL_SIMULATOR_PORT", 18000), port(env, "PROMPTLINE_LOCAL_POSTGRES_PORT", 15432),
                 port(env, "PROMPTLINE_LOCAL_METRICS_PORT", 19400),
-                256, env.getOrDefault("PROMPTLINE_SIMULATOR_LATENCY", "lognormal:400,1500"),
+                inFlight, latency,
                 real ? baseUrl : null, real ? key : null, provider, env.getOrDefault("PROMPTLINE_LLM_MODEL", "gpt-4.1-mini"), brokers,
-                real ? env.getOrDefault("PROMPTLINE_LLM_API", "openai") : "openai");
+                real ? env.getOrDefault("PROMPTLINE_LLM_API", "openai") : "openai", importRows, importTenant, List.copyOf(limits));
+    }
+
+    private static String usage() {
+        try (InputStream in = LocalStackSettings.class.getResourceAsStream("run-local-usage.txt")) {
+            if (in == null) throw new IllegalStateException("run-local-usage.txt is missing from the classpath");
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    /** A latency spec the simulator takes, or a message naming the option. */
+    private static String latency(String spec) {
+        try {
+            SimulatorConfig.builder().latency(spec).build();
+            return spec;
+        } catch (IllegalArgumentException e) {
+            throw new IllegalArgumentException("--latency (or PROMPTLINE_SIMULATOR_LATENCY): " + e.getMessage());
+        }
+    }
+
+    private static String tenant(String option, String t) {
+        if (t.isBlank() || !t.equals(t.strip())) throw new IllegalArgumentException(option + " needs a tenant name, was '" + t + "'");
+        return t;
+    }
+
+    /** {@code TENANT=RPM[:TPM]}. */
+    static TenantLimit tenantLimit(String v) {
+        int eq = v.lastIndexOf('=');
+        if (eq <= 0) throw new IllegalArgumentException("--tenant-limit must be TENANT=REQUESTS_PER_MINUTE[:TOKENS_PER_MINUTE], was '" + v + "'");
+        String tenant = tenant("--tenant-limit", v.substring(0, eq));
+        String[] parts = v.substring(eq + 1).split(":", -1);
+        if (parts.length > 2) throw new IllegalArgumentException("--tenant-limit must be TENANT=REQUESTS_PER_MINUTE[:TOKENS_PER_MINUTE], was '" + v + "'");
+        long rpm = positive("--tenant-limit " + tenant + " requests per minute", parts[0]);
+        long tpm = parts.length == 2 ? positive("--tenant-limit " + tenant + " tokens per minute", parts[1]) : 0;
+        return new TenantLimit(tenant, rpm, tpm);
     }
 
     boolean realProvider() {
@@ -93,7 +125,7 @@ record LocalStackSettings(boolean help, boolean fresh, boolean keepRunning, int 
     /** Never prints the key. */
     @Override
     public String toString() {
-        return "LocalStackSettings[requests=" + requests + ", brokers=" + brokers + ", dir=" + dir + ", provider=" + provider + ", apiKey=" + (apiKey == null ? "none" : "****") + "]";
+        return "LocalStackSettings[requests=" + requests + ", importRows=" + importRows + ", inFlight=" + maxInFlight + ", brokers=" + brokers + ", dir=" + dir + ", provider=" + provider + ", apiKey=" + (apiKey == null ? "none" : "****") + "]";
     }
 
     private static String providerFromHost(String url) {

@@ -81,6 +81,32 @@ final class RunReport {
         }
     }
 
+    /**
+     * Results per second from the first request published (or row read) to the last result written, against the
+     * bound of the run: calls in flight over the mean call latency, and the tenant's limit where one was set.
+     */
+    void printRate(Console out, int expected, double seconds, int inFlight, long tenantRequestsPerMinute) throws SQLException {
+        double meanLatencyMs;
+        try (Connection c = db.getConnection();
+             PreparedStatement ps = c.prepareStatement("SELECT avg(call_latency_ms) FROM prompt_results WHERE request_id LIKE ?")) {
+            ps.setString(1, like);
+            try (ResultSet rs = ps.executeQuery()) {
+                rs.next();
+                meanLatencyMs = rs.getDouble(1);
+            }
+        }
+        if (meanLatencyMs <= 0 || seconds <= 0) return;
+        double rate = expected / seconds;
+        double bound = inFlight * 1000.0 / meanLatencyMs;
+        String why = inFlight + " in flight / " + Math.round(meanLatencyMs) + " ms mean call";
+        if (tenantRequestsPerMinute > 0 && tenantRequestsPerMinute / 60.0 < bound) {
+            bound = tenantRequestsPerMinute / 60.0;
+            why = "the tenant's limit, " + tenantRequestsPerMinute + " a minute";
+        }
+        out.line(String.format(java.util.Locale.ROOT, "Rate: %,d requests in %.1f s = %,.1f/s, %.0f%% of the bound %,.1f/s (%s)", expected,
+                seconds, rate, 100 * rate / bound, bound, why));
+    }
+
     private long count(String sql) throws SQLException {
         try (Connection c = db.getConnection(); PreparedStatement ps = c.prepareStatement(sql)) {
             ps.setString(1, like);
