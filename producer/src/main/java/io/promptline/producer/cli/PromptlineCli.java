@@ -11,7 +11,7 @@ import picocli.CommandLine.Command;
         scope = CommandLine.ScopeType.INHERIT, // -h/--help and -V/--version on every command and sub-command
         description = {"Promptline: a Kafka-native pipeline for LLM requests.", ""},
         subcommands = {SubmitCommand.class, ImportCommand.class, ResultsCommand.class, TailCommand.class, DlqCommand.class,
-                QuotaCommand.class, CostsCommand.class, BatchesCommand.class, TopicsCommand.class, AclsCommand.class,
+                QuotaCommand.class, CostsCommand.class, BatchesCommand.class, TopicsCommand.class, AclsCommand.class, DoctorCommand.class,
                 CommandLine.HelpCommand.class},
         footer = {"", "Connection: --bootstrap-servers, --schema-registry and --topics-base on every command, or the",
                 "environment variables PROMPTLINE_BOOTSTRAP_SERVERS, PROMPTLINE_SCHEMA_REGISTRY_URL, PROMPTLINE_TOPICS_BASE.",
