@@ -146,12 +146,14 @@ public final class LocalStack implements AutoCloseable {
         out.step("PostgreSQL sink", () -> {
             SinkConfig config = new SinkConfig(Map.of(
                     SinkConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap, SinkConfig.SCHEMA_REGISTRY_URL_CONFIG, registryUrl,
-                    SinkConfig.JDBC_URL_CONFIG, "unused-here", SinkConfig.METRICS_PORT_CONFIG, -1,
+                    SinkConfig.JDBC_URL_CONFIG, "unused-here", SinkConfig.METRICS_PORT_CONFIG, s.metricsPort() + 1,
+                    SinkConfig.METRICS_HOST_CONFIG, "127.0.0.1",
                     SinkConfig.ROLLUP_STATE_DIR_CONFIG, s.dir().resolve("rollup").toString()));
             SinkApp sink = new SinkApp(config, db, why -> out.line("promptline local: the sink cannot go on: " + why));
             started.add(sink);
             sink.start();
-            return "writing llm.results, llm.costs, llm.dlq, llm.costs.hourly; cost roll-up to llm.spend";
+            return "writing llm.results, llm.costs, llm.dlq, llm.costs.hourly; cost roll-up to llm.spend; metrics http://127.0.0.1:"
+                    + (s.metricsPort() + 1) + "/metrics";
         });
     }
 
@@ -207,7 +209,10 @@ public final class LocalStack implements AutoCloseable {
                 simulator == null ? null : () -> simulator.stats().inFlight());
         double seconds = (System.nanoTime() - t0) / 1e9;
         report.printSummary(out, simulator == null ? null : simulator.stats());
-        report.printRate(out, expected, seconds, s.maxInFlight(), s.tenantLimits().stream()
+        // The batch tier may fill only its share of the calls in flight (the rest is headroom for urgent and normal)
+        int inFlight = s.importRows() > 0 ? (int) Math.floor(s.maxInFlight() * new ProcessorConfig(processorSettings()).batchShare())
+                : s.maxInFlight();
+        report.printRate(out, expected, seconds, inFlight, s.tenantLimits().stream()
                 .filter(l -> s.importRows() > 0 && l.tenant().equals(s.importTenant())).mapToLong(LocalStackSettings.TenantLimit::requestsPerMinute)
                 .findFirst().orElse(0));
         return complete;

@@ -98,7 +98,7 @@ final class RunReport {
         if (meanLatencyMs <= 0 || seconds <= 0) return;
         double rate = expected / seconds;
         double bound = inFlight * 1000.0 / meanLatencyMs;
-        String why = inFlight + " in flight / " + Math.round(meanLatencyMs) + " ms mean call";
+        String why = inFlight + " calls in flight / " + Math.round(meanLatencyMs) + " ms mean call";
         if (tenantRequestsPerMinute > 0 && tenantRequestsPerMinute / 60.0 < bound) {
             bound = tenantRequestsPerMinute / 60.0;
             why = "the tenant's limit, " + tenantRequestsPerMinute + " a minute";

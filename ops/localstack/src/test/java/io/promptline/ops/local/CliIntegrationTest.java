@@ -38,7 +38,7 @@ class CliIntegrationTest {
                 "PROMPTLINE_LOCAL_REGISTRY_PORT", String.valueOf(Ports.free()),
                 "PROMPTLINE_LOCAL_SIMULATOR_PORT", String.valueOf(Ports.free()),
                 "PROMPTLINE_LOCAL_POSTGRES_PORT", String.valueOf(Ports.free()),
-                "PROMPTLINE_LOCAL_METRICS_PORT", String.valueOf(Ports.free()),
+                "PROMPTLINE_LOCAL_METRICS_PORT", String.valueOf(Ports.freePair()),
                 "PROMPTLINE_SIMULATOR_LATENCY", "fixed:20")));
         stack.startAll();
     }

@@ -65,7 +65,7 @@ class LocalStackIntegrationTest {
                 "PROMPTLINE_LOCAL_REGISTRY_PORT", String.valueOf(Ports.free()),
                 "PROMPTLINE_LOCAL_SIMULATOR_PORT", String.valueOf(Ports.free()),
                 "PROMPTLINE_LOCAL_POSTGRES_PORT", String.valueOf(Ports.free()),
-                "PROMPTLINE_LOCAL_METRICS_PORT", String.valueOf(Ports.free())));
+                "PROMPTLINE_LOCAL_METRICS_PORT", String.valueOf(Ports.freePair())));
         assertThat(settings.maxInFlight()).isEqualTo(32);
         assertThat(settings.simulatorLatency()).isEqualTo("fixed:40");
         try (LocalStack stack = new LocalStack(settings)) {
