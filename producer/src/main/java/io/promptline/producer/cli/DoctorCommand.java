@@ -170,6 +170,6 @@ final class DoctorCommand implements Callable<Integer> {
         String file = System.getenv("PROMPTLINE_SINK_JDBC_PASSWORD_FILE");
         if (file != null && !file.isBlank()) return Files.readString(Path.of(file)).trim();
         String pw = System.getenv("PROMPTLINE_SINK_JDBC_PASSWORD");
-        return pw == null ? "postgres" : pw;
+        return pw == null ? "" : pw;
     }
 }
