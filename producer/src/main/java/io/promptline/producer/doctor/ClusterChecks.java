@@ -3,6 +3,7 @@ package io.promptline.producer.doctor;
 import io.promptline.avro.Priority;
 import io.promptline.avro.PromptRequest;
 import io.promptline.registry.SchemaRegistryClient;
+import io.promptline.runtime.KafkaRefusal;
 import io.promptline.topics.TopicLayout;
 import io.promptline.topics.Topics;
 import org.apache.kafka.clients.admin.Admin;
@@ -159,9 +160,12 @@ public final class ClusterChecks {
         }
     }
 
+    /** Why a check failed: a refusal (ACL, credentials) as the deployables describe it, else the innermost message. */
     static String message(Throwable e) {
-        Throwable t = e;
-        while (t.getCause() != null && (t instanceof java.util.concurrent.ExecutionException || t.getMessage() == null)) t = t.getCause();
-        return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        return KafkaRefusal.describe(e, "prefixed promptline-doctor-").orElseGet(() -> {
+            Throwable t = e;
+            while (t.getCause() != null && (t instanceof java.util.concurrent.ExecutionException || t.getMessage() == null)) t = t.getCause();
+            return t.getMessage() == null ? t.getClass().getSimpleName() : t.getMessage();
+        });
     }
 }

@@ -55,6 +55,7 @@ public final class LocalStack implements AutoCloseable {
     private HikariDataSource db;
     private LlmSimulator simulator;
     private String jdbcUrl;
+    private ProcessorConfig processorConfig;
 
     LocalStack(LocalStackSettings settings) {
         this.s = settings;
@@ -138,7 +139,8 @@ public final class LocalStack implements AutoCloseable {
         out.step("Topics", () -> createTopics(Topics.defaults()));
         if (!s.tenantLimits().isEmpty()) out.step("Tenant limits (quotas topic)", this::publishTenantLimits);
         out.step("Processor (urgent, normal, batch)", () -> {
-            ProcessorApp app = new ProcessorApp(new ProcessorConfig(processorSettings()), Clock.systemUTC());
+            processorConfig = new ProcessorConfig(processorSettings());
+            ProcessorApp app = new ProcessorApp(processorConfig, Clock.systemUTC());
             started.add(app);
             app.start();
             return "max " + s.maxInFlight() + " calls in flight, metrics http://127.0.0.1:" + app.metricsPort() + "/metrics";
@@ -210,7 +212,7 @@ public final class LocalStack implements AutoCloseable {
         double seconds = (System.nanoTime() - t0) / 1e9;
         report.printSummary(out, simulator == null ? null : simulator.stats());
         // The batch tier may fill only its share of the calls in flight (the rest is headroom for urgent and normal)
-        int inFlight = s.importRows() > 0 ? (int) Math.floor(s.maxInFlight() * new ProcessorConfig(processorSettings()).batchShare())
+        int inFlight = s.importRows() > 0 ? (int) Math.floor(s.maxInFlight() * processorConfig.batchShare())
                 : s.maxInFlight();
         report.printRate(out, expected, seconds, inFlight, s.tenantLimits().stream()
                 .filter(l -> s.importRows() > 0 && l.tenant().equals(s.importTenant())).mapToLong(LocalStackSettings.TenantLimit::requestsPerMinute)

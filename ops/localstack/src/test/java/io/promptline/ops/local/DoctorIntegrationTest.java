@@ -142,6 +142,20 @@ class DoctorIntegrationTest {
                 .anyMatch(l -> l.contains("health 127.0.0.1:" + processor.metricsPort()) && l.endsWith("ready"));
     }
 
+    /** The doctor reads the processor's settings with the processor's defaults, so what it checks is what would run. */
+    @Test
+    void theDoctorsDefaultsAreTheProcessors() {
+        picocli.CommandLine.Model.CommandSpec doctor = new picocli.CommandLine(PromptlineCli.class).getSubcommands().get("doctor")
+                .getCommandSpec();
+        Map<String, org.apache.kafka.common.config.ConfigDef.ConfigKey> keys = ProcessorConfig.CONFIG.configKeys();
+        assertThat(doctor.findOption("--routes").defaultValue())
+                .isEqualTo(String.join(",", ((List<?>) keys.get(ProcessorConfig.ROUTES_CONFIG).defaultValue).stream().map(String::valueOf).toList()));
+        assertThat(doctor.findOption("--llm-provider").defaultValue()).isEqualTo(keys.get(ProcessorConfig.LLM_PROVIDER_CONFIG).defaultValue);
+        assertThat(doctor.findOption("--llm-api").defaultValue()).isEqualTo(keys.get(ProcessorConfig.LLM_API_CONFIG).defaultValue);
+        assertThat(doctor.findOption("--unpriced-models").defaultValue()).isEqualTo(keys.get(ProcessorConfig.UNPRICED_MODELS_CONFIG).defaultValue);
+        assertThat(keys.get(ProcessorConfig.DEFAULT_MODEL_CONFIG).defaultValue).as("the doctor's fallback default model").isEqualTo("gpt-4.1-mini");
+    }
+
     @Test
     void aModelWithoutAPriceFailsNamingIt() throws Exception {
         Run r = doctor(REGISTRY.url(), SIM.baseUrl(), "--model", "gpt-unpriced-9");
