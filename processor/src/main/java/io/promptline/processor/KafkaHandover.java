@@ -159,7 +159,7 @@ final class KafkaHandover implements Handover.Channel, AutoCloseable {
     @Override
     public List<Handover.Started> startedSince(int partition, long fromMillis) {
         List<Handover.Started> out = new ArrayList<>();
-        for (byte[] r : readPartition(startedTopic, partition, fromMillis - wait.toMillis() - 10_000)) {
+        for (byte[] r : readPartition(startedTopic, partition, Handover.startsReadFrom(fromMillis, wait))) {
             Handover.Started s = Handover.Started.decode(r);
             if (s != null) out.add(s);
         }

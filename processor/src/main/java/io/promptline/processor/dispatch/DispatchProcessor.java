@@ -291,7 +291,10 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         // again after a dirty close.
         if (handover != null && ctx != null) handover.detach(ctx.taskId().partition(), this);
         if (letGo && succession != null && succession.handsOver()) succession.handOver(completions.closeAndDrain());
-        else if (completions != null) completions.close();
+        else {
+            if (succession != null) succession.end();
+            if (completions != null) completions.close();
+        }
         if (skips != null) gateway.metrics().removeDuplicateCounts(settings.tier(), skips);
         if (pending != null) pending.clear();
         if (scheduler != null) scheduler.clear();

@@ -11,6 +11,7 @@ import io.promptline.processor.provider.CallOutcome;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Collection;
 import java.util.HashMap;
@@ -37,6 +38,23 @@ import java.util.concurrent.CompletionStage;
  */
 public final class Handover {
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * How long a call's start record may take to become durable: a call whose record is acknowledged later is not made
+     * (a partition without a leader, for the seconds a broker's failover takes). A taker-over reads the records from
+     * {@link #startsReadFrom} on; a later acknowledgement could be outside that window, and the call off the bill.
+     */
+    public static final Duration START_RECORD_LIMIT = Duration.ofSeconds(5);
+
+    /**
+     * Where a taker-over reads the calls started from (epoch ms, the records' timestamps): a call still open when its
+     * lifetime last beat at {@code lastBeatMillis} was sent at most {@code wait} (the call timeout and slack) before,
+     * and its start record written at most {@link #START_RECORD_LIMIT} before it was sent; as much again for the beat's
+     * and the records' clocks.
+     */
+    public static long startsReadFrom(long lastBeatMillis, Duration wait) {
+        return lastBeatMillis - wait.toMillis() - 2 * START_RECORD_LIMIT.toMillis();
+    }
 
     private Handover() {
     }

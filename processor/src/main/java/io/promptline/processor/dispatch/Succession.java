@@ -43,6 +43,8 @@ final class Succession {
     private final int partition;
     private final String task;
     private long lastBeat;
+    /** Closed without handing over (dirty): a call whose start is acknowledged from now on is not made. */
+    private volatile boolean ended;
 
     /**
      * @param channel   the tier's hand-over channel, or null: nothing is handed over or recorded
@@ -63,10 +65,25 @@ final class Succession {
         return channel != null;
     }
 
-    /** Records, durably, that a call starts (the call is sent once it completes); null when nothing is recorded. */
+    /**
+     * Records, durably, that a call starts (the call is sent once it completes); null when nothing is recorded. A record
+     * acknowledged after {@link Handover#START_RECORD_LIMIT} fails the start: a taker-over may not have seen it, so the
+     * call is not made (it counts as a failed attempt, on the safe side of the bill).
+     */
     Function<PendingCall, CompletionStage<?>> recordStart() {
         if (channel == null) return null;
-        return pc -> channel.callStarting(partition, pending.lifetime(), pc.request().getRequestId(), pc.attempts());
+        return pc -> {
+            long asked = clock.millis();
+            return channel.callStarting(partition, pending.lifetime(), pc.request().getRequestId(), pc.attempts()).thenApply(ok -> {
+                if (ended) throw new IllegalStateException("its task closed without handing over before its start was recorded; not made");
+                long took = clock.millis() - asked;
+                if (took > Handover.START_RECORD_LIMIT.toMillis()) {
+                    throw new IllegalStateException("its start was recorded only after " + took + " ms (limit "
+                            + Handover.START_RECORD_LIMIT.toMillis() + " ms), when a new owner of the task may not see it; not made");
+                }
+                return ok;
+            });
+        };
     }
 
     /** Where a streamed request's call sends its pieces; null when nothing is streamed here. */
@@ -151,6 +168,15 @@ final class Succession {
                     failed.size());
         } catch (RuntimeException e) {
             log.error("{}: cannot hand over ({}); its next owner counts its open calls as possibly made", task, e.getMessage());
+            end();
         }
+    }
+
+    /**
+     * The lifetime closed without handing over: its next owner learns of its calls only from the start records it reads
+     * when it takes over, so a start acknowledged after that must not become a call.
+     */
+    void end() {
+        ended = true;
     }
 }

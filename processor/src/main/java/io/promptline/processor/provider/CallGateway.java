@@ -177,7 +177,8 @@ public final class CallGateway implements AutoCloseable {
                 CompletionStage<CallOutcome> outcome;
                 if (notRecorded != null) {
                     outcome = CompletableFuture.completedFuture(new CallOutcome.Failure(ErrorCategory.NETWORK, null,
-                            "the call was not made: its start could not be recorded (" + notRecorded.getMessage() + ")", 0));
+                            "the call was not made: its start could not be recorded (" + (notRecorded instanceof java.util.concurrent.CompletionException
+                                    && notRecorded.getCause() != null ? notRecorded.getCause() : notRecorded).getMessage() + ")", 0));
                 } else {
                     try {
                         outcome = called.call(call, stream);
