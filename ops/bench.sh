@@ -4,6 +4,9 @@
 # writes results.md, results.csv and bench.png under .bench/. `ops/bench.sh --help` lists options.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+for a in "$@"; do
+  case "$a" in -h|--help) sed -n '/static final String USAGE = """/,/""";/p' ops/bench/src/main/java/io/promptline/ops/bench/BenchOptions.java | sed '1d;$d;s/^            //'; exit 0 ;; esac
+done
 command -v java >/dev/null || { echo "Java 17+ is required (e.g. apt-get install openjdk-17-jdk-headless)" >&2; exit 1; }
 command -v mvn >/dev/null || { echo "Maven is required (e.g. apt-get install maven)" >&2; exit 1; }
 mkdir -p .bench

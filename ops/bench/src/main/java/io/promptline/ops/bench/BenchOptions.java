@@ -120,18 +120,18 @@ record BenchOptions(boolean help, Duration window, Duration warmup, Duration war
         return out;
     }
 
-    private static List<Long> list(String name, String v) {
+    static List<Long> list(String name, String v) {
         List<Long> out = new ArrayList<>();
         for (String p : v.split(",")) out.add(positive(name, p.trim()));
         return out;
     }
 
-    private static String value(String[] args, int i) {
+    static String value(String[] args, int i) {
         if (i >= args.length) throw new IllegalArgumentException("option '" + args[i - 1] + "' needs a value");
         return args[i];
     }
 
-    private static long positive(String name, String v) {
+    static long positive(String name, String v) {
         try {
             long n = Long.parseLong(v);
             if (n > 0) return n;

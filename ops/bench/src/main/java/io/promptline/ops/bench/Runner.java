@@ -168,28 +168,10 @@ final class Runner {
     private ChildJvm launch(RunSpec spec, Topics topics, String app, String llmUrl, int metricsPort) {
         Path log = dir.resolve(spec.label() + ".log");
         Path state = dir.resolve("state").resolve(spec.label());
-        List<String> jvmArgs = new ArrayList<>(List.of(PROCESSOR_HEAP, "-XX:+UseG1GC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
-        // e.g. BENCH_JVM_ARGS="-XX:StartFlightRecording=filename=/tmp/p.jfr,settings=profile" to profile the system under test
-        String extra = System.getenv("BENCH_JVM_ARGS");
-        if (extra != null && !extra.isBlank()) jvmArgs.addAll(List.of(extra.trim().split("\\s+")));
+        List<String> jvmArgs = jvmArgs();
         return switch (spec.system()) {
             case PROMPTLINE -> {
-                Map<String, String> env = new HashMap<>();
-                env.put("PROMPTLINE_BOOTSTRAP_SERVERS", infra.bootstrap());
-                env.put("PROMPTLINE_SCHEMA_REGISTRY_URL", infra.registryUrl());
-                env.put("PROMPTLINE_TOPICS_BASE", topics.base());
-                env.put("PROMPTLINE_PROCESSOR_APPLICATION_ID", app);
-                env.put("PROMPTLINE_PROCESSOR_STATE_DIR", state.toString());
-                env.put("PROMPTLINE_PROCESSOR_MAX_IN_FLIGHT", Integer.toString(spec.concurrency()));
-                env.put("PROMPTLINE_LLM_BASE_URL", llmUrl);
-                env.put("PROMPTLINE_LLM_PROVIDER", "simulator");
-                env.put("PROMPTLINE_METRICS_PORT", Integer.toString(metricsPort));
-                env.put("PROMPTLINE_METRICS_HOST", "127.0.0.1");
-                // The engine is measured here, not the tenants' limits (50 tenants share the load).
-                for (String tier : List.of("URGENT", "NORMAL", "BATCH")) {
-                    env.put("PROMPTLINE_RATELIMIT_" + tier + "_REQUESTS_PER_MINUTE", "0");
-                    env.put("PROMPTLINE_RATELIMIT_" + tier + "_TOKENS_PER_MINUTE", "0");
-                }
+                Map<String, String> env = processorEnv(infra, topics, app, state, spec.concurrency(), llmUrl, metricsPort);
                 if (spec.kind() == Kind.PRIORITY) {
                     env.put("PROMPTLINE_PROCESSOR_TIERS", "URGENT,NORMAL,BATCH");
                     env.put("PROMPTLINE_PROCESSOR_BATCH_SHARE", Double.toString(BATCH_SHARE));
@@ -210,6 +192,38 @@ final class Runner {
             case PARALLEL_CONSUMER -> ChildJvm.start("parallel consumer baseline", ParallelConsumerBaseline.class, peerClasspath(),
                     baseline(topics, app, llmUrl, spec.concurrency(), state).toEnv(), log, jvmArgs);
         };
+    }
+
+    /**
+     * The processor's settings in a benchmark: this run's topics, application and state, C calls in flight, the simulator,
+     * metrics on {@code metricsPort}, and no tenant limits (the engine is measured here, not the tenants' limits).
+     */
+    static Map<String, String> processorEnv(Infra infra, Topics topics, String app, Path state, int concurrency, String llmUrl, int metricsPort) {
+        Map<String, String> env = new HashMap<>();
+        env.put("PROMPTLINE_BOOTSTRAP_SERVERS", infra.bootstrap());
+        env.put("PROMPTLINE_SCHEMA_REGISTRY_URL", infra.registryUrl());
+        env.put("PROMPTLINE_TOPICS_BASE", topics.base());
+        env.put("PROMPTLINE_PROCESSOR_APPLICATION_ID", app);
+        env.put("PROMPTLINE_PROCESSOR_STATE_DIR", state.toString());
+        env.put("PROMPTLINE_PROCESSOR_MAX_IN_FLIGHT", Integer.toString(concurrency));
+        env.put("PROMPTLINE_LLM_BASE_URL", llmUrl);
+        env.put("PROMPTLINE_LLM_PROVIDER", "simulator");
+        env.put("PROMPTLINE_METRICS_PORT", Integer.toString(metricsPort));
+        env.put("PROMPTLINE_METRICS_HOST", "127.0.0.1");
+        for (String tier : List.of("URGENT", "NORMAL", "BATCH")) {
+            env.put("PROMPTLINE_RATELIMIT_" + tier + "_REQUESTS_PER_MINUTE", "0");
+            env.put("PROMPTLINE_RATELIMIT_" + tier + "_TOKENS_PER_MINUTE", "0");
+        }
+        return env;
+    }
+
+    /** The JVM options of the system under test: the processor's heap, G1, and BENCH_JVM_ARGS (e.g. a JFR recording). */
+    static List<String> jvmArgs() {
+        List<String> jvmArgs = new ArrayList<>(List.of(PROCESSOR_HEAP, "-XX:+UseG1GC", "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn"));
+        // e.g. BENCH_JVM_ARGS="-XX:StartFlightRecording=filename=/tmp/p.jfr,settings=profile" to profile the system under test
+        String extra = System.getenv("BENCH_JVM_ARGS");
+        if (extra != null && !extra.isBlank()) jvmArgs.addAll(List.of(extra.trim().split("\\s+")));
+        return jvmArgs;
     }
 
     /** Parallel Consumer's own class path (Vert.x 4, Kafka 3.7 clients), written by its module's build. */
@@ -239,7 +253,7 @@ final class Runner {
         }
     }
 
-    private static int freePort() {
+    static int freePort() {
         try (ServerSocket s = new ServerSocket(0)) {
             return s.getLocalPort();
         } catch (IOException e) {

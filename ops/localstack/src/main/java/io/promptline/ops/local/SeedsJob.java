@@ -21,15 +21,15 @@ import java.util.Map;
  * CLI's JDBC import ({@link Importer}, as {@code promptline import --jdbc-url … --query …} does) into
  * one tenant's batch tier; each row's request id is {@code <run>-<id>}.
  */
-final class SeedsJob {
+public final class SeedsJob {
     private SeedsJob() {
     }
 
-    static String table(String runId) {
+    public static String table(String runId) {
         return "local_rows_" + runId.toLowerCase(Locale.ROOT).replaceAll("[^a-z0-9_]", "_");
     }
 
-    static void createRows(DataSource db, String runId, int rows) throws SQLException {
+    public static void createRows(DataSource db, String runId, int rows) throws SQLException {
         try (Connection c = db.getConnection(); Statement st = c.createStatement()) {
             st.execute("CREATE TABLE " + table(runId) + " (id bigint PRIMARY KEY, prompt text NOT NULL)");
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO " + table(runId)
@@ -42,11 +42,17 @@ final class SeedsJob {
         }
     }
 
-    /** Imports the rows; returns the import's one-line report. */
+    /** Imports the rows to the default topics; returns the import's one-line report. */
     static String importRows(String jdbcUrl, String runId, String tenant, String model, String bootstrap, String registryUrl) throws Exception {
+        return importRows(jdbcUrl, runId, tenant, model, bootstrap, registryUrl, Topics.defaults());
+    }
+
+    /** Imports the rows into the batch tier of {@code topics}; returns the import's one-line report. */
+    public static String importRows(String jdbcUrl, String runId, String tenant, String model, String bootstrap, String registryUrl,
+                                    Topics topics) throws Exception {
         String query = "SELECT '" + runId + "-' || id AS id, prompt FROM " + table(runId) + " ORDER BY id";
         RowMapping mapping = new RowMapping(runId, tenant, Priority.BATCH, model, null, null, 64);
-        Importer importer = new Importer(Map.of("bootstrap.servers", bootstrap), new RestSchemaRegistryClient(registryUrl), Topics.defaults(),
+        Importer importer = new Importer(Map.of("bootstrap.servers", bootstrap), new RestSchemaRegistryClient(registryUrl), topics,
                 Clock.systemUTC());
         Importer.Report report;
         try (ImportSource source = ImportSource.jdbc(jdbcUrl, "postgres", "postgres", query)) {
@@ -56,6 +62,6 @@ final class SeedsJob {
             throw new IllegalStateException(report.badLines().size() + " rows could not be imported, e.g. " + report.badLines().get(0));
         }
         return String.format(Locale.ROOT, "Imported %,d rows to %s in %.1f s (%,.0f rows/s)", report.published(),
-                Topics.defaults().requests(Priority.BATCH), report.seconds(), report.ratePerSecond());
+                topics.requests(Priority.BATCH), report.seconds(), report.ratePerSecond());
     }
 }
