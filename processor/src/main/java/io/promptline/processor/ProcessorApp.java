@@ -125,7 +125,8 @@ public final class ProcessorApp implements AutoCloseable {
                         new TierSettings.RateLimits(config.defaultLimit(tier), config.rateBurstFraction(), config.rateMaxHold(),
                                 config.completionTokensEstimate(), config.tenantLines()),
                         new TierSettings.Intake(config.maxRequestBytes(), TierStreams.tenantPartitions(admin, config, tier)))
-                        .withBatchApi(batchApi).withTenantAuth(tenantAuth == null ? null : tenantAuth.forTopic(config.topics().requests(tier)));
+                        .withBatchApi(batchApi).withTenantAuth(tenantAuth == null ? null : tenantAuth.forTopic(config.topics().requests(tier)))
+                        .withSaturatedApply(config.saturatedApplyInterval());
                 KafkaHandover.ensureTopic(admin, config.applicationId(tier), settings.intake().tenantPartitions(),
                         Math.max(1024 * 1024, config.maxRequestBytes() + PromptlineTopology.RECORD_OVERHEAD_BYTES));
                 if (DispatchProcessor.runsBatchJobs(settings)) {

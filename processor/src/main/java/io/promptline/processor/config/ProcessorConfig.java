@@ -55,6 +55,10 @@ public final class ProcessorConfig extends PromptlineConfig {
     private static final String DRAIN_INTERVAL_MS_DOC = "Wall-clock period of the punctuator that applies completed calls on the stream thread.";
     public static final String COMMIT_INTERVAL_MS_CONFIG = "promptline.processor.commit.interval.ms";
     private static final String COMMIT_INTERVAL_MS_DOC = "How often the normal and batch tiers commit (exactly-once transactions): results become readable (read_committed) at commits.";
+    public static final String SATURATED_APPLY_INTERVAL_MS_CONFIG = "promptline.processor.saturated.apply.interval.ms";
+    private static final String SATURATED_APPLY_INTERVAL_MS_DOC = "While a tier waits for room (saturated), how often its tasks apply finished calls; each time is "
+            + "followed at once by a commit, so that no transaction stays open on the results while the task waits. The drain interval "
+            + "here commits after every punctuation; longer means fewer commits (finished calls wait at most this long).";
     public static final String URGENT_COMMIT_INTERVAL_MS_CONFIG = "promptline.processor.urgent.commit.interval.ms";
     private static final String URGENT_COMMIT_INTERVAL_MS_DOC = "How often the urgent tier commits: shorter than the others, since its results are waited for.";
     public static final String STREAM_THREADS_CONFIG = "promptline.processor.stream.threads";
@@ -191,6 +195,7 @@ public final class ProcessorConfig extends PromptlineConfig {
             .define(MAX_PENDING_PER_TASK_CONFIG, Type.INT, 1024, Range.between(1, 1_000_000), Importance.MEDIUM, MAX_PENDING_PER_TASK_DOC)
             .define(DRAIN_INTERVAL_MS_CONFIG, Type.LONG, 5L, Range.between(1, 1000), Importance.LOW, DRAIN_INTERVAL_MS_DOC)
             .define(COMMIT_INTERVAL_MS_CONFIG, Type.LONG, 50L, Range.between(5, 60_000), Importance.LOW, COMMIT_INTERVAL_MS_DOC)
+            .define(SATURATED_APPLY_INTERVAL_MS_CONFIG, Type.LONG, 25L, Range.between(1, 1000), Importance.LOW, SATURATED_APPLY_INTERVAL_MS_DOC)
             .define(URGENT_COMMIT_INTERVAL_MS_CONFIG, Type.LONG, 25L, Range.between(5, 60_000), Importance.LOW, URGENT_COMMIT_INTERVAL_MS_DOC)
             .define(STREAM_THREADS_CONFIG, Type.INT, 1, Range.between(1, 64), Importance.MEDIUM, STREAM_THREADS_DOC)
             .define(TENANT_SHARDS_CONFIG, Type.LIST, "", (name, value) -> {
@@ -379,6 +384,11 @@ public final class ProcessorConfig extends PromptlineConfig {
 
     public Duration drainInterval() {
         return Duration.ofMillis(getLong(DRAIN_INTERVAL_MS_CONFIG));
+    }
+
+    /** While a tier is saturated, how often its tasks apply finished calls (each time followed by a commit). */
+    public Duration saturatedApplyInterval() {
+        return Duration.ofMillis(getLong(SATURATED_APPLY_INTERVAL_MS_CONFIG));
     }
 
     /** The commit interval of a tier's Streams application. */

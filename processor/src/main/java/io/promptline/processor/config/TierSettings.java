@@ -26,28 +26,39 @@ import java.util.Set;
  * @param rateLimits      the tier's default tenant limits and how waiting for them works
  * @param intake          what intake takes in and where it sends each tenant
  * @param tenantAuth      the tenants' secrets when every request must prove its tenant, else null
+ * @param saturatedApply  while the tier waits for room, how often a task applies finished calls (then commits)
  */
 public record TierSettings(Priority tier, SchemaRegistryClient registry, Router router, ContextRouting context, Billing billing,
                            int maxPending, Duration drainInterval, Duration maxBlock, Duration dedupeRetention,
-                           RetryPolicy retry, RateLimits rateLimits, Intake intake, BatchApi batchApi, TenantAuth tenantAuth) {
+                           RetryPolicy retry, RateLimits rateLimits, Intake intake, BatchApi batchApi, TenantAuth tenantAuth,
+                           Duration saturatedApply) {
+    /** The default of {@code promptline.processor.saturated.apply.interval.ms}. */
+    public static final Duration SATURATED_APPLY_DEFAULT = Duration.ofMillis(25);
+
 
     public TierSettings(Priority tier, SchemaRegistryClient registry, Router router, ContextRouting context, Billing billing,
                         int maxPending, Duration drainInterval, Duration maxBlock, Duration dedupeRetention,
                         RetryPolicy retry, RateLimits rateLimits, Intake intake) {
         this(tier, registry, router, context, billing, maxPending, drainInterval, maxBlock, dedupeRetention, retry, rateLimits, intake,
-                BatchApi.off(), null);
+                BatchApi.off(), null, SATURATED_APPLY_DEFAULT);
     }
 
     /** With another Batch API policy. */
     public TierSettings withBatchApi(BatchApi b) {
         return new TierSettings(tier, registry, router, context, billing, maxPending, drainInterval, maxBlock, dedupeRetention, retry,
-                rateLimits, intake, b, tenantAuth);
+                rateLimits, intake, b, tenantAuth, saturatedApply);
     }
 
     /** With tenant authorization (null: off). */
     public TierSettings withTenantAuth(TenantAuth auth) {
         return new TierSettings(tier, registry, router, context, billing, maxPending, drainInterval, maxBlock, dedupeRetention, retry,
-                rateLimits, intake, batchApi, auth);
+                rateLimits, intake, batchApi, auth, saturatedApply);
+    }
+
+    /** With another interval between applying finished calls while saturated. */
+    public TierSettings withSaturatedApply(Duration interval) {
+        return new TierSettings(tier, registry, router, context, billing, maxPending, drainInterval, maxBlock, dedupeRetention, retry,
+                rateLimits, intake, batchApi, tenantAuth, interval);
     }
 
     /**

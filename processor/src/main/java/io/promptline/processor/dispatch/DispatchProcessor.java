@@ -73,6 +73,8 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
     /** Where this task hands over when let go, and takes over what another lifetime handed over; null: nothing is handed over. */
     private final Handover.Channel handover;
     private volatile boolean letGo;
+    /** When the punctuator last applied finished calls (System.nanoTime). */
+    private long lastApplied;
     private Succession succession;
     private BatchJobs batch;
     private ProcessorContext<Object, Object> ctx;
@@ -243,11 +245,18 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         succession.beat();
         scheduler.newTurn();
         deadLetterUnreadable();
+        // Saturated, each punctuation that applies commits (below): every 5 ms that was most of the thread's time, with no
+        // call started meanwhile. So it applies at most every saturatedApply (finished calls count as room already).
+        boolean saturated = gateway.waitedWithin(settings.tier(), SATURATED_WINDOW);
+        long now = System.nanoTime();
         int applied = 0;
-        Completion c;
-        while ((c = completions.poll()) != null) {
-            handler.apply(c);
-            applied++;
+        if (!saturated || now - lastApplied >= settings.saturatedApply().toNanos()) {
+            lastApplied = now;
+            Completion c;
+            while ((c = completions.poll()) != null) {
+                handler.apply(c);
+                applied++;
+            }
         }
         for (Completion handedOver : scheduler.refill()) handler.applyHandedOver(handedOver);
         scheduler.startDue();
@@ -258,7 +267,7 @@ public final class DispatchProcessor implements Processor<byte[], byte[], Object
         // and an open transaction on the results topic hides every other tier's results from
         // read_committed readers (the last stable offset). So commit at once (Kafka Streams does, right
         // after this punctuation) whenever the tier has waited lately.
-        if (applied > 0 && gateway.waitedWithin(settings.tier(), SATURATED_WINDOW)) ctx.commit();
+        if (applied > 0 && saturated) ctx.commit();
     }
 
     @Override

@@ -214,6 +214,15 @@ final class Runner {
             env.put("PROMPTLINE_RATELIMIT_" + tier + "_REQUESTS_PER_MINUTE", "0");
             env.put("PROMPTLINE_RATELIMIT_" + tier + "_TOKENS_PER_MINUTE", "0");
         }
+        // e.g. BENCH_PROCESSOR_ENV="PROMPTLINE_PROCESSOR_COMMIT_INTERVAL_MS=200" to compare settings (A/B) on the same harness
+        String extra = System.getenv("BENCH_PROCESSOR_ENV");
+        if (extra != null && !extra.isBlank()) {
+            for (String kv : extra.trim().split("\\s+")) {
+                int eq = kv.indexOf('=');
+                if (eq <= 0) throw new IllegalArgumentException("BENCH_PROCESSOR_ENV: expected NAME=VALUE, got '" + kv + "'");
+                env.put(kv.substring(0, eq), kv.substring(eq + 1));
+            }
+        }
         return env;
     }
 
